@@ -1,0 +1,29 @@
+package dev.orgmesh.protocol;
+
+/** Every NATS header name orgmesh reads or writes, in one place. */
+public final class Headers {
+    /** JetStream publish-side de-duplication key; orgmesh sends the envelope id here. */
+    public static final String MSG_ID = "Nats-Msg-Id";
+    /** W3C trace context, so one piece of work lines up across agents in tracing tools. */
+    public static final String TRACEPARENT = "traceparent";
+    /** The sender's NKey signature over the body (base64url), so receivers can tell verified agents apart. */
+    public static final String SIGNATURE = "Orgmesh-Signature";
+    /** The public NKey of the signer. */
+    public static final String SIGNER = "Orgmesh-Signer";
+    /** NATS micro service error description (as in nats.java's {@code ServiceMessage}). */
+    public static final String SERVICE_ERROR = "Nats-Service-Error";
+    /** NATS micro service error code. orgmesh puts its catalogue number here. */
+    public static final String SERVICE_ERROR_CODE = "Nats-Service-Error-Code";
+    /** On a dead letter: the catalogue code of why it was dead-lettered. */
+    public static final String DLQ_CODE = "Orgmesh-Dlq-Code";
+    /** On a dead letter: the human-readable reason. */
+    public static final String DLQ_REASON = "Orgmesh-Dlq-Reason";
+    /** On a dead letter: the subject the message was originally published to. */
+    public static final String DLQ_ORIGINAL_SUBJECT = "Orgmesh-Dlq-Subject";
+    /** On a dead letter: the stream and sequence it came from. */
+    public static final String DLQ_ORIGINAL_STREAM = "Orgmesh-Dlq-Stream";
+    public static final String DLQ_ORIGINAL_SEQUENCE = "Orgmesh-Dlq-Seq";
+
+    private Headers() {
+    }
+}

@@ -1,0 +1,226 @@
+package dev.orgmesh.protocol;
+
+import java.util.Locale;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Every subject, stream, consumer and bucket name of one company, built in one place (DESIGN §3).
+ *
+ * <p>Subjects follow the seed's {@code {company}.{scope}} convention so any NATS client can join:
+ * {@code komodo-ai.all}, {@code komodo-ai.exec}, {@code komodo-ai.dm.ceo-genesis}. Stream and bucket names are
+ * prefixed with the company so several companies can share an account in tests without colliding; consumer names
+ * are derived from the member or role they serve, so {@code apply} can find them again.
+ */
+public final class Subjects {
+    /** A safe NATS token for ids: lower-case letters, digits and dashes, not starting with a dash. */
+    public static final Pattern SAFE_TOKEN = Pattern.compile("[a-z0-9][a-z0-9-]*");
+
+    /** Second tokens that orgmesh itself uses; a team may not be named after one. */
+    public static final java.util.Set<String> RESERVED = java.util.Set.of("all", "dm", "tasks", "events",
+            "heartbeat", "presence", "vault", "org", "dlq", "human", "ask", "audit");
+
+    private final String company;
+
+    private Subjects(String company) {
+        this.company = Objects.requireNonNull(company, "company");
+        if (!SAFE_TOKEN.matcher(company).matches()) {
+            throw new IllegalArgumentException(
+                    "company id '" + company + "' is not a safe NATS token [a-z0-9][a-z0-9-]*");
+        }
+    }
+
+    /** The names of one company. */
+    public static Subjects of(String company) {
+        return new Subjects(company);
+    }
+
+    public String company() {
+        return company;
+    }
+
+    // ---- subjects ----------------------------------------------------------------------------------------------
+
+    /** {@code {co}.all}: company-wide broadcast. */
+    public String all() {
+        return company + ".all";
+    }
+
+    /** {@code {co}.{team}}: a team channel. */
+    public String team(String team) {
+        return company + "." + token(team);
+    }
+
+    /** {@code {co}.dm.{member}}: direct message to one agent or human. */
+    public String dm(String member) {
+        return company + ".dm." + token(member);
+    }
+
+    /** {@code {co}.dm.*}: every DM of the company (the inbox stream's subject). */
+    public String dmAll() {
+        return company + ".dm.*";
+    }
+
+    /** {@code {co}.tasks.{role}}: the task queue of a role group. */
+    public String tasks(String role) {
+        return company + ".tasks." + token(role);
+    }
+
+    /** {@code {co}.tasks.*}: every task queue. */
+    public String tasksAll() {
+        return company + ".tasks.*";
+    }
+
+    /** {@code {co}.events.{type}}: an organizational event; {@code type} may have several dot-separated tokens. */
+    public String events(String type) {
+        return company + ".events." + type;
+    }
+
+    /** {@code {co}.events.>}: every event. */
+    public String eventsAll() {
+        return company + ".events.>";
+    }
+
+    /** {@code {co}.ask.{agent}}: request/reply to an agent. */
+    public String ask(String agent) {
+        return company + ".ask." + token(agent);
+    }
+
+    /** {@code {co}.heartbeat.{agent}}: heartbeat tick for one agent. */
+    public String heartbeat(String agent) {
+        return company + ".heartbeat." + token(agent);
+    }
+
+    /** {@code {co}.heartbeat.*}: every heartbeat tick. */
+    public String heartbeatAll() {
+        return company + ".heartbeat.*";
+    }
+
+    /** {@code {co}.presence.{agent}}: liveness beacon; also the key in the presence bucket is the agent id. */
+    public String presence(String agent) {
+        return company + ".presence." + token(agent);
+    }
+
+    /** {@code {co}.vault.{agent}.get}: an agent's secret request. */
+    public String vaultGet(String agent) {
+        return company + ".vault." + token(agent) + ".get";
+    }
+
+    /** {@code {co}.org.{endpoint}}: the directory service. */
+    public String org(String endpoint) {
+        return company + ".org." + endpoint;
+    }
+
+    /** {@code {co}.org.>}: every directory endpoint. */
+    public String orgAll() {
+        return company + ".org.>";
+    }
+
+    /** {@code {co}.dlq.{source}}: dead letters from one source (usually a stream name in lower case). */
+    public String dlq(String source) {
+        return company + ".dlq." + token(source);
+    }
+
+    /** {@code {co}.dlq.*}: every dead letter. */
+    public String dlqAll() {
+        return company + ".dlq.*";
+    }
+
+    // ---- JetStream names ---------------------------------------------------------------------------------------
+
+    private String prefix() {
+        return "OM_" + company.toUpperCase(Locale.ROOT).replace('-', '_') + "_";
+    }
+
+    /** Stream of {@code {co}.all} and every team channel; limits retention, one consumer per agent and channel. */
+    public String channelsStream() {
+        return prefix() + "CHANNELS";
+    }
+
+    /** Stream of every DM: work-queue retention, one consumer per member (non-overlapping filters). */
+    public String inboxStream() {
+        return prefix() + "INBOX";
+    }
+
+    /** Stream of every task queue: work-queue retention, one shared consumer per role. */
+    public String tasksStream() {
+        return prefix() + "TASKS";
+    }
+
+    /** Stream of events, time-based retention, replayable. */
+    public String eventsStream() {
+        return prefix() + "EVENTS";
+    }
+
+    /** Stream of heartbeat ticks, one message per subject kept (ticks coalesce). */
+    public String heartbeatStream() {
+        return prefix() + "HEARTBEAT";
+    }
+
+    /** Stream of dead letters, long retention. */
+    public String dlqStream() {
+        return prefix() + "DLQ";
+    }
+
+    /** The audit stream: sources every other stream, immutable history. */
+    public String auditStream() {
+        return prefix() + "AUDIT";
+    }
+
+    /** KV bucket of presence beacons, key = member id. */
+    public String presenceBucket() {
+        return prefix() + "PRESENCE";
+    }
+
+    /** KV bucket holding the org (key {@code org}) so services can watch it change. */
+    public String orgBucket() {
+        return prefix() + "ORG";
+    }
+
+    /** Object store bucket for artifacts. */
+    public String artifactBucket() {
+        return prefix() + "ARTIFACTS";
+    }
+
+    /** Durable consumer of a member's DM inbox. */
+    public static String inboxConsumer(String member) {
+        return "dm-" + token(member);
+    }
+
+    /** Durable consumer of {@code {co}.all} for one agent. */
+    public static String allConsumer(String agent) {
+        return "all-" + token(agent);
+    }
+
+    /** Durable consumer of an agent's team channel. */
+    public static String teamConsumer(String agent) {
+        return "team-" + token(agent);
+    }
+
+    /** The one shared durable consumer of a role's task queue. */
+    public static String tasksConsumer(String role) {
+        return "tasks-" + token(role);
+    }
+
+    /** Durable consumer of an agent's heartbeat ticks. */
+    public static String heartbeatConsumer(String agent) {
+        return "hb-" + token(agent);
+    }
+
+    /**
+     * Durable consumer of one event pattern an agent follows. The pattern is folded into the name ({@code security.>}
+     * becomes {@code ev-cto-athena-security-gt}) so the name is stable across applies.
+     */
+    public static String eventsConsumer(String agent, String pattern) {
+        String folded = pattern.replace(".", "-").replace("*", "star").replace(">", "gt");
+        return "ev-" + token(agent) + "-" + folded;
+    }
+
+    /** Throws when {@code t} is not a safe single subject token. */
+    public static String token(String t) {
+        if (t == null || !SAFE_TOKEN.matcher(t).matches()) {
+            throw new IllegalArgumentException("'" + t + "' is not a safe NATS subject token [a-z0-9][a-z0-9-]*");
+        }
+        return t;
+    }
+}

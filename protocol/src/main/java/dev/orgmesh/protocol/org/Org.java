@@ -1,0 +1,89 @@
+package dev.orgmesh.protocol.org;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+import dev.orgmesh.protocol.Subjects;
+
+/**
+ * A validated organization: one company, its teams, humans and agents. Build one with {@link OrgLoader}; an
+ * {@code Org} that exists has passed every rule of DESIGN §2 (known teams and managers, no cycles, safe ids, …).
+ *
+ * @param company company id, the first token of every subject
+ * @param name display name of the company
+ * @param hub where leaves dial the hub
+ * @param teams teams by id, in file order
+ * @param humans humans, in file order
+ * @param agents agents with defaults applied, in file order
+ */
+public record Org(String company, String name, HubSpec hub, Map<String, Team> teams, List<Human> humans,
+        List<Agent> agents) {
+
+    public Org {
+        teams = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(teams));
+        humans = List.copyOf(humans);
+        agents = List.copyOf(agents);
+    }
+
+    /** The subject and stream names of this company. */
+    public Subjects subjects() {
+        return Subjects.of(company);
+    }
+
+    /** Every member, humans first, in file order. */
+    public List<Member> members() {
+        List<Member> all = new ArrayList<>(humans);
+        all.addAll(agents);
+        return all;
+    }
+
+    /** The member with this id, agent or human. */
+    public Optional<Member> member(String id) {
+        return members().stream().filter(m -> m.id().equals(id)).findFirst();
+    }
+
+    /** The agent with this id. */
+    public Optional<Agent> agent(String id) {
+        return agents.stream().filter(a -> a.id().equals(id)).findFirst();
+    }
+
+    /** The agents of a team, in file order. */
+    public List<Agent> teamMembers(String team) {
+        return agents.stream().filter(a -> a.team().equals(team)).toList();
+    }
+
+    /** The agents of a role, in file order. */
+    public List<Agent> roleMembers(String role) {
+        return agents.stream().filter(a -> a.role().equals(role)).toList();
+    }
+
+    /** Every role slug in use, sorted. */
+    public List<String> roles() {
+        return List.copyOf(new TreeSet<>(agents.stream().map(Agent::role).toList()));
+    }
+
+    /** Who this member's escalations go to; empty for humans. */
+    public Optional<Member> manager(String id) {
+        return agent(id).flatMap(a -> member(a.reportsTo()));
+    }
+
+    /** The members above {@code id}, nearest first, ending at a human. Empty for a human or an unknown id. */
+    public List<Member> chainOfCommand(String id) {
+        List<Member> chain = new ArrayList<>();
+        Optional<Member> next = manager(id);
+        while (next.isPresent() && chain.size() <= members().size()) {
+            chain.add(next.get());
+            next = manager(next.get().id());
+        }
+        return chain;
+    }
+
+    /** The members who report directly to {@code id}, in file order. */
+    public List<Agent> directReports(String id) {
+        return agents.stream().filter(a -> a.reportsTo().equals(id)).toList();
+    }
+}
