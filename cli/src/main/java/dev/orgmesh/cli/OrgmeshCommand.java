@@ -1,0 +1,27 @@
+package dev.orgmesh.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code orgmesh}: the single command operators meet. Each verb is a thin subcommand that calls one plain class and
+ * maps its result or error to output and an exit status (0 success, 1 the input is wrong, 2 usage error).
+ */
+@Command(name = "orgmesh", mixinStandardHelpOptions = true, version = "orgmesh 0.1.0-SNAPSHOT", description = "Run AI organizations on NATS.", subcommands = {
+        ValidateCommand.class, ChartCommand.class, CommandLine.HelpCommand.class})
+public final class OrgmeshCommand {
+
+    /** Exit status when the input (an org file, a message) is wrong. */
+    public static final int EXIT_INVALID = 1;
+
+    /** The command line with orgmesh's error handling, for {@link #main} and tests. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new OrgmeshCommand());
+        cl.setExecutionExceptionHandler(new ErrorHandler());
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

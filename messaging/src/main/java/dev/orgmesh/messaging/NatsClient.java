@@ -1,0 +1,96 @@
+package dev.orgmesh.messaging;
+
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamManagement;
+import io.quarkus.runtime.Startup;
+
+import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.OrgmeshException;
+
+/**
+ * The service's one NATS connection. It connects in the background at start, so a service whose NATS is not up
+ * yet still starts and reports not-ready instead of crashing, and it reconnects forever.
+ */
+@Startup
+@ApplicationScoped
+public class NatsClient {
+    private final NatsConfig config;
+    private final String applicationName;
+    private final AtomicReference<Connection> connection = new AtomicReference<>();
+
+    @Inject
+    public NatsClient(NatsConfig config,
+            @ConfigProperty(name = "quarkus.application.name", defaultValue = "orgmesh") String applicationName) {
+        this.config = config;
+        this.applicationName = applicationName;
+    }
+
+    @PostConstruct
+    void start() {
+        NatsConnector.connectInBackground(settings(), (conn, event) -> {
+            if (event == ConnectionListener.Events.CONNECTED || event == ConnectionListener.Events.RECONNECTED) {
+                connection.set(conn);
+            }
+        });
+    }
+
+    @PreDestroy
+    void stop() throws InterruptedException {
+        Connection c = connection.getAndSet(null);
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    /** The settings this client connects with. */
+    public NatsSettings settings() {
+        return config.settings("orgmesh-" + applicationName);
+    }
+
+    /** The connection once it has been established (it may be reconnecting). */
+    public Optional<Connection> connection() {
+        return Optional.ofNullable(connection.get());
+    }
+
+    /** Whether the connection is up right now. */
+    public boolean isConnected() {
+        Connection c = connection.get();
+        return c != null && c.getStatus() == Connection.Status.CONNECTED;
+    }
+
+    /** The connection, or {@code NATS_UNAVAILABLE} when it was never established. */
+    public Connection require() {
+        return connection().orElseThrow(() -> new OrgmeshException(ErrorCode.NATS_UNAVAILABLE,
+                "not connected to NATS at " + config.url() + " yet"));
+    }
+
+    /** JetStream in the configured domain. */
+    public JetStream jetStream() {
+        try {
+            return require().jetStream(NatsConnector.jetStreamOptions(settings()));
+        } catch (java.io.IOException e) {
+            throw new OrgmeshException(ErrorCode.NATS_UNAVAILABLE, "JetStream unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    /** JetStream management in the configured domain. */
+    public JetStreamManagement jetStreamManagement() {
+        try {
+            return require().jetStreamManagement(NatsConnector.jetStreamOptions(settings()));
+        } catch (java.io.IOException e) {
+            throw new OrgmeshException(ErrorCode.NATS_UNAVAILABLE, "JetStream unavailable: " + e.getMessage(), e);
+        }
+    }
+}

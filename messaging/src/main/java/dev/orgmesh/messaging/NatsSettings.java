@@ -1,0 +1,40 @@
+package dev.orgmesh.messaging;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * How to reach NATS: the URL (on an agent machine, the local leaf at {@code nats://127.0.0.1:4222}), the
+ * credentials file, and the JetStream domain that holds the org's streams.
+ *
+ * @param url one or more comma-separated server URLs
+ * @param credsFile an NKey seed or JWT credentials file; empty for an unauthenticated local leaf
+ * @param jsDomain JetStream domain of the hub ({@code hub}); empty when talking to a JetStream server directly
+ * @param connectionName name shown in the server's connz, e.g. {@code orgmesh-heartbeat}
+ * @param connectTimeout how long one connection attempt may take
+ * @param reconnectWait pause between reconnect attempts; reconnects never give up
+ */
+public record NatsSettings(String url, Optional<Path> credsFile, Optional<String> jsDomain, String connectionName,
+        Duration connectTimeout, Duration reconnectWait) {
+
+    /** Settings with the defaults for everything but the URL. */
+    public static NatsSettings of(String url) {
+        return new NatsSettings(url, Optional.empty(), Optional.empty(), "orgmesh", Duration.ofSeconds(5),
+                Duration.ofSeconds(1));
+    }
+
+    public NatsSettings withCreds(Path creds) {
+        return new NatsSettings(url, Optional.ofNullable(creds), jsDomain, connectionName, connectTimeout,
+                reconnectWait);
+    }
+
+    public NatsSettings withDomain(String domain) {
+        return new NatsSettings(url, credsFile, Optional.ofNullable(domain).filter(d -> !d.isBlank()), connectionName,
+                connectTimeout, reconnectWait);
+    }
+
+    public NatsSettings withName(String name) {
+        return new NatsSettings(url, credsFile, jsDomain, name, connectTimeout, reconnectWait);
+    }
+}

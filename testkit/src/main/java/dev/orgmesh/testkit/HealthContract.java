@@ -1,0 +1,27 @@
+package dev.orgmesh.testkit;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every orgmesh service's health endpoints must show, written once. A service test extends this with
+ * {@code @QuarkusTest} and {@code @QuarkusTestResource(NatsTestResource.class)}: the service must boot, be live,
+ * and be ready only because its NATS connection to the real test server is up.
+ */
+public abstract class HealthContract {
+
+    @Test
+    public void liveAndReadyWithNatsConnected() {
+        given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() -> given().when()
+                .get("/q/health/ready")
+                .then()
+                .statusCode(200)
+                .body("status", equalTo("UP"))
+                .body("checks.name", hasItem("nats"))
+                .body("checks.find { it.name == 'nats' }.status", equalTo("UP")));
+    }
+}
