@@ -1,0 +1,252 @@
+package dev.orgmesh.messaging.assets;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.StringJoiner;
+
+import org.jboss.logging.Logger;
+
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.KeyValueManagement;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
+import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.KeyValueStatus;
+import io.nats.client.api.Source;
+import io.nats.client.api.StreamConfiguration;
+
+import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.OrgmeshException;
+
+/**
+ * Makes a JetStream server match {@link OrgAssets}, idempotently: {@link #plan} compares what exists with what the
+ * org needs (only the settings orgmesh manages), {@link #apply} carries a plan out. Assets that the org no longer
+ * needs are removed only when asked ({@code prune}); otherwise they are listed and kept, so removing an agent from
+ * the org file never silently deletes its unread inbox.
+ */
+public final class AssetApplier {
+    private static final Logger LOG = Logger.getLogger(AssetApplier.class);
+    private static final int STREAM_NOT_FOUND = 10059;
+    private static final int CONSUMER_NOT_FOUND = 10014;
+
+    private final JetStreamManagement jsm;
+    private final KeyValueManagement kvm;
+    private final String prefix;
+
+    /**
+     * @param prefix the company's asset name prefix ({@code OM_KOMODO_AI_}); only assets with it are ever removed
+     */
+    public AssetApplier(JetStreamManagement jsm, KeyValueManagement kvm, String prefix) {
+        this.jsm = jsm;
+        this.kvm = kvm;
+        this.prefix = prefix;
+    }
+
+    /** What {@link #apply} would change. Reads only. */
+    public AssetPlan plan(OrgAssets desired) {
+        try {
+            List<AssetChange> changes = new ArrayList<>();
+            Set<String> existingStreams = new HashSet<>(jsm.getStreamNames());
+            for (StreamConfiguration want : desired.streams().values()) {
+                if (!existingStreams.contains(want.getName())) {
+                    changes.add(
+                            new AssetChange(AssetChange.Action.CREATE, AssetChange.Kind.STREAM, want.getName(), null));
+                } else {
+                    String diff = streamDiff(jsm.getStreamInfo(want.getName()).getConfiguration(), want);
+                    if (!diff.isEmpty()) {
+                        changes.add(new AssetChange(AssetChange.Action.UPDATE, AssetChange.Kind.STREAM, want.getName(),
+                                diff));
+                    }
+                }
+            }
+            Set<String> existingBuckets = new HashSet<>(kvm.getBucketNames());
+            for (KeyValueConfiguration want : desired.buckets().values()) {
+                if (!existingBuckets.contains(want.getBucketName())) {
+                    changes.add(new AssetChange(AssetChange.Action.CREATE, AssetChange.Kind.BUCKET,
+                            want.getBucketName(), null));
+                } else {
+                    KeyValueStatus have = kvm.getStatus(want.getBucketName());
+                    if (have.getMaxHistoryPerKey() != want.getMaxHistoryPerKey()) {
+                        changes.add(new AssetChange(AssetChange.Action.UPDATE, AssetChange.Kind.BUCKET,
+                                want.getBucketName(),
+                                "history " + have.getMaxHistoryPerKey() + " → " + want.getMaxHistoryPerKey()));
+                    }
+                }
+            }
+            for (Map.Entry<String, List<ConsumerConfiguration>> e : desired.consumers().entrySet()) {
+                String stream = e.getKey();
+                Set<String> wanted = new HashSet<>();
+                Map<String, ConsumerInfo> have = new java.util.HashMap<>();
+                if (existingStreams.contains(stream)) {
+                    for (ConsumerInfo ci : jsm.getConsumers(stream)) {
+                        have.put(ci.getName(), ci);
+                    }
+                }
+                for (ConsumerConfiguration cc : e.getValue()) {
+                    wanted.add(cc.getDurable());
+                    ConsumerInfo ci = have.get(cc.getDurable());
+                    String name = stream + "/" + cc.getDurable();
+                    if (ci == null) {
+                        changes.add(new AssetChange(AssetChange.Action.CREATE, AssetChange.Kind.CONSUMER, name,
+                                cc.getFilterSubject()));
+                    } else {
+                        String diff = consumerDiff(ci.getConsumerConfiguration(), cc);
+                        if (!diff.isEmpty()) {
+                            changes.add(
+                                    new AssetChange(AssetChange.Action.UPDATE, AssetChange.Kind.CONSUMER, name, diff));
+                        }
+                    }
+                }
+                have.keySet().stream().filter(n -> !wanted.contains(n)).sorted().forEach(n -> changes.add(
+                        new AssetChange(AssetChange.Action.KEEP_EXTRA, AssetChange.Kind.CONSUMER, stream + "/" + n,
+                                "not in the org")));
+            }
+            // consumers of our streams that have no desired consumers at all
+            for (String stream : desired.streams().keySet()) {
+                if (existingStreams.contains(stream) && !desired.consumers().containsKey(stream)) {
+                    for (String n : jsm.getConsumerNames(stream)) {
+                        changes.add(new AssetChange(AssetChange.Action.KEEP_EXTRA, AssetChange.Kind.CONSUMER,
+                                stream + "/" + n, "not in the org"));
+                    }
+                }
+            }
+            for (String s : existingStreams) {
+                if (s.startsWith(prefix) && !desired.streams().containsKey(s)) {
+                    changes.add(new AssetChange(AssetChange.Action.KEEP_EXTRA, AssetChange.Kind.STREAM, s,
+                            "not in the org"));
+                }
+            }
+            return new AssetPlan(changes);
+        } catch (IOException | JetStreamApiException e) {
+            throw new OrgmeshException(ErrorCode.APPLY_FAILED,
+                    "cannot read the server's JetStream assets: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Carries out {@code plan}. With {@code prune} the assets no longer in the org are deleted; without it they are
+     * kept. Returns the plan with extras turned into removals when pruned.
+     */
+    public AssetPlan apply(OrgAssets desired, AssetPlan plan, boolean prune) {
+        List<AssetChange> done = new ArrayList<>();
+        for (AssetChange c : plan.changes()) {
+            try {
+                switch (c.action()) {
+                    case CREATE, UPDATE -> {
+                        create(desired, c);
+                        done.add(c);
+                    }
+                    case KEEP_EXTRA -> {
+                        if (prune) {
+                            remove(c);
+                            done.add(new AssetChange(AssetChange.Action.REMOVE, c.kind(), c.name(), c.detail()));
+                        } else {
+                            done.add(c);
+                        }
+                    }
+                    case REMOVE -> {
+                        remove(c);
+                        done.add(c);
+                    }
+                }
+                LOG.debugf("applied %s", c);
+            } catch (IOException | JetStreamApiException e) {
+                throw new OrgmeshException(ErrorCode.APPLY_FAILED, "cannot " + c.action().name().toLowerCase() + " "
+                        + c.kind().name().toLowerCase() + " " + c.name() + ": " + e.getMessage(), e);
+            }
+        }
+        return new AssetPlan(done);
+    }
+
+    private void create(OrgAssets desired, AssetChange c) throws IOException, JetStreamApiException {
+        switch (c.kind()) {
+            case STREAM -> {
+                StreamConfiguration sc = desired.streams().get(c.name());
+                if (c.action() == AssetChange.Action.CREATE) {
+                    jsm.addStream(sc);
+                } else {
+                    jsm.updateStream(sc);
+                }
+            }
+            case BUCKET -> {
+                KeyValueConfiguration kc = desired.buckets().get(c.name());
+                if (c.action() == AssetChange.Action.CREATE) {
+                    kvm.create(kc);
+                } else {
+                    kvm.update(kc);
+                }
+            }
+            case CONSUMER -> {
+                String[] parts = c.name().split("/", 2);
+                ConsumerConfiguration cc = desired.consumers().get(parts[0]).stream()
+                        .filter(x -> x.getDurable().equals(parts[1]))
+                        .findFirst()
+                        .orElseThrow();
+                jsm.addOrUpdateConsumer(parts[0], cc);
+            }
+        }
+    }
+
+    private void remove(AssetChange c) throws IOException, JetStreamApiException {
+        try {
+            switch (c.kind()) {
+                case STREAM -> jsm.deleteStream(c.name());
+                case BUCKET -> kvm.delete(c.name());
+                case CONSUMER -> {
+                    String[] parts = c.name().split("/", 2);
+                    jsm.deleteConsumer(parts[0], parts[1]);
+                }
+            }
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() != STREAM_NOT_FOUND && e.getApiErrorCode() != CONSUMER_NOT_FOUND) {
+                throw e;
+            }
+        }
+    }
+
+    /** The managed settings that differ, as {@code field have → want}; empty when equal. */
+    static String streamDiff(StreamConfiguration have, StreamConfiguration want) {
+        StringJoiner d = new StringJoiner(", ");
+        if (!new HashSet<>(have.getSubjects()).equals(new HashSet<>(want.getSubjects()))) {
+            d.add("subjects " + have.getSubjects() + " → " + want.getSubjects());
+        }
+        diff(d, "retention", have.getRetentionPolicy(), want.getRetentionPolicy());
+        diff(d, "storage", have.getStorageType(), want.getStorageType());
+        diff(d, "replicas", have.getReplicas(), want.getReplicas());
+        diff(d, "max_age", have.getMaxAge(), want.getMaxAge());
+        diff(d, "max_msg_size", have.getMaxMsgSize(), want.getMaxMsgSize());
+        diff(d, "max_msgs_per_subject", have.getMaxMsgsPerSubject(), want.getMaxMsgsPerSubject());
+        diff(d, "duplicate_window", have.getDuplicateWindow(), want.getDuplicateWindow());
+        diff(d, "deny_delete", have.getDenyDelete(), want.getDenyDelete());
+        diff(d, "deny_purge", have.getDenyPurge(), want.getDenyPurge());
+        Set<String> haveSources = new HashSet<>(have.getSources().stream().map(Source::getName).toList());
+        Set<String> wantSources = new HashSet<>(want.getSources().stream().map(Source::getName).toList());
+        if (!haveSources.equals(wantSources)) {
+            d.add("sources " + haveSources + " → " + wantSources);
+        }
+        return d.toString();
+    }
+
+    /** The managed consumer settings that differ; empty when equal. */
+    static String consumerDiff(ConsumerConfiguration have, ConsumerConfiguration want) {
+        StringJoiner d = new StringJoiner(", ");
+        diff(d, "filter", have.getFilterSubject(), want.getFilterSubject());
+        diff(d, "ack_wait", have.getAckWait(), want.getAckWait());
+        diff(d, "max_deliver", have.getMaxDeliver(), want.getMaxDeliver());
+        diff(d, "max_ack_pending", have.getMaxAckPending(), want.getMaxAckPending());
+        diff(d, "ack_policy", have.getAckPolicy(), want.getAckPolicy());
+        return d.toString();
+    }
+
+    private static void diff(StringJoiner d, String field, Object have, Object want) {
+        if (!Objects.equals(have, want)) {
+            d.add(field + " " + have + " → " + want);
+        }
+    }
+}

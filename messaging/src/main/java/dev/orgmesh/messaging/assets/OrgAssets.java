@@ -1,0 +1,143 @@
+package dev.orgmesh.messaging.assets;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.DiscardPolicy;
+import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.RetentionPolicy;
+import io.nats.client.api.Source;
+import io.nats.client.api.StreamConfiguration;
+
+import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.org.Agent;
+import dev.orgmesh.protocol.org.Member;
+import dev.orgmesh.protocol.org.Org;
+
+/**
+ * The JetStream assets an org needs (DESIGN §3), computed from the org alone so every process agrees on them:
+ * streams, the durable consumers of every member and role, and the KV buckets. {@link AssetApplier} makes a server
+ * match them. See {@code docs/adr/0002-stream-retention.md} for why inbox and task streams use interest retention.
+ *
+ * @param streams stream configurations by name, in creation order (the audit stream last: it sources the others)
+ * @param consumers durable consumer configurations by stream name
+ * @param buckets KV bucket configurations by name
+ */
+public record OrgAssets(Map<String, StreamConfiguration> streams, Map<String, List<ConsumerConfiguration>> consumers,
+        Map<String, KeyValueConfiguration> buckets) {
+
+    /** The assets of {@code org} under {@code limits}. */
+    public static OrgAssets of(Org org, AssetLimits limits) {
+        Subjects s = org.subjects();
+        Map<String, StreamConfiguration> streams = new LinkedHashMap<>();
+        Map<String, List<ConsumerConfiguration>> consumers = new LinkedHashMap<>();
+
+        List<String> channelSubjects = new ArrayList<>();
+        channelSubjects.add(s.all());
+        org.teams().keySet().forEach(t -> channelSubjects.add(s.team(t)));
+        streams.put(s.channelsStream(), stream(s.channelsStream(), "company and team channels", channelSubjects,
+                RetentionPolicy.Limits, limits.channelMaxAge(), limits).build());
+        streams.put(s.inboxStream(), stream(s.inboxStream(), "direct messages: one durable inbox per member",
+                List.of(s.dmAll()), RetentionPolicy.Interest, limits.inboxMaxAge(), limits).build());
+        streams.put(s.tasksStream(), stream(s.tasksStream(), "task queues: one shared durable per role",
+                List.of(s.tasksAll()), RetentionPolicy.Interest, limits.inboxMaxAge(), limits).build());
+        streams.put(s.eventsStream(), stream(s.eventsStream(), "organizational events, replayable",
+                List.of(s.eventsAll()), RetentionPolicy.Limits, limits.eventsMaxAge(), limits).build());
+        streams.put(s.heartbeatStream(), stream(s.heartbeatStream(), "heartbeat ticks: at most one pending per agent",
+                List.of(s.heartbeatAll()), RetentionPolicy.Limits, limits.channelMaxAge(), limits)
+                .maxMessagesPerSubject(1)
+                .build());
+        streams.put(s.dlqStream(), stream(s.dlqStream(), "dead letters with their reason",
+                List.of(s.dlqAll()), RetentionPolicy.Limits, limits.dlqMaxAge(), limits).build());
+        streams.put(s.auditStream(), StreamConfiguration.builder()
+                .name(s.auditStream())
+                .description("immutable history of everything said in the org")
+                .sources(List.of(s.channelsStream(), s.inboxStream(), s.tasksStream(), s.eventsStream(), s.dlqStream())
+                        .stream()
+                        .map(n -> Source.builder().name(n).build())
+                        .toList())
+                .retentionPolicy(RetentionPolicy.Limits)
+                .storageType(limits.storage())
+                .replicas(limits.replicas())
+                .maxAge(limits.auditMaxAge())
+                .duplicateWindow(limits.duplicateWindow())
+                .denyDelete(true)
+                .denyPurge(true)
+                .build());
+
+        for (Member m : org.members()) {
+            add(consumers, s.inboxStream(),
+                    durable(Subjects.inboxConsumer(m.id()), s.dm(m.id()), DeliverPolicy.All, limits));
+        }
+        for (Agent a : org.agents()) {
+            add(consumers, s.channelsStream(),
+                    durable(Subjects.allConsumer(a.id()), s.all(), DeliverPolicy.New, limits));
+            add(consumers, s.channelsStream(),
+                    durable(Subjects.teamConsumer(a.id()), s.team(a.team()), DeliverPolicy.New, limits));
+            add(consumers, s.heartbeatStream(),
+                    durable(Subjects.heartbeatConsumer(a.id()), s.heartbeat(a.id()), DeliverPolicy.All, limits));
+            for (String pattern : a.events()) {
+                add(consumers, s.eventsStream(), durable(Subjects.eventsConsumer(a.id(), pattern), s.events(pattern),
+                        DeliverPolicy.New, limits));
+            }
+        }
+        for (String role : org.roles()) {
+            add(consumers, s.tasksStream(),
+                    durable(Subjects.tasksConsumer(role), s.tasks(role), DeliverPolicy.All, limits));
+        }
+
+        Map<String, KeyValueConfiguration> buckets = new LinkedHashMap<>();
+        buckets.put(s.presenceBucket(), KeyValueConfiguration.builder()
+                .name(s.presenceBucket())
+                .description("presence beacons, key = member id")
+                .maxHistoryPerKey(1)
+                .storageType(limits.storage())
+                .replicas(limits.replicas())
+                .build());
+        buckets.put(s.orgBucket(), KeyValueConfiguration.builder()
+                .name(s.orgBucket())
+                .description("the org file; services watch key 'org'")
+                .maxHistoryPerKey(10)
+                .storageType(limits.storage())
+                .replicas(limits.replicas())
+                .build());
+        return new OrgAssets(streams, consumers, buckets);
+    }
+
+    private static StreamConfiguration.Builder stream(String name, String description, List<String> subjects,
+            RetentionPolicy retention, java.time.Duration maxAge, AssetLimits limits) {
+        return StreamConfiguration.builder()
+                .name(name)
+                .description(description)
+                .subjects(subjects)
+                .retentionPolicy(retention)
+                .discardPolicy(DiscardPolicy.Old)
+                .storageType(limits.storage())
+                .replicas(limits.replicas())
+                .maxAge(maxAge)
+                .maxMsgSize(limits.maxMsgSize())
+                .duplicateWindow(limits.duplicateWindow());
+    }
+
+    private static ConsumerConfiguration durable(String name, String filter, DeliverPolicy deliver,
+            AssetLimits limits) {
+        return ConsumerConfiguration.builder()
+                .durable(name)
+                .filterSubject(filter)
+                .deliverPolicy(deliver)
+                .ackPolicy(AckPolicy.Explicit)
+                .ackWait(limits.ackWait())
+                .maxDeliver(limits.maxDeliver())
+                .maxAckPending(limits.maxAckPending())
+                .build();
+    }
+
+    private static void add(Map<String, List<ConsumerConfiguration>> map, String stream, ConsumerConfiguration cc) {
+        map.computeIfAbsent(stream, k -> new ArrayList<>()).add(cc);
+    }
+}
