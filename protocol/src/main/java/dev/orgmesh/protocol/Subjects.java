@@ -128,58 +128,59 @@ public final class Subjects {
 
     // ---- JetStream names ---------------------------------------------------------------------------------------
 
-    private String prefix() {
+    /** The prefix of every stream and bucket name of this company ({@code OM_KOMODO_AI_}). */
+    public String assetPrefix() {
         return "OM_" + company.toUpperCase(Locale.ROOT).replace('-', '_') + "_";
     }
 
     /** Stream of {@code {co}.all} and every team channel; limits retention, one consumer per agent and channel. */
     public String channelsStream() {
-        return prefix() + "CHANNELS";
+        return assetPrefix() + "CHANNELS";
     }
 
     /** Stream of every DM: work-queue retention, one consumer per member (non-overlapping filters). */
     public String inboxStream() {
-        return prefix() + "INBOX";
+        return assetPrefix() + "INBOX";
     }
 
     /** Stream of every task queue: work-queue retention, one shared consumer per role. */
     public String tasksStream() {
-        return prefix() + "TASKS";
+        return assetPrefix() + "TASKS";
     }
 
     /** Stream of events, time-based retention, replayable. */
     public String eventsStream() {
-        return prefix() + "EVENTS";
+        return assetPrefix() + "EVENTS";
     }
 
     /** Stream of heartbeat ticks, one message per subject kept (ticks coalesce). */
     public String heartbeatStream() {
-        return prefix() + "HEARTBEAT";
+        return assetPrefix() + "HEARTBEAT";
     }
 
     /** Stream of dead letters, long retention. */
     public String dlqStream() {
-        return prefix() + "DLQ";
+        return assetPrefix() + "DLQ";
     }
 
     /** The audit stream: sources every other stream, immutable history. */
     public String auditStream() {
-        return prefix() + "AUDIT";
+        return assetPrefix() + "AUDIT";
     }
 
     /** KV bucket of presence beacons, key = member id. */
     public String presenceBucket() {
-        return prefix() + "PRESENCE";
+        return assetPrefix() + "PRESENCE";
     }
 
     /** KV bucket holding the org (key {@code org}) so services can watch it change. */
     public String orgBucket() {
-        return prefix() + "ORG";
+        return assetPrefix() + "ORG";
     }
 
     /** Object store bucket for artifacts. */
     public String artifactBucket() {
-        return prefix() + "ARTIFACTS";
+        return assetPrefix() + "ARTIFACTS";
     }
 
     /** Durable consumer of a member's DM inbox. */

@@ -54,7 +54,7 @@ class AssetApplierTest {
         return new AssetApplier(c.jetStreamManagement(NatsConnector.jetStreamOptions(settings)),
                 c.keyValueManagement(io.nats.client.KeyValueOptions.builder()
                         .jetStreamOptions(NatsConnector.jetStreamOptions(settings)).build()),
-                s.channelsStream().replace("CHANNELS", ""));
+                s.assetPrefix());
     }
 
     @Test

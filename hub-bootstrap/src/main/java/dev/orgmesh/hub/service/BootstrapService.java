@@ -1,0 +1,177 @@
+package dev.orgmesh.hub.service;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import io.nats.client.Connection;
+import io.nats.client.impl.NatsKeyValueWatchSubscription;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+
+import dev.orgmesh.hub.Bootstrap;
+import dev.orgmesh.hub.directory.Directory;
+import dev.orgmesh.hub.directory.DirectoryService;
+import dev.orgmesh.messaging.NatsClient;
+import dev.orgmesh.messaging.assets.AssetLimits;
+import dev.orgmesh.messaging.assets.OrgDocument;
+import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.org.Org;
+import dev.orgmesh.protocol.org.OrgInvalidException;
+import dev.orgmesh.protocol.org.OrgLoader;
+
+/**
+ * The hub-bootstrap service: once NATS is up it applies the org (file, or the stored one), stores the org text,
+ * serves the directory, and re-applies whenever the stored org changes. An invalid new org is refused with every
+ * problem logged, and the last good org keeps being served. Nothing is ever pruned automatically.
+ */
+@ApplicationScoped
+public class BootstrapService {
+    private static final Logger LOG = Logger.getLogger(BootstrapService.class);
+
+    private final NatsClient nats;
+    private final BootstrapConfig config;
+    private final AtomicReference<Org> current = new AtomicReference<>();
+    private volatile DirectoryService directory;
+    private volatile NatsKeyValueWatchSubscription watch;
+    private volatile Thread worker;
+
+    public BootstrapService(NatsClient nats, BootstrapConfig config) {
+        this.nats = nats;
+        this.config = config;
+    }
+
+    void onStart(@Observes StartupEvent ev) {
+        worker = Thread.ofVirtual().name("bootstrap").start(this::run);
+    }
+
+    void onStop(@Observes ShutdownEvent ev) {
+        Thread w = worker;
+        if (w != null) {
+            w.interrupt();
+        }
+        try {
+            if (watch != null) {
+                watch.unsubscribe();
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("closing the org watch: %s", e);
+        }
+        if (directory != null) {
+            directory.close();
+        }
+    }
+
+    /** The org being served, once applied. */
+    public Optional<Org> org() {
+        return Optional.ofNullable(current.get());
+    }
+
+    /** Whether the org is applied and the directory is serving. */
+    public boolean isServing() {
+        return directory != null;
+    }
+
+    private void run() {
+        try {
+            Connection c = awaitConnection();
+            Bootstrap bootstrap = new Bootstrap(c, nats.settings());
+            String text = initialText(bootstrap);
+            Org org = OrgLoader.parse(text, config.orgFile().map(Path::toString).orElse("stored org"));
+            apply(bootstrap, org, text);
+            if (config.releaseOnly()) {
+                LOG.info("release-only: applied; exiting");
+                Quarkus.asyncExit(0);
+                return;
+            }
+            directory = DirectoryService.start(c, new Directory(org), org.subjects(), "0.1.0");
+            LOG.infof("directory serving on %s", org.subjects().orgAll());
+            watch = OrgDocument.watch(bootstrap.orgBucket(org.subjects()), changed -> onChange(bootstrap, changed));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (OrgmeshException e) {
+            LOG.errorf("%s bootstrap failed: %s", e.code().label(), e.getMessage());
+            if (config.releaseOnly()) {
+                Quarkus.asyncExit(1);
+            }
+        }
+    }
+
+    private String initialText(Bootstrap bootstrap) {
+        if (config.orgFile().isPresent()) {
+            Path file = config.orgFile().get();
+            try {
+                return java.nio.file.Files.readString(file);
+            } catch (java.io.IOException e) {
+                throw new OrgmeshException(ErrorCode.ORG_UNREADABLE,
+                        "cannot read org file " + file + ": " + e.getMessage(), e);
+            }
+        }
+        String company = config.company().orElseThrow(() -> new OrgmeshException(ErrorCode.ORG_UNREADABLE,
+                "set orgmesh.bootstrap.org-file, or orgmesh.bootstrap.company to serve an org already stored on the hub"));
+        String stored = OrgDocument.get(bootstrap.orgBucket(Subjects.of(company)));
+        if (stored == null) {
+            throw new OrgmeshException(ErrorCode.ORG_UNREADABLE,
+                    "no org stored for company " + company + "; apply one first");
+        }
+        return stored;
+    }
+
+    private void onChange(Bootstrap bootstrap, String text) {
+        try {
+            Org next = OrgLoader.parse(text, "stored org");
+            Org previous = current.get();
+            if (previous != null && !previous.company().equals(next.company())) {
+                LOG.errorf("%s the stored org names company '%s', this hub serves '%s'; ignored",
+                        ErrorCode.ORG_INVALID.label(), next.company(), previous.company());
+                return;
+            }
+            apply(bootstrap, next, null);
+            if (directory != null) {
+                directory.replace(new Directory(next));
+            }
+        } catch (OrgInvalidException e) {
+            LOG.errorf("%s the stored org is invalid; still serving the previous one. %s", e.code().label(),
+                    e.getMessage());
+        } catch (OrgmeshException e) {
+            LOG.errorf("%s re-applying the stored org failed: %s", e.code().label(), e.getMessage());
+        }
+    }
+
+    private void apply(Bootstrap bootstrap, Org org, String text) {
+        Bootstrap.Result r = bootstrap.apply(org, text, AssetLimits.defaults().withReplicas(config.replicas()), false);
+        current.set(org);
+        LOG.infof("applied org %s: %s%s", org.company(), r.plan().render().strip().replace('\n', ';'),
+                r.orgStored() ? "; org stored" : "");
+    }
+
+    private Connection awaitConnection() throws InterruptedException {
+        Instant giveUp = Instant.now().plus(config.connectGrace());
+        Instant nextLog = Instant.now().plusSeconds(10);
+        while (true) {
+            Optional<Connection> c = nats.connection();
+            if (c.isPresent() && nats.isConnected()) {
+                return c.get();
+            }
+            if (config.releaseOnly() && Instant.now().isAfter(giveUp)) {
+                throw new OrgmeshException(ErrorCode.NATS_UNAVAILABLE,
+                        "NATS at " + nats.settings().url() + " not reachable within " + config.connectGrace());
+            }
+            if (Instant.now().isAfter(nextLog)) {
+                LOG.infof("waiting for NATS at %s", nats.settings().url());
+                nextLog = Instant.now().plusSeconds(10);
+            }
+            Thread.sleep(Duration.ofMillis(200));
+        }
+    }
+}
