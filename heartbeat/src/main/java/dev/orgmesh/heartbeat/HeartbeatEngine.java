@@ -1,0 +1,215 @@
+package dev.orgmesh.heartbeat;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+
+import org.jboss.logging.Logger;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.KeyValueOptions;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.KeyValueOperation;
+import io.nats.client.api.KeyValueWatcher;
+import io.nats.client.impl.NatsKeyValueWatchSubscription;
+
+import dev.orgmesh.heartbeat.liveness.LivenessNotifier;
+import dev.orgmesh.heartbeat.liveness.LivenessTracker;
+import dev.orgmesh.heartbeat.schedule.HeartbeatScheduler;
+import dev.orgmesh.heartbeat.schedule.JetStreamTickSink;
+import dev.orgmesh.messaging.NatsConnector;
+import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.Presence;
+import dev.orgmesh.protocol.org.Agent;
+import dev.orgmesh.protocol.org.Org;
+
+/**
+ * The heartbeat service's one loop: it sleeps until the earliest due slot (not a one-second polling trigger, which
+ * could not keep ticks within 250 ms of their slot), publishes due ticks, takes org changes and presence beacons
+ * handed to it by watchers, and checks liveness every {@code checkInterval}. Everything that touches the scheduler
+ * and the tracker runs on this loop, so neither needs locking.
+ */
+public final class HeartbeatEngine implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(HeartbeatEngine.class);
+
+    private final Connection connection;
+    private final NatsSettings settings;
+    private final InstantSource clock;
+    private final Duration checkInterval;
+    private final String from;
+    private final AtomicReference<Org> pendingOrg = new AtomicReference<>();
+    private final Queue<Presence> beacons = new ConcurrentLinkedQueue<>();
+    private final LivenessTracker tracker = new LivenessTracker();
+    private volatile Thread loop;
+    private volatile boolean running;
+    private Org org;
+    private HeartbeatScheduler scheduler;
+    private LivenessNotifier notifier;
+    private NatsKeyValueWatchSubscription presenceWatch;
+
+    /**
+     * @param from the sender id on ticks and liveness messages (e.g. {@code heartbeat})
+     * @param checkInterval how often liveness is checked; detection takes at most three beacon intervals plus this
+     */
+    public HeartbeatEngine(Connection connection, NatsSettings settings, InstantSource clock, Duration checkInterval,
+            String from) {
+        this.connection = connection;
+        this.settings = settings;
+        this.clock = clock;
+        this.checkInterval = checkInterval;
+        this.from = from;
+    }
+
+    /** Starts the loop. */
+    public synchronized void start() {
+        if (loop != null) {
+            return;
+        }
+        running = true;
+        loop = Thread.ofPlatform().name("heartbeat-loop").daemon().start(this::run);
+    }
+
+    /** Hands over a new org (at start, or when the stored org changes); the loop takes it at once. */
+    public void setOrg(Org next) {
+        pendingOrg.set(next);
+        wake();
+    }
+
+    /** The liveness tracker's view of one agent. */
+    public LivenessTracker.State state(String agent) {
+        return tracker.state(agent);
+    }
+
+    private void wake() {
+        Thread t = loop;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    private void run() {
+        Instant nextCheck = clock.instant();
+        while (running) {
+            try {
+                Org next = pendingOrg.getAndSet(null);
+                if (next != null) {
+                    takeOrg(next);
+                }
+                Instant now = clock.instant();
+                if (scheduler != null) {
+                    scheduler.fire(now);
+                }
+                Presence p;
+                while ((p = beacons.poll()) != null) {
+                    if (org != null && org.agent(p.member()).isPresent()) {
+                        tracker.observe(p, now).ifPresent(t -> notifier.publish(org, t));
+                    }
+                }
+                if (!now.isBefore(nextCheck)) {
+                    if (org != null) {
+                        tracker.check(now).forEach(t -> notifier.publish(org, t));
+                    }
+                    nextCheck = now.plus(checkInterval);
+                }
+                Instant wakeAt = nextCheck;
+                if (scheduler != null && scheduler.nextDue().isPresent()
+                        && scheduler.nextDue().get().isBefore(wakeAt)) {
+                    wakeAt = scheduler.nextDue().get();
+                }
+                long nanos = Duration.between(clock.instant(), wakeAt).toNanos();
+                if (nanos > 0 && pendingOrg.get() == null && beacons.isEmpty()) {
+                    LockSupport.parkNanos(nanos);
+                }
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "heartbeat loop error; continuing");
+                LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+            }
+        }
+    }
+
+    private void takeOrg(Org next) {
+        boolean sameCompany = org != null && org.company().equals(next.company());
+        org = next;
+        try {
+            var jso = NatsConnector.jetStreamOptions(settings);
+            if (scheduler == null || !sameCompany) {
+                JetStreamTickSink sink = new JetStreamTickSink(connection.jetStream(jso),
+                        connection.jetStreamManagement(jso),
+                        next.subjects(), from);
+                scheduler = new HeartbeatScheduler(sink);
+                notifier = new LivenessNotifier(connection.jetStream(jso), from);
+                watchPresence(next);
+            }
+            scheduler.load(next, clock.instant());
+            tracker.retain(next.agents().stream().map(Agent::id).collect(Collectors.toSet()));
+        } catch (IOException e) {
+            throw new OrgmeshException(dev.orgmesh.protocol.ErrorCode.NATS_UNAVAILABLE,
+                    "JetStream unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    private void watchPresence(Org next) {
+        try {
+            if (presenceWatch != null) {
+                presenceWatch.unsubscribe();
+            }
+            KeyValue kv = connection.keyValue(next.subjects().presenceBucket(),
+                    KeyValueOptions.builder().jetStreamOptions(NatsConnector.jetStreamOptions(settings)).build());
+            presenceWatch = kv.watchAll(new KeyValueWatcher() {
+                @Override
+                public void watch(KeyValueEntry entry) {
+                    if (entry.getOperation() != KeyValueOperation.PUT) {
+                        return;
+                    }
+                    try {
+                        beacons.add(Presence.decode(entry.getValue()));
+                        wake();
+                    } catch (OrgmeshException e) {
+                        LOG.warnf("%s ignoring presence value of %s: %s", e.code().label(), entry.getKey(),
+                                e.getMessage());
+                    }
+                }
+
+                @Override
+                public void endOfData() {
+                    // current values delivered
+                }
+            });
+        } catch (IOException | JetStreamApiException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.warnf("OM-2000 cannot watch presence bucket %s: %s", next.subjects().presenceBucket(), e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        wake();
+        Thread t = loop;
+        if (t != null) {
+            try {
+                t.join(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (presenceWatch != null) {
+            try {
+                presenceWatch.unsubscribe();
+            } catch (RuntimeException e) {
+                LOG.debugf("closing presence watch: %s", e);
+            }
+        }
+    }
+}

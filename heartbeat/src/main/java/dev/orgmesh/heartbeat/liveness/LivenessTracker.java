@@ -1,0 +1,98 @@
+package dev.orgmesh.heartbeat.liveness;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.orgmesh.protocol.Presence;
+
+/**
+ * Who is alive, from presence beacons. An agent is <em>up</em> after a beacon and <em>down</em> once
+ * {@value #MISSED_BEACONS} of its own beacon intervals pass without one (or it says it is stopping); each change is
+ * reported once. An agent never seen since this tracker started is <em>unknown</em>, not down, so bringing an org
+ * up member by member does not page anyone. No clock inside: callers pass {@code now}.
+ */
+public final class LivenessTracker {
+    /** Beacon intervals an agent may miss before it is down. */
+    public static final int MISSED_BEACONS = 3;
+
+    /** An agent's liveness. */
+    public enum State {
+        UNKNOWN, UP, DOWN
+    }
+
+    /**
+     * A change of state.
+     *
+     * @param agent the agent
+     * @param to the new state ({@code UP} or {@code DOWN})
+     * @param lastSeen the beacon that decides it: the new one for UP, the last one for DOWN
+     */
+    public record Transition(String agent, State to, Instant lastSeen) {
+    }
+
+    private record Seen(Instant ts, Duration interval, State state) {
+    }
+
+    private final Map<String, Seen> seen = new HashMap<>();
+
+    /**
+     * Records a beacon seen at {@code now}; returns the UP transition when the agent was down. A beacon that is
+     * already stale when first seen (the last word of an agent that died while no heartbeat instance watched)
+     * marks the agent down without a transition, so a restarted heartbeat service does not re-page for old news;
+     * the agent's return is then reported as up. The first beacon of an unknown agent is not an event either.
+     */
+    public Optional<Transition> observe(Presence p, Instant now) {
+        Seen before = seen.get(p.member());
+        if (before != null && !p.ts().isAfter(before.ts())) {
+            return Optional.empty();
+        }
+        boolean stale = now.isAfter(p.ts().plus(p.interval().multipliedBy(MISSED_BEACONS)));
+        boolean stopping = "stopping".equals(p.status());
+        State state = stale || stopping ? State.DOWN : State.UP;
+        seen.put(p.member(), new Seen(p.ts(), p.interval(), state));
+        if (before == null) {
+            return Optional.empty();
+        }
+        if (state == State.UP && before.state() == State.DOWN) {
+            return Optional.of(new Transition(p.member(), State.UP, p.ts()));
+        }
+        if (state == State.DOWN && before.state() == State.UP) {
+            return Optional.of(new Transition(p.member(), State.DOWN, p.ts()));
+        }
+        return Optional.empty();
+    }
+
+    /** Marks down every up agent silent for {@value #MISSED_BEACONS} intervals; returns those transitions. */
+    public List<Transition> check(Instant now) {
+        List<Transition> out = new ArrayList<>();
+        seen.replaceAll((agent, s) -> {
+            if (s.state() == State.UP && now.isAfter(s.ts().plus(s.interval().multipliedBy(MISSED_BEACONS)))) {
+                out.add(new Transition(agent, State.DOWN, s.ts()));
+                return new Seen(s.ts(), s.interval(), State.DOWN);
+            }
+            return s;
+        });
+        return out;
+    }
+
+    /** An agent's state. */
+    public State state(String agent) {
+        Seen s = seen.get(agent);
+        return s == null ? State.UNKNOWN : s.state();
+    }
+
+    /** An agent's last beacon. */
+    public Optional<Instant> lastSeen(String agent) {
+        return Optional.ofNullable(seen.get(agent)).map(Seen::ts);
+    }
+
+    /** Forgets agents no longer in the org. */
+    public void retain(java.util.Set<String> agents) {
+        seen.keySet().retainAll(agents);
+    }
+}

@@ -1,0 +1,102 @@
+package dev.orgmesh.heartbeat.schedule;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.PriorityQueue;
+
+import org.jboss.logging.Logger;
+
+import dev.orgmesh.protocol.org.Agent;
+import dev.orgmesh.protocol.org.Org;
+
+/**
+ * Every agent's next heartbeat in one priority queue, so the service sleeps until exactly the earliest one instead
+ * of polling. No clock inside: callers pass {@code now}, which lets tests walk through fifty slots in a moment.
+ *
+ * <p>Misfire policy: when the scheduler starts (or the org is reloaded) an agent whose last stored tick is older
+ * than its most recent due slot gets <em>one</em> catch-up tick for that slot, never one per missed slot. An agent
+ * with no stored tick at all starts with its next slot.
+ *
+ * <p>Not thread-safe: one loop drives it.
+ */
+public final class HeartbeatScheduler {
+    private static final Logger LOG = Logger.getLogger(HeartbeatScheduler.class);
+
+    private record Entry(Slot slot, String agent) implements Comparable<Entry> {
+        @Override
+        public int compareTo(Entry o) {
+            return slot.compareTo(o.slot);
+        }
+    }
+
+    private final TickSink sink;
+    private final PriorityQueue<Entry> queue = new PriorityQueue<>();
+    private Map<String, Schedule> schedules = new HashMap<>();
+    private Map<String, String> prompts = new HashMap<>();
+
+    public HeartbeatScheduler(TickSink sink) {
+        this.sink = sink;
+    }
+
+    /**
+     * Takes the org's schedules (at start and on every change), publishes the catch-up ticks owed, and queues every
+     * agent's next slot after {@code now}.
+     */
+    public List<Tick> load(Org org, Instant now) {
+        Map<String, Schedule> next = new HashMap<>();
+        Map<String, String> nextPrompts = new HashMap<>();
+        for (Agent a : org.agents()) {
+            next.put(a.id(), new Schedule(a.heartbeat()));
+            nextPrompts.put(a.id(), a.heartbeat().prompt());
+        }
+        schedules = next;
+        prompts = nextPrompts;
+        queue.clear();
+        List<Tick> owed = new ArrayList<>();
+        for (Map.Entry<String, Schedule> e : schedules.entrySet()) {
+            String agent = e.getKey();
+            Optional<Instant> last = sink.lastScheduled(agent);
+            if (last.isPresent()) {
+                e.getValue().latestDue(last.get(), now).ifPresent(slot -> {
+                    Tick t = new Tick(agent, slot, prompts.get(agent), true);
+                    sink.publish(t);
+                    owed.add(t);
+                });
+            }
+            e.getValue().next(now).ifPresent(slot -> queue.add(new Entry(slot, agent)));
+        }
+        LOG.infof("heartbeat schedules loaded for %d agents (%d catch-up ticks)", schedules.size(), owed.size());
+        return owed;
+    }
+
+    /** When the earliest queued slot is due, if any. */
+    public Optional<Instant> nextDue() {
+        Entry head = queue.peek();
+        return head == null ? Optional.empty() : Optional.of(head.slot().at());
+    }
+
+    /** Publishes every tick due at or before {@code now} and queues each agent's following slot. */
+    public List<Tick> fire(Instant now) {
+        List<Tick> fired = new ArrayList<>();
+        while (!queue.isEmpty() && !queue.peek().slot().at().isAfter(now)) {
+            Entry e = queue.poll();
+            Tick t = new Tick(e.agent(), e.slot(), prompts.get(e.agent()), false);
+            sink.publish(t);
+            fired.add(t);
+            Schedule s = schedules.get(e.agent());
+            // the next slot after this one, but never one already in the past: a stall owes one tick, not a burst
+            Instant from = e.slot().at().isBefore(now) ? now : e.slot().at();
+            s.next(from).ifPresent(slot -> queue.add(new Entry(slot, e.agent())));
+        }
+        return fired;
+    }
+
+    /** Agents with a queued slot. */
+    public int size() {
+        return queue.size();
+    }
+}

@@ -1,0 +1,118 @@
+package dev.orgmesh.heartbeat.schedule;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.api.MessageInfo;
+import io.nats.client.api.PublishAck;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
+
+import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+
+/**
+ * Publishes ticks to {@code {co}.heartbeat.{agent}} as envelopes of type {@code heartbeat}, with the tick id as
+ * {@code Nats-Msg-Id}, asynchronously so a burst of thousands of due slots is not serialized on round trips. The
+ * heartbeat stream keeps one message per agent, so ticks coalesce while an agent is away.
+ */
+public final class JetStreamTickSink implements TickSink {
+    private static final Logger LOG = Logger.getLogger(JetStreamTickSink.class);
+    private static final int NOT_FOUND = 10037;
+
+    private final JetStream js;
+    private final JetStreamManagement jsm;
+    private final Subjects subjects;
+    private final String from;
+    private final AtomicLong stored = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+
+    public JetStreamTickSink(JetStream js, JetStreamManagement jsm, Subjects subjects, String from) {
+        this.js = js;
+        this.jsm = jsm;
+        this.subjects = subjects;
+        this.from = from;
+    }
+
+    /** The envelope of a tick. */
+    public static Envelope envelope(Tick t, String from) {
+        return Envelope.builder()
+                .id(t.id())
+                .from(from)
+                .to(t.agent())
+                .type("heartbeat")
+                .subject("Heartbeat")
+                .context(t.prompt())
+                .ts(t.slot().at())
+                .extra("slot", JsonNodeFactory.instance.textNode(t.slot().id()))
+                .extra("catch_up", JsonNodeFactory.instance.booleanNode(t.catchUp()))
+                .build();
+    }
+
+    @Override
+    public void publish(Tick tick) {
+        publishAsync(tick);
+    }
+
+    /** Publishes and returns the server's acknowledgement. */
+    public CompletableFuture<PublishAck> publishAsync(Tick tick) {
+        Headers h = new Headers();
+        h.put(dev.orgmesh.protocol.Headers.MSG_ID, tick.id());
+        NatsMessage m = NatsMessage.builder()
+                .subject(subjects.heartbeat(tick.agent()))
+                .headers(h)
+                .data(EnvelopeCodec.encode(envelope(tick, from)))
+                .build();
+        return js.publishAsync(m).whenComplete((ack, err) -> {
+            if (err != null) {
+                failed.incrementAndGet();
+                LOG.warnf("OM-5000 heartbeat tick %s not stored: %s", tick.id(), err.toString());
+            } else if (ack.isDuplicate()) {
+                duplicates.incrementAndGet();
+            } else {
+                stored.incrementAndGet();
+            }
+        });
+    }
+
+    @Override
+    public Optional<Instant> lastScheduled(String agent) {
+        try {
+            MessageInfo mi = jsm.getLastMessage(subjects.heartbeatStream(), subjects.heartbeat(agent));
+            return Optional.ofNullable(EnvelopeCodec.decode(mi.getData()).ts());
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() != NOT_FOUND) {
+                LOG.warnf("reading the last tick of %s: %s", agent, e.getMessage());
+            }
+            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("reading the last tick of %s: %s", agent, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /** Ticks stored, refused as duplicates (another instance was first), and failed, since start. */
+    public long stored() {
+        return stored.get();
+    }
+
+    public long duplicates() {
+        return duplicates.get();
+    }
+
+    public long failed() {
+        return failed.get();
+    }
+}

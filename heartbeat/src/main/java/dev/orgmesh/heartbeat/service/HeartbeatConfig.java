@@ -1,0 +1,26 @@
+package dev.orgmesh.heartbeat.service;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of the heartbeat service ({@code orgmesh.heartbeat.*}). */
+@ConfigMapping(prefix = "orgmesh.heartbeat")
+public interface HeartbeatConfig {
+    /** The org file to schedule. When absent, the org stored on the hub for {@code company} is used and followed. */
+    Optional<Path> orgFile();
+
+    /** The company whose stored org to follow when no file is given. */
+    Optional<String> company();
+
+    /** How often liveness is checked; an agent is reported down within three beacon intervals plus this. */
+    @WithDefault("1s")
+    Duration checkInterval();
+
+    /** The sender id on ticks and liveness messages. */
+    @WithDefault("heartbeat")
+    String from();
+}
