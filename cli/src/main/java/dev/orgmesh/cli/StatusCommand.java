@@ -1,0 +1,60 @@
+package dev.orgmesh.cli;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import io.nats.client.Connection;
+
+import dev.orgmesh.heartbeat.status.OrgStatus;
+import dev.orgmesh.messaging.NatsConnector;
+import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.protocol.org.Agent;
+import dev.orgmesh.protocol.org.Org;
+import dev.orgmesh.protocol.org.OrgLoader;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code orgmesh status ORG}: every member, its presence, last heartbeat and next one. */
+@Command(name = "status", description = "Show every member's presence, last heartbeat and next heartbeat.")
+final class StatusCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "ORG", description = "The org file.")
+    Path file;
+
+    @Mixin
+    NatsOptions nats;
+
+    @Override
+    public Integer call() throws Exception {
+        Org org = OrgLoader.load(file);
+        NatsSettings settings = nats.settings("orgmesh-status");
+        Instant now = Instant.now();
+        List<OrgStatus.Row> rows;
+        try (Connection c = NatsConnector.connect(settings)) {
+            rows = OrgStatus.read(c, settings, org, now);
+        }
+        var out = spec.commandLine().getOut();
+        String fmt = "%-22s %-14s %-9s %-14s %-16s %-16s%n";
+        out.printf(fmt, "MEMBER", "ROLE", "PRESENCE", "LAST SEEN", "LAST HEARTBEAT", "NEXT HEARTBEAT");
+        for (OrgStatus.Row r : rows) {
+            String role = r.member() instanceof Agent a ? a.role() : "human";
+            out.printf(fmt, r.member().id(), role, r.presence().name().toLowerCase(),
+                    r.lastSeen().map(t -> OrgStatus.relative(t, now)).orElse("-"),
+                    r.lastHeartbeat().map(t -> OrgStatus.relative(t, now)).orElse("-"),
+                    r.nextHeartbeat().map(t -> OrgStatus.relative(t, now)).orElse("-"));
+        }
+        long up = rows.stream().filter(r -> r.presence() == dev.orgmesh.heartbeat.liveness.LivenessTracker.State.UP)
+                .count();
+        out.printf("%d of %d agents present%n", up, org.agents().size());
+        out.flush();
+        return 0;
+    }
+}
