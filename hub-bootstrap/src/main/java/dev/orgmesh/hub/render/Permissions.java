@@ -1,0 +1,184 @@
+package dev.orgmesh.hub.render;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.org.Agent;
+import dev.orgmesh.protocol.org.Human;
+import dev.orgmesh.protocol.org.Org;
+
+/**
+ * Derives every user's NATS permissions from the org (DESIGN §3). This is the one place that decides who may say
+ * and hear what; {@code hub.conf} renders its output verbatim and a security-matrix test can enumerate it.
+ *
+ * <p>An agent may subscribe to its own DM, its team, {@code {co}.all}, its role's tasks, its chosen events, its
+ * heartbeat and its ask subject, and publish to channels, DMs, tasks, events, asks, the directory, dead letters,
+ * its own presence key and its own vault subject. For JetStream it may read (next, info, ack) only its own durable
+ * consumers and publish to its own presence key. Stream and consumer management is not granted.
+ *
+ * <p>Replies: agents and humans receive replies only on their private inbox prefix ({@link #inboxPrefix}), so one
+ * agent cannot read the replies (directory answers, sealed secrets, publish acks) meant for another. Clients must
+ * set {@code Options.Builder.inboxPrefix(Permissions.inboxPrefix(id))}. Replying to someone else's request is a
+ * publish to their inbox, so {@code _INBOX.>} is publishable.
+ *
+ * <p>JetStream API subjects are granted in both forms: {@code $JS.API.…} (direct clients without a domain, and the
+ * subject the hub checks after mapping a domain request) and {@code $JS.hub.API.…} (what a leaf checks before
+ * forwarding a request made with JetStream domain {@code hub}). Verified against nats-server 2.9.10.
+ */
+public final class Permissions {
+    /** The JetStream domain of the hub; clients on leaves use it to reach the hub's streams. */
+    public static final String JS_DOMAIN = "hub";
+
+    private static final String API = "$JS.API.";
+    private static final String DOMAIN_API = "$JS." + JS_DOMAIN + ".API.";
+    private static final String ALL_INBOXES = "_INBOX.>";
+
+    private Permissions() {
+    }
+
+    /**
+     * The inbox prefix a member's clients must use ({@code _INBOX.<id>}); jnats adds the dot. Only replies under it
+     * reach the member.
+     */
+    public static String inboxPrefix(String memberId) {
+        return "_INBOX." + Subjects.token(memberId);
+    }
+
+    /** A JetStream durable consumer, named by its stream and consumer name. */
+    public record ConsumerRef(String stream, String consumer) {
+    }
+
+    /** The durable consumers an agent reads; {@code apply} creates them with these names. */
+    public static List<ConsumerRef> consumersOf(Org org, Agent agent) {
+        Subjects s = org.subjects();
+        List<ConsumerRef> refs = new ArrayList<>();
+        refs.add(new ConsumerRef(s.inboxStream(), Subjects.inboxConsumer(agent.id())));
+        refs.add(new ConsumerRef(s.channelsStream(), Subjects.allConsumer(agent.id())));
+        refs.add(new ConsumerRef(s.channelsStream(), Subjects.teamConsumer(agent.id())));
+        refs.add(new ConsumerRef(s.tasksStream(), Subjects.tasksConsumer(agent.role())));
+        for (String pattern : agent.events()) {
+            refs.add(new ConsumerRef(s.eventsStream(), Subjects.eventsConsumer(agent.id(), pattern)));
+        }
+        refs.add(new ConsumerRef(s.heartbeatStream(), Subjects.heartbeatConsumer(agent.id())));
+        return refs;
+    }
+
+    /** An agent's permissions. */
+    public static UserPermissions forAgent(Org org, Agent agent) {
+        Subjects s = org.subjects();
+        String co = s.company();
+        String id = agent.id();
+        UserPermissions.Builder b = new UserPermissions.Builder();
+
+        b.subscribe(s.dm(id), s.team(agent.team()), s.all(), s.tasks(agent.role()));
+        for (String pattern : agent.events()) {
+            b.subscribe(s.events(pattern));
+        }
+        b.subscribe(s.heartbeat(id), s.ask(id), inboxPrefix(id) + ".>");
+
+        b.publish(s.all());
+        for (String team : org.teams().keySet()) {
+            b.publish(s.team(team));
+        }
+        b.publish(s.dmAll(), s.tasksAll(), s.eventsAll(), co + ".ask.*", s.presence(id), s.vaultGet(id),
+                s.orgAll(), s.dlqAll(), ALL_INBOXES);
+
+        List<ConsumerRef> consumers = consumersOf(org, agent);
+        consumers.stream().map(ConsumerRef::stream).distinct().forEach(stream -> streamInfo(b, stream));
+        for (ConsumerRef ref : consumers) {
+            consumerAccess(b, ref);
+        }
+        jsAccountInfo(b);
+        presenceKey(b, s, id);
+        return b.build();
+    }
+
+    /** A human member's permissions: oversight of every channel, their own DM inbox, no secrets. */
+    public static UserPermissions forHuman(Org org, Human human) {
+        Subjects s = org.subjects();
+        String co = s.company();
+        String id = human.id();
+        UserPermissions.Builder b = new UserPermissions.Builder();
+
+        b.subscribe(s.dm(id), s.all());
+        for (String team : org.teams().keySet()) {
+            b.subscribe(s.team(team));
+        }
+        b.subscribe(s.eventsAll(), s.dlqAll(), inboxPrefix(id) + ".>");
+
+        b.publish(s.all());
+        for (String team : org.teams().keySet()) {
+            b.publish(s.team(team));
+        }
+        b.publish(s.dmAll(), s.tasksAll(), s.eventsAll(), co + ".ask.*", s.orgAll(), ALL_INBOXES);
+
+        streamInfo(b, s.inboxStream());
+        consumerAccess(b, new ConsumerRef(s.inboxStream(), Subjects.inboxConsumer(id)));
+        jsAccountInfo(b);
+        return b.build();
+    }
+
+    /** A service's permissions inside one company's account. */
+    public static UserPermissions forService(Org org, HubService service) {
+        Subjects s = org.subjects();
+        String co = s.company();
+        UserPermissions.Builder b = new UserPermissions.Builder();
+        switch (service) {
+            case OPERATOR -> {
+                return UserPermissions.unrestricted();
+            }
+            case HEARTBEAT -> {
+                b.subscribe(ALL_INBOXES);
+                b.publish(s.heartbeatAll(), s.eventsAll(), s.dmAll(), ALL_INBOXES);
+                jsRead(b);
+            }
+            case VAULT_BRIDGE -> {
+                b.subscribe(co + ".vault.*.get", ALL_INBOXES);
+                b.publish(s.eventsAll(), ALL_INBOXES);
+                jsRead(b);
+            }
+            case HUB_BOOTSTRAP -> {
+                b.subscribe(s.orgAll(), "$SRV.>", "$JS.EVENT.ADVISORY.>", ALL_INBOXES);
+                b.publish(s.eventsAll(), s.dlqAll(), s.dmAll(), ALL_INBOXES);
+                // It owns the JetStream assets: create and update streams, consumers and buckets (apply).
+                b.publish(API + ">", DOMAIN_API + ">", "$KV." + s.orgBucket() + ".>", "$JS.ACK.>", "$JS.FC.>");
+            }
+        }
+        return b.build();
+    }
+
+    private static void streamInfo(UserPermissions.Builder b, String stream) {
+        b.publish(API + "STREAM.INFO." + stream, DOMAIN_API + "STREAM.INFO." + stream);
+    }
+
+    private static void consumerAccess(UserPermissions.Builder b, ConsumerRef ref) {
+        String sc = ref.stream() + "." + ref.consumer();
+        b.publish(API + "CONSUMER.MSG.NEXT." + sc, DOMAIN_API + "CONSUMER.MSG.NEXT." + sc);
+        b.publish(API + "CONSUMER.INFO." + sc, DOMAIN_API + "CONSUMER.INFO." + sc);
+        // Acks go to the delivered message's reply subject: $JS.ACK.<stream>.<consumer>.… (2.9), or the newer
+        // $JS.ACK.<domain>.<account hash>.<stream>.<consumer>.… form.
+        b.publish("$JS.ACK." + sc + ".>", "$JS.ACK.*.*." + sc + ".>");
+        b.subscribe("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + sc);
+    }
+
+    private static void jsAccountInfo(UserPermissions.Builder b) {
+        b.publish(API + "INFO", DOMAIN_API + "INFO");
+    }
+
+    private static void presenceKey(UserPermissions.Builder b, Subjects s, String id) {
+        String bucket = s.presenceBucket();
+        streamInfo(b, "KV_" + bucket);
+        // jnats writes a key through a domain as $JS.hub.API.$KV.<bucket>.<key>; the hub maps it to $KV.….
+        b.publish("$KV." + bucket + "." + id, DOMAIN_API + "$KV." + bucket + "." + id);
+    }
+
+    /** What a service needs to read streams and buckets and run its own (ephemeral or durable) consumers. */
+    private static void jsRead(UserPermissions.Builder b) {
+        for (String prefix : List.of(API, DOMAIN_API)) {
+            b.publish(prefix + "INFO", prefix + "STREAM.INFO.>", prefix + "STREAM.NAMES", prefix + "STREAM.LIST",
+                    prefix + "STREAM.MSG.GET.>", prefix + "DIRECT.GET.>", prefix + "CONSUMER.>");
+        }
+        b.publish("$JS.ACK.>", "$JS.FC.>");
+    }
+}

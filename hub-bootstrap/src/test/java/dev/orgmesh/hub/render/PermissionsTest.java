@@ -1,0 +1,146 @@
+package dev.orgmesh.hub.render;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.org.Agent;
+import dev.orgmesh.protocol.org.Human;
+import dev.orgmesh.protocol.org.Org;
+import dev.orgmesh.protocol.org.OrgLoader;
+
+class PermissionsTest {
+    static final Org KOMODO = OrgLoader.load(Path.of("..", "examples", "komodo-ai.yaml"));
+    static final Subjects S = KOMODO.subjects();
+    static final Agent ATHENA = KOMODO.agent("cto-athena").orElseThrow();
+
+    @Test
+    void agentHearsOnlyWhatIsAddressedToIt() {
+        UserPermissions p = Permissions.forAgent(KOMODO, ATHENA);
+
+        assertThat(p.allowsSubscribe(S.dm("cto-athena"))).isTrue();
+        assertThat(p.allowsSubscribe(S.team("exec"))).isTrue();
+        assertThat(p.allowsSubscribe(S.all())).isTrue();
+        assertThat(p.allowsSubscribe(S.tasks("role-cto"))).isTrue();
+        assertThat(p.allowsSubscribe(S.events("deployment"))).isTrue();
+        assertThat(p.allowsSubscribe(S.events("security.alert"))).isTrue();
+        assertThat(p.allowsSubscribe(S.events("security.>"))).isTrue();
+        assertThat(p.allowsSubscribe(S.heartbeat("cto-athena"))).isTrue();
+        assertThat(p.allowsSubscribe(S.ask("cto-athena"))).isTrue();
+        assertThat(p.allowsSubscribe("_INBOX.cto-athena.abc.*")).isTrue();
+
+        assertThat(p.allowsSubscribe(S.dm("ceo-genesis"))).isFalse();
+        assertThat(p.allowsSubscribe(S.dmAll())).isFalse();
+        assertThat(p.allowsSubscribe(S.team("eng"))).isFalse();
+        assertThat(p.allowsSubscribe(S.tasks("role-backend"))).isFalse();
+        assertThat(p.allowsSubscribe(S.events("sprint.update"))).isFalse();
+        assertThat(p.allowsSubscribe(S.eventsAll())).isFalse();
+        assertThat(p.allowsSubscribe(S.vaultGet("cto-athena"))).isFalse();
+        assertThat(p.allowsSubscribe(S.heartbeat("ceo-genesis"))).isFalse();
+        assertThat(p.allowsSubscribe("_INBOX.>")).isFalse();
+        assertThat(p.allowsSubscribe("_INBOX.ceo-genesis.abc")).isFalse();
+        assertThat(p.allowsSubscribe("komodo-ai.>")).isFalse();
+        assertThat(p.allowsSubscribe(">")).isFalse();
+    }
+
+    @Test
+    void agentSpeaksOnChannelsButOnlyForItself() {
+        UserPermissions p = Permissions.forAgent(KOMODO, ATHENA);
+
+        assertThat(p.allowsPublish(S.all())).isTrue();
+        assertThat(p.allowsPublish(S.team("exec"))).isTrue();
+        assertThat(p.allowsPublish(S.team("eng"))).isTrue();
+        assertThat(p.allowsPublish(S.dm("ceo-genesis"))).isTrue();
+        assertThat(p.allowsPublish(S.dm("board"))).isTrue();
+        assertThat(p.allowsPublish(S.tasks("role-backend"))).isTrue();
+        assertThat(p.allowsPublish(S.events("deployment"))).isTrue();
+        assertThat(p.allowsPublish(S.ask("devops-hermes"))).isTrue();
+        assertThat(p.allowsPublish(S.presence("cto-athena"))).isTrue();
+        assertThat(p.allowsPublish(S.vaultGet("cto-athena"))).isTrue();
+        assertThat(p.allowsPublish(S.org("members"))).isTrue();
+        assertThat(p.allowsPublish("_INBOX.ceo-genesis.xyz")).isTrue();
+
+        assertThat(p.allowsPublish(S.vaultGet("ceo-genesis"))).isFalse();
+        assertThat(p.allowsPublish(S.presence("ceo-genesis"))).isFalse();
+        assertThat(p.allowsPublish(S.heartbeat("cto-athena"))).isFalse();
+        assertThat(p.allowsPublish("rival-labs.all")).isFalse();
+        assertThat(p.allowsPublish("komodo-ai.unknown-team")).isFalse();
+    }
+
+    @Test
+    void agentReadsOnlyItsOwnConsumersAndManagesNothing() {
+        UserPermissions p = Permissions.forAgent(KOMODO, ATHENA);
+        String inbox = S.inboxStream();
+
+        assertThat(p.allowsPublish("$JS.API.CONSUMER.MSG.NEXT." + inbox + ".dm-cto-athena")).isTrue();
+        assertThat(p.allowsPublish("$JS.hub.API.CONSUMER.MSG.NEXT." + inbox + ".dm-cto-athena")).isTrue();
+        assertThat(p.allowsPublish("$JS.ACK." + inbox + ".dm-cto-athena.1.2.3.1700000000.0")).isTrue();
+        assertThat(p.allowsPublish("$JS.API.CONSUMER.MSG.NEXT." + S.tasksStream() + ".tasks-role-cto")).isTrue();
+        assertThat(p.allowsPublish("$JS.API.CONSUMER.MSG.NEXT." + S.eventsStream() + "."
+                + Subjects.eventsConsumer("cto-athena", "security.>"))).isTrue();
+        assertThat(p.allowsPublish("$KV." + S.presenceBucket() + ".cto-athena")).isTrue();
+        assertThat(p.allowsPublish("$JS.hub.API.$KV." + S.presenceBucket() + ".cto-athena")).isTrue();
+
+        assertThat(p.allowsPublish("$JS.API.CONSUMER.MSG.NEXT." + inbox + ".dm-ceo-genesis")).isFalse();
+        assertThat(p.allowsPublish("$JS.ACK." + inbox + ".dm-ceo-genesis.1.2.3.1700000000.0")).isFalse();
+        assertThat(p.allowsPublish("$KV." + S.presenceBucket() + ".ceo-genesis")).isFalse();
+        assertThat(p.allowsPublish("$JS.API.STREAM.DELETE." + inbox)).isFalse();
+        assertThat(p.allowsPublish("$JS.API.STREAM.PURGE." + inbox)).isFalse();
+        assertThat(p.allowsPublish("$JS.API.CONSUMER.DELETE." + inbox + ".dm-cto-athena")).isFalse();
+        assertThat(p.allowsPublish("$JS.API.CONSUMER.CREATE." + inbox)).isFalse();
+        assertThat(p.allowsPublish("$JS.API.STREAM.MSG.GET." + inbox)).isFalse();
+        assertThat(p.allowsPublish("$JS.API.STREAM.CREATE.X")).isFalse();
+    }
+
+    @Test
+    void humansOverseeButCannotFetchSecrets() {
+        Human board = KOMODO.humans().getFirst();
+        UserPermissions p = Permissions.forHuman(KOMODO, board);
+
+        assertThat(p.allowsSubscribe(S.dm("board"))).isTrue();
+        assertThat(p.allowsSubscribe(S.team("eng"))).isTrue();
+        assertThat(p.allowsSubscribe(S.eventsAll())).isTrue();
+        assertThat(p.allowsPublish(S.team("exec"))).isTrue();
+        assertThat(p.allowsSubscribe(S.dm("ceo-genesis"))).isFalse();
+        assertThat(p.allowsPublish(S.vaultGet("cto-athena"))).isFalse();
+    }
+
+    @Test
+    void servicesGetTheirJobOnly() {
+        UserPermissions vault = Permissions.forService(KOMODO, HubService.VAULT_BRIDGE);
+        assertThat(vault.allowsSubscribe("komodo-ai.vault.*.get")).isTrue();
+        assertThat(vault.allowsSubscribe(S.dmAll())).isFalse();
+        assertThat(vault.allowsPublish(S.events("secret.rotated"))).isTrue();
+
+        UserPermissions heartbeat = Permissions.forService(KOMODO, HubService.HEARTBEAT);
+        assertThat(heartbeat.allowsPublish(S.heartbeat("cto-athena"))).isTrue();
+        assertThat(heartbeat.allowsPublish("$JS.API.STREAM.INFO.KV_" + S.presenceBucket())).isTrue();
+        assertThat(heartbeat.allowsPublish(S.vaultGet("cto-athena"))).isFalse();
+        assertThat(heartbeat.allowsPublish("$JS.API.STREAM.DELETE." + S.inboxStream())).isFalse();
+
+        UserPermissions directory = Permissions.forService(KOMODO, HubService.HUB_BOOTSTRAP);
+        assertThat(directory.allowsSubscribe(S.orgAll())).isTrue();
+        assertThat(directory.allowsSubscribe("$SRV.>")).isTrue();
+        assertThat(directory.allowsPublish("$JS.API.STREAM.CREATE." + S.inboxStream())).isTrue();
+        assertThat(directory.allowsPublish(S.vaultGet("cto-athena"))).isFalse();
+
+        assertThat(Permissions.forService(KOMODO, HubService.OPERATOR).isUnrestricted()).isTrue();
+    }
+
+    @Test
+    void subjectPatternsFollowNatsRules() {
+        assertThat(SubjectPattern.matches("a.*.c", "a.b.c")).isTrue();
+        assertThat(SubjectPattern.matches("a.>", "a.b.c")).isTrue();
+        assertThat(SubjectPattern.matches("a.>", "a")).isFalse();
+        assertThat(SubjectPattern.matches("a.*", "a.b.c")).isFalse();
+        assertThat(SubjectPattern.isSubset("a.*", "a.>")).isTrue();
+        assertThat(SubjectPattern.isSubset("a.>", "a.*")).isFalse();
+        assertThat(SubjectPattern.isSubset("a.b", "a.*")).isTrue();
+        assertThat(SubjectPattern.overlaps("a.*", "a.b")).isTrue();
+        assertThat(SubjectPattern.overlaps("a.b", "a.c")).isFalse();
+        assertThat(SubjectPattern.overlaps(">", "x.y")).isTrue();
+    }
+}
