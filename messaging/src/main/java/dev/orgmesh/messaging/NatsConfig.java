@@ -28,9 +28,12 @@ public interface NatsConfig {
     @WithDefault("1s")
     Duration reconnectWait();
 
+    /** The member's private reply prefix ({@code _INBOX.<id>}), required by rendered member permissions. */
+    Optional<String> inboxPrefix();
+
     /** The settings as the plain value the non-CDI classes take. */
     default NatsSettings settings(String connectionName) {
         return new NatsSettings(url(), creds(), domain().filter(d -> !d.isBlank()), connectionName, connectTimeout(),
-                reconnectWait());
+                reconnectWait(), inboxPrefix().filter(p -> !p.isBlank()));
     }
 }

@@ -41,14 +41,25 @@ public final class NatsConnector {
                 .reconnectBufferSize(RECONNECT_BUFFER_BYTES)
                 .connectionListener(connectionListener != null ? connectionListener : NatsConnector::logEvent)
                 .errorListener(errorListener != null ? errorListener : new LoggingErrorListener());
-        settings.credsFile().ifPresent(path -> {
-            if (!Files.isReadable(path)) {
-                throw new OrgmeshException(ErrorCode.NATS_UNAVAILABLE,
-                        "credentials file " + path + " is missing or unreadable");
-            }
-            b.authHandler(Nats.credentials(path.toString()));
-        });
+        settings.inboxPrefix().ifPresent(b::inboxPrefix);
+        settings.credsFile().ifPresent(path -> b.authHandler(authHandler(path)));
         return b.build();
+    }
+
+    /**
+     * The auth handler for a credentials file: a JWT {@code .creds} file (user JWT + seed) or a bare NKey seed
+     * file as hub-bootstrap renders for config-file users (ADR 0001).
+     */
+    static io.nats.client.AuthHandler authHandler(java.nio.file.Path path) {
+        String text;
+        try {
+            text = Files.readString(path);
+        } catch (IOException e) {
+            throw new OrgmeshException(ErrorCode.NATS_UNAVAILABLE,
+                    "credentials file " + path + " is missing or unreadable");
+        }
+        boolean jwt = text.contains("BEGIN NATS USER JWT");
+        return jwt ? Nats.credentials(path.toString()) : Nats.credentials(null, path.toString());
     }
 
     /** JetStream options carrying the domain, when one is configured. */

@@ -59,6 +59,26 @@ class NatsConnectorTest {
     }
 
     @Test
+    void nkeySeedFileAndInboxPrefix(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        io.nats.client.NKey user = io.nats.client.NKey.createUser(new java.security.SecureRandom());
+        Path seed = dir.resolve("user.nk");
+        java.nio.file.Files.writeString(seed, new String(user.getSeed()) + "\n");
+        int port = FreePorts.next();
+        Path conf = dir.resolve("nkey.conf");
+        java.nio.file.Files.writeString(conf, "listen: 127.0.0.1:" + port + "\n"
+                + "authorization { users = [ { nkey: " + new String(user.getPublicKey()) + " } ] }\n");
+        try (NatsServer server = NatsServer.start(conf, port)) {
+            assertThatThrownBy(() -> NatsConnector.connect(NatsSettings.of(server.clientUrl())))
+                    .as("the server requires the key").isInstanceOf(OrgmeshException.class);
+            NatsSettings s = NatsSettings.of(server.clientUrl()).withCreds(seed).withInboxPrefix("_INBOX.cto-athena");
+            try (Connection c = NatsConnector.connect(s)) {
+                assertThat(c.getStatus()).isEqualTo(Connection.Status.CONNECTED);
+                assertThat(c.createInbox()).startsWith("_INBOX.cto-athena.");
+            }
+        }
+    }
+
+    @Test
     void missingCredentialsFileIsNamed() {
         Path missing = Path.of("/nonexistent/agent.creds");
         assertThatThrownBy(
