@@ -7,9 +7,17 @@ import picocli.CommandLine.Command;
  * {@code orgmesh}: the single command operators meet. Each verb is a thin subcommand that calls one plain class and
  * maps its result or error to output and an exit status (0 success, 1 the input is wrong, 2 usage error).
  */
-@Command(name = "orgmesh", mixinStandardHelpOptions = true, version = "orgmesh 0.1.0-SNAPSHOT", description = "Run AI organizations on NATS.", subcommands = {
-        ValidateCommand.class, ChartCommand.class, ApplyCommand.class, StatusCommand.class,
-        CommandLine.HelpCommand.class})
+// @formatter:off
+@Command(name = "orgmesh", mixinStandardHelpOptions = true, version = "orgmesh 0.1.0-SNAPSHOT",
+        description = "Run AI organizations on NATS.",
+        subcommands = {
+            ValidateCommand.class,
+            ChartCommand.class,
+            RenderCommand.class,
+            ApplyCommand.class,
+            StatusCommand.class,
+            CommandLine.HelpCommand.class })
+// @formatter:on
 public final class OrgmeshCommand {
 
     /** Exit status when the input (an org file, a message) is wrong. */
