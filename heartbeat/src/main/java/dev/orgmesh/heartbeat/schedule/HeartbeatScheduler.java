@@ -57,11 +57,12 @@ public final class HeartbeatScheduler {
         prompts = nextPrompts;
         queue.clear();
         List<Tick> owed = new ArrayList<>();
+        Map<String, Instant> lastStored = sink.lastScheduled();
         for (Map.Entry<String, Schedule> e : schedules.entrySet()) {
             String agent = e.getKey();
-            Optional<Instant> last = sink.lastScheduled(agent);
-            if (last.isPresent()) {
-                e.getValue().latestDue(last.get(), now).ifPresent(slot -> {
+            Instant last = lastStored.get(agent);
+            if (last != null) {
+                e.getValue().latestDue(last, now).ifPresent(slot -> {
                     Tick t = new Tick(agent, slot, prompts.get(agent), true);
                     sink.publish(t);
                     owed.add(t);

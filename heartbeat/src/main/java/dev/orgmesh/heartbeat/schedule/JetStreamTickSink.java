@@ -1,8 +1,8 @@
 package dev.orgmesh.heartbeat.schedule;
 
-import java.io.IOException;
 import java.time.Instant;
-import java.util.Optional;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -10,10 +10,13 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
+import io.nats.client.FetchConsumeOptions;
+import io.nats.client.FetchConsumer;
 import io.nats.client.JetStream;
-import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
-import io.nats.client.api.MessageInfo;
+import io.nats.client.Message;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.OrderedConsumerConfiguration;
 import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
@@ -29,7 +32,6 @@ import dev.orgmesh.protocol.envelope.EnvelopeCodec;
  */
 public final class JetStreamTickSink implements TickSink {
     private static final Logger LOG = Logger.getLogger(JetStreamTickSink.class);
-    private static final int NOT_FOUND = 10037;
 
     private final JetStream js;
     private final JetStreamManagement jsm;
@@ -87,20 +89,48 @@ public final class JetStreamTickSink implements TickSink {
         });
     }
 
+    /**
+     * Reads the last tick of every agent in one pass: an ordered consumer delivering the last message per subject
+     * of the heartbeat stream (one request per agent would take seconds at 10,000 agents).
+     */
     @Override
-    public Optional<Instant> lastScheduled(String agent) {
+    public Map<String, Instant> lastScheduled() {
+        Map<String, Instant> out = new HashMap<>();
         try {
-            MessageInfo mi = jsm.getLastMessage(subjects.heartbeatStream(), subjects.heartbeat(agent));
-            return Optional.ofNullable(EnvelopeCodec.decode(mi.getData()).ts());
-        } catch (JetStreamApiException e) {
-            if (e.getApiErrorCode() != NOT_FOUND) {
-                LOG.warnf("reading the last tick of %s: %s", agent, e.getMessage());
+            long pending = jsm.getStreamInfo(subjects.heartbeatStream()).getStreamState().getMsgCount();
+            if (pending == 0) {
+                return out;
             }
-            return Optional.empty();
-        } catch (IOException | RuntimeException e) {
-            LOG.warnf("reading the last tick of %s: %s", agent, e.toString());
-            return Optional.empty();
+            OrderedConsumerConfiguration occ = new OrderedConsumerConfiguration()
+                    .filterSubject(subjects.heartbeatAll())
+                    .deliverPolicy(DeliverPolicy.LastPerSubject);
+            var ctx = js.getStreamContext(subjects.heartbeatStream()).createOrderedConsumer(occ);
+            try (FetchConsumer consumer = ctx.fetch(FetchConsumeOptions.builder()
+                    .maxMessages((int) Math.min(pending, Integer.MAX_VALUE))
+                    .expiresIn(5000)
+                    .build())) {
+                Message m;
+                while ((m = consumer.nextMessage()) != null) {
+                    try {
+                        Envelope e = EnvelopeCodec.decode(m.getData());
+                        if (e.to() != null && e.ts() != null) {
+                            out.merge(e.to(), e.ts(), (x, y) -> x.isAfter(y) ? x : y);
+                        }
+                    } catch (RuntimeException bad) {
+                        LOG.debugf("skipping unreadable tick on %s: %s", m.getSubject(), bad.toString());
+                    }
+                    if (m.metaData().pendingCount() == 0) {
+                        break;
+                    }
+                }
+            }
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.warnf("reading the last ticks: %s; no catch-up ticks this time", e.toString());
         }
+        return out;
     }
 
     /** Ticks stored, refused as duplicates (another instance was first), and failed, since start. */
