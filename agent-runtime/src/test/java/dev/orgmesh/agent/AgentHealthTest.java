@@ -1,13 +1,38 @@
 package dev.orgmesh.agent;
 
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.time.Duration;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.orgmesh.testkit.HealthContract;
-import dev.orgmesh.testkit.NatsTestResource;
 
-/** agent-runtime boots, connects to a real nats-server and answers its health endpoints. */
+/**
+ * agent-runtime boots as agent {@code cto} of an applied org on a real nats-server, binds all its sources (ready),
+ * and exposes its meters to Prometheus.
+ */
 @QuarkusTest
-@QuarkusTestResource(NatsTestResource.class)
+@QuarkusTestResource(AgentTestResource.class)
 class AgentHealthTest extends HealthContract {
+
+    @Test
+    void readyOnceEverySourceIsBoundAndMetersAreExposed() {
+        Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().when()
+                .get("/q/health/ready")
+                .then()
+                .statusCode(200)
+                .body("checks.find { it.name == 'agent' }.status", equalTo("UP"))
+                .body("checks.find { it.name == 'agent' }.data.id", equalTo("cto"))
+                .body("checks.find { it.name == 'agent' }.data.'source.tasks'", equalTo("bound")));
+        given().when().get("/q/metrics").then().statusCode(200)
+                .body(containsString("orgmesh_agent_messages_out_total"))
+                .body(containsString("orgmesh_agent_outbox_pending"));
+    }
 }

@@ -18,6 +18,8 @@ import dev.orgmesh.protocol.org.Team;
  * someone report to, the whole chart. Plain logic over an {@link Org}; {@link DirectoryService} serves it on
  * {@code {co}.org.>}. Unknown names are an error that says so and suggests the closest known one.
  */
+@io.quarkus.runtime.annotations.RegisterForReflection(targets = {Directory.MemberView.class, Directory.TeamView.class,
+        Directory.RoleView.class, Directory.ChainView.class, Directory.ChartView.class})
 public final class Directory {
     private final Org org;
     private final Subjects subjects;

@@ -1,0 +1,22 @@
+package dev.orgmesh.agent.brain;
+
+import dev.orgmesh.protocol.envelope.Envelope;
+
+/**
+ * What drives an agent: one decision per message (DESIGN §6 "brains behind one small interface"). The runtime calls
+ * it on a virtual thread, at most {@code concurrency} at a time, keeps the message from being redelivered while it
+ * runs, publishes what it returns and only then acks. Delivery is at-least-once, so a handler must be idempotent for
+ * a message id it has seen before.
+ *
+ * <p>Throw {@link TransientException} for "try again later" (the message is redelivered with a delay); any other
+ * exception is a failure of this message, retried up to the consumer's {@code max_deliver} and then dead-lettered
+ * with the exception's message as the reason.
+ */
+@FunctionalInterface
+public interface Handler {
+    /** Decides what to do with {@code in}. */
+    Outcome handle(Envelope in, HandlerContext ctx) throws Exception;
+
+    /** A handler that does nothing with any message (the default until a brain is configured). */
+    Handler NOTHING = (in, ctx) -> Outcome.nothing();
+}

@@ -1,0 +1,80 @@
+package dev.orgmesh.agent.brain;
+
+import java.util.List;
+import java.util.Objects;
+
+import dev.orgmesh.protocol.envelope.Envelope;
+
+/**
+ * What a handler decided. The runtime publishes every envelope of an outcome (filling in {@code from}, {@code id}
+ * and {@code ts} when absent) before it acks the message, and escalates {@link Blocked} and {@link Failed} to the
+ * agent's manager (DESIGN §5.4) — the runtime, not the brain, escalates.
+ */
+public sealed interface Outcome {
+    /**
+     * The answer to the message: for a request on {@code {co}.ask.{self}} it is sent to the requester's reply
+     * subject; otherwise it is published to its {@code to} (usually the sender's DM). {@code also} are published too.
+     */
+    record Reply(Envelope reply, List<Envelope> also) implements Outcome {
+        public Reply {
+            Objects.requireNonNull(reply, "reply");
+            also = List.copyOf(also);
+        }
+    }
+
+    /** Messages to publish, each to its {@code to}; nothing is sent back to a requester beyond an empty answer. */
+    record Send(List<Envelope> messages) implements Outcome {
+        public Send {
+            messages = List.copyOf(messages);
+        }
+    }
+
+    /** The brain cannot proceed without help; the manager is told, the message is done. */
+    record Blocked(String reason) implements Outcome {
+    }
+
+    /** The brain tried and failed for a reason retrying will not fix; the manager is told, the message is done. */
+    record Failed(String reason) implements Outcome {
+    }
+
+    /** Nothing to say. */
+    record Nothing() implements Outcome {
+    }
+
+    static Outcome reply(Envelope reply, Envelope... also) {
+        return new Reply(reply, List.of(also));
+    }
+
+    static Outcome send(Envelope... messages) {
+        return new Send(List.of(messages));
+    }
+
+    static Outcome blocked(String reason) {
+        return new Blocked(reason);
+    }
+
+    static Outcome failed(String reason) {
+        return new Failed(reason);
+    }
+
+    static Outcome nothing() {
+        return new Nothing();
+    }
+
+    /** Every envelope this outcome publishes through the outbox (for a request, the reply is not among them). */
+    default List<Envelope> published(boolean isRequest) {
+        return switch (this) {
+            case Reply r -> {
+                if (isRequest) {
+                    yield r.also();
+                }
+                java.util.ArrayList<Envelope> all = new java.util.ArrayList<>();
+                all.add(r.reply());
+                all.addAll(r.also());
+                yield all;
+            }
+            case Send s -> s.messages();
+            default -> List.of();
+        };
+    }
+}

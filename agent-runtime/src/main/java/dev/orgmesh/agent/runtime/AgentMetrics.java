@@ -1,0 +1,61 @@
+package dev.orgmesh.agent.runtime;
+
+import java.util.function.Supplier;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * The runtime's meters (Prometheus names in brackets): messages received per source
+ * ({@code orgmesh_agent_messages_in_total}), messages published ({@code orgmesh_agent_messages_out_total}), dead
+ * letters this runtime wrote ({@code orgmesh_agent_dead_letters_total}), handler time per outcome
+ * ({@code orgmesh_agent_handler_seconds}) and the outbox backlog ({@code orgmesh_agent_outbox_pending}).
+ */
+public final class AgentMetrics {
+    private final MeterRegistry registry;
+    private final String agent;
+    private final Counter out;
+    private final Counter deadLetters;
+
+    public AgentMetrics(MeterRegistry registry, String agent) {
+        this.registry = registry;
+        this.agent = agent;
+        this.out = Counter.builder("orgmesh.agent.messages.out").description("messages published by the agent")
+                .tag("agent", agent).register(registry);
+        this.deadLetters = Counter.builder("orgmesh.agent.dead.letters")
+                .description("messages this runtime moved to the dead-letter stream").tag("agent", agent)
+                .register(registry);
+    }
+
+    /** A message arrived from {@code source}. */
+    public void received(String source) {
+        Counter.builder("orgmesh.agent.messages.in").description("messages received by the agent")
+                .tag("agent", agent).tag("source", source.startsWith("events:") ? "events" : source)
+                .register(registry).increment();
+    }
+
+    /** A message was stored by its stream. */
+    public void sent() {
+        out.increment();
+    }
+
+    /** A dead letter was written. */
+    public void deadLettered() {
+        deadLetters.increment();
+    }
+
+    /** The handler ran for {@code nanos} and ended with {@code outcome} (reply, send, blocked, failed, …). */
+    public void handled(long nanos, String outcome) {
+        Timer.builder("orgmesh.agent.handler").description("time the brain spent on one message")
+                .tag("agent", agent).tag("outcome", outcome).register(registry)
+                .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** Reports the outbox backlog from {@code pending}. */
+    public void outboxPending(Supplier<Number> pending) {
+        Gauge.builder("orgmesh.agent.outbox.pending", pending).description("messages waiting to be stored")
+                .tag("agent", agent).register(registry);
+    }
+}

@@ -1,0 +1,277 @@
+package dev.orgmesh.agent.runtime;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import org.jboss.logging.Logger;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.api.PublishAck;
+import io.smallrye.mutiny.Uni;
+
+import dev.orgmesh.agent.ask.Asker;
+import dev.orgmesh.agent.ask.Fallback;
+import dev.orgmesh.agent.boot.AgentSoul;
+import dev.orgmesh.agent.brain.Handler;
+import dev.orgmesh.messaging.NatsConnector;
+import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.messaging.flow.DeadLetter;
+import dev.orgmesh.messaging.flow.DeadLetterMover;
+import dev.orgmesh.messaging.flow.DeadLetters;
+import dev.orgmesh.messaging.flow.Outbox;
+import dev.orgmesh.messaging.flow.PullSource;
+import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+
+/**
+ * One agent's messaging core (DESIGN §6), as a plain class over a jnats {@link Connection} (on an agent machine,
+ * to the local leaf, with the hub's JetStream domain): it binds the agent's durables and its ask subject, runs every
+ * message through the {@link Pipeline}, publishes through a store-and-forward {@link Outbox}, moves what the server
+ * gives up on to the dead-letter stream and tells the sender's manager, and beacons presence.
+ *
+ * <p>The connection belongs to the caller: {@link #close()} stops the runtime gracefully and leaves the connection
+ * open; {@link #kill()} stops it as a crash would (no further ack, nak or publish), for fault tests.
+ */
+public final class AgentRuntime implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(AgentRuntime.class);
+
+    private final Connection connection;
+    private final AgentSoul soul;
+    private final RuntimeOptions options;
+    private final RuntimeListener listener;
+    private final Subjects subjects;
+    private final String self;
+    private final JetStream js;
+    private final JetStreamManagement jsm;
+    private final AgentMetrics metrics;
+    private final Workers workers = new Workers();
+    private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(1,
+            Thread.ofVirtual().name("agent-timer").factory());
+    private final Semaphore permits;
+    private final Outbox outbox;
+    private final DeadLetters deadLetters;
+    private final Pipeline pipeline;
+    private final Escalations escalations;
+    private final Presence presence;
+    private final Asker asker;
+    private final List<PullSource> sources = new ArrayList<>();
+    private volatile Dispatcher askDispatcher;
+    private volatile DeadLetterMover mover;
+    private volatile boolean started;
+    private volatile boolean stopped;
+
+    /**
+     * @param settings the settings the connection was made with (for the JetStream domain)
+     * @param handler the brain
+     * @param registry where the meters go ({@code SimpleMeterRegistry} outside Quarkus)
+     */
+    public AgentRuntime(Connection connection, NatsSettings settings, AgentSoul soul, Handler handler,
+            RuntimeOptions options, MeterRegistry registry, RuntimeListener listener) {
+        this.connection = connection;
+        this.soul = soul;
+        this.options = options;
+        this.listener = listener != null ? listener : RuntimeListener.NONE;
+        this.subjects = soul.org().subjects();
+        this.self = soul.agent().id();
+        try {
+            this.js = connection.jetStream(NatsConnector.jetStreamOptions(settings));
+            this.jsm = connection.jetStreamManagement(NatsConnector.jetStreamOptions(settings));
+        } catch (IOException e) {
+            throw new OrgmeshException(ErrorCode.NATS_UNAVAILABLE, "JetStream unavailable: " + e.getMessage(), e);
+        }
+        this.metrics = new AgentMetrics(registry, self);
+        this.permits = new Semaphore(options.concurrency());
+        this.outbox = new Outbox(js, options.outboxCapacity(), options.publishBackoff(), options.publishTimeout());
+        this.metrics.outboxPending(outbox::pending);
+        this.deadLetters = new DeadLetters(js, jsm, subjects, options.publishTimeout());
+        this.escalations = new Escalations(soul.org(), self);
+        this.pipeline = new Pipeline(soul, handler, outbox, deadLetters, connection, options, metrics, this.listener,
+                workers, timer, permits);
+        this.presence = new Presence(connection, NatsConnector.jetStreamOptions(settings), subjects, self);
+        this.asker = new Asker(connection, soul.org(), self);
+    }
+
+    /** Binds every source, answers asks, starts beacons and the dead-letter mover. Returns at once. */
+    public AgentRuntime start() {
+        if (started) {
+            throw new IllegalStateException("already started");
+        }
+        started = true;
+        List<DeadLetterMover.Watched> watched = new ArrayList<>();
+        for (Source s : Source.of(subjects, soul.agent())) {
+            PullSource[] holder = new PullSource[1];
+            holder[0] = new PullSource(s.name(), js, jsm, s.stream(), s.durable(), options.fetchBatch(),
+                    options.fetchWait(), options.publishBackoff(), (msg, release) -> pipeline.onJetStream(s, msg,
+                            ackWait(holder[0]), release));
+            sources.add(holder[0].start());
+            watched.add(new DeadLetterMover.Watched(s.stream(), s.durable()));
+        }
+        mover = DeadLetterMover.start(connection, deadLetters, watched, pipeline::lastFailure, this::deadLettered,
+                workers);
+        Dispatcher d = connection.createDispatcher(pipeline::onRequest);
+        d.subscribe(subjects.ask(self), "ask-" + self);
+        askDispatcher = d;
+        timer.execute(() -> presence.beacon("up"));
+        long beacon = options.beaconInterval().toMillis();
+        timer.scheduleAtFixedRate(() -> presence.beacon("up"), beacon, beacon, TimeUnit.MILLISECONDS);
+        LOG.infof("agent %s of %s started: %d sources, concurrency %d", self, subjects.company(), sources.size(),
+                options.concurrency());
+        return this;
+    }
+
+    private static Duration ackWait(PullSource source) {
+        return source.consumerConfiguration() != null ? source.consumerConfiguration().getAckWait() : null;
+    }
+
+    /** What the server gave up on is in the dead-letter stream now: tell the original sender's manager. */
+    private void deadLettered(DeadLetter dl) {
+        metrics.deadLettered();
+        listener.onDeadLettered(dl);
+        Envelope original = null;
+        com.fasterxml.jackson.databind.node.ObjectNode raw = null;
+        try {
+            raw = EnvelopeCodec.parse(dl.body(), Integer.MAX_VALUE);
+            original = EnvelopeCodec.fromTree(raw);
+        } catch (OrgmeshException e) {
+            // an undecodable original still gets its escalation, without the envelope's fields
+        }
+        String to = escalations.forDeadLetterFrom(original != null ? original.from() : null);
+        Envelope esc = escalations.escalation(original, raw, to, ErrorCode.DEAD_LETTERED,
+                "message " + (original != null && original.id() != null ? original.id() : dl.msgId()) + " on "
+                        + dl.subject() + " was dead-lettered: " + dl.reason(),
+                "esc-" + dl.msgId());
+        send(esc).whenComplete((ack, e) -> {
+            if (e != null) {
+                LOG.warnf("%s escalation of dead letter %s not sent: %s", ErrorCode.DEAD_LETTERED.label(),
+                        dl.msgId(), e.getMessage());
+            }
+        });
+    }
+
+    /**
+     * Sends {@code e} from this agent through the outbox (store and forward): routed by its {@code to}, stored
+     * once even if the hub is away for a while. The future completes when the stream has it.
+     */
+    public CompletableFuture<PublishAck> send(Envelope e) {
+        try {
+            Envelope ready = pipeline.outgoing(e, null);
+            return outbox.publish(pipeline.message(ready, null)).whenComplete((ack, t) -> {
+                if (t == null && !ack.isDuplicate()) {
+                    metrics.sent();
+                }
+            });
+        } catch (OrgmeshException ex) {
+            return CompletableFuture.failedFuture(ex);
+        }
+    }
+
+    /** Asks another agent, with a per-attempt timeout and a fallback (see {@link Asker}). */
+    public Uni<Envelope> ask(String agent, Envelope question, Duration timeout, Fallback fallback) {
+        return asker.ask(agent, question, timeout, fallback);
+    }
+
+    /** Ready once every source is bound and the ask subject is subscribed. */
+    public boolean isReady() {
+        return started && !stopped && askDispatcher != null && sources.stream().allMatch(PullSource::isBound)
+                && connection.getStatus() == Connection.Status.CONNECTED;
+    }
+
+    /** Each source and whether it is bound, for readiness detail. */
+    public Map<String, Boolean> sourceStatus() {
+        Map<String, Boolean> m = new LinkedHashMap<>();
+        sources.forEach(s -> m.put(s.name(), s.isBound()));
+        return m;
+    }
+
+    /** Outgoing messages not yet stored. */
+    public int outboxPending() {
+        return outbox.pending();
+    }
+
+    /** This agent's id. */
+    public String agentId() {
+        return self;
+    }
+
+    /**
+     * Stops as a crash would: no ack, nak, publish or beacon leaves this runtime after this returns, and messages
+     * being worked are left for the server to redeliver after their {@code ack_wait}. The caller then closes the
+     * connection.
+     */
+    public void kill() {
+        stopped = true;
+        pipeline.crash();
+        timer.shutdownNow();
+        sources.forEach(PullSource::close);
+        closeQuietly(mover);
+        outbox.close();
+        workers.stop(true);
+        LOG.infof("agent %s killed", self);
+    }
+
+    /**
+     * Stops gracefully: no new messages are taken, messages being worked get up to {@code grace} to finish, the
+     * outbox gets what is left of it to store what they sent, a last beacon says {@code stopping}.
+     */
+    public void close(Duration grace) {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        long deadline = System.nanoTime() + grace.toNanos();
+        sources.forEach(PullSource::close);
+        if (askDispatcher != null) {
+            connection.closeDispatcher(askDispatcher);
+        }
+        try {
+            if (permits.tryAcquire(options.concurrency(), grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                permits.release(options.concurrency());
+            }
+            while (pipeline.inFlight() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            while (outbox.pending() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        presence.beacon("stopping");
+        closeQuietly(mover);
+        timer.shutdownNow();
+        outbox.close();
+        workers.stop(false);
+        LOG.infof("agent %s stopped", self);
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(10));
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debugf("closing %s: %s", c, e.toString());
+            }
+        }
+    }
+}

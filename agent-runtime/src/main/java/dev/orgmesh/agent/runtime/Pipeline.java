@@ -1,0 +1,558 @@
+package dev.orgmesh.agent.runtime;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.nats.client.Connection;
+import io.nats.client.Message;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsJetStreamMetaData;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.unchecked.Unchecked;
+
+import dev.orgmesh.agent.boot.AgentSoul;
+import dev.orgmesh.agent.brain.Handler;
+import dev.orgmesh.agent.brain.HandlerContext;
+import dev.orgmesh.agent.brain.Outcome;
+import dev.orgmesh.agent.brain.TransientException;
+import dev.orgmesh.messaging.Replies;
+import dev.orgmesh.messaging.flow.DeadLetter;
+import dev.orgmesh.messaging.flow.DeadLetters;
+import dev.orgmesh.messaging.flow.OutboundMessage;
+import dev.orgmesh.messaging.flow.Outbox;
+import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.Ids;
+import dev.orgmesh.protocol.Json;
+import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.envelope.Deadlines;
+import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+
+/**
+ * What happens to one message (DESIGN §6), as a Mutiny {@link Uni} per message on virtual threads: decode and
+ * validate → guards (own message, recently handled id, hop limit, deadline) → handler → outbox → settle. Every
+ * settlement is an explicit decision with its reason:
+ * <ul>
+ * <li><b>ack</b> — handled and everything it caused is stored; or skipped on purpose (own, duplicate); or not
+ * handled but reported (deadline passed, loop: the manager is told); or malformed and dead-lettered;</li>
+ * <li><b>nak with delay</b> — the handler threw (a {@link TransientException} with its delay, anything else with
+ * the backoff for this delivery) or the outbox could not store the outgoing messages in time. After
+ * {@code max_deliver} the server gives up and the {@code DeadLetterMover} moves the message, with the last failure
+ * recorded here as its reason;</li>
+ * <li><b>in progress</b> — every third of {@code ack_wait} while the message is being worked, so long work is not
+ * redelivered.</li>
+ * </ul>
+ * Requests on {@code {co}.ask.{self}} go through the same decode and handler; their settlement is the reply.
+ */
+final class Pipeline {
+    private static final Logger LOG = Logger.getLogger(Pipeline.class);
+    private static final Duration DEFAULT_ACK_WAIT = Duration.ofSeconds(30);
+    private static final int FAILURES_KEPT = 1024;
+
+    private final AgentSoul soul;
+    private final String self;
+    private final Subjects subjects;
+    private final Handler handler;
+    private final Outbox outbox;
+    private final DeadLetters deadLetters;
+    private final Connection connection;
+    private final RuntimeOptions options;
+    private final AgentMetrics metrics;
+    private final RuntimeListener listener;
+    private final Executor workers;
+    private final ScheduledExecutorService timer;
+    private final Router router;
+    private final Escalations escalations;
+    private final RecentIds recent;
+    private final ZoneId zone;
+    private final Map<String, String> failures = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > FAILURES_KEPT;
+        }
+    };
+    /** Settlements hold the read lock; a simulated crash takes the write lock so none is half done. */
+    private final ReadWriteLock settling = new ReentrantReadWriteLock();
+    private volatile boolean crashed;
+    private final Semaphore handlerSlots;
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    Pipeline(AgentSoul soul, Handler handler, Outbox outbox, DeadLetters deadLetters, Connection connection,
+            RuntimeOptions options, AgentMetrics metrics, RuntimeListener listener, Executor workers,
+            ScheduledExecutorService timer, Semaphore handlerSlots) {
+        this.handlerSlots = handlerSlots;
+        this.soul = soul;
+        this.self = soul.agent().id();
+        this.subjects = soul.org().subjects();
+        this.handler = handler;
+        this.outbox = outbox;
+        this.deadLetters = deadLetters;
+        this.connection = connection;
+        this.options = options;
+        this.metrics = metrics;
+        this.listener = listener;
+        this.workers = workers;
+        this.timer = timer;
+        this.router = new Router(soul.org());
+        this.escalations = new Escalations(soul.org(), self);
+        this.recent = new RecentIds(options.recentIds());
+        this.zone = soul.agent().heartbeat() != null && soul.agent().heartbeat().tz() != null
+                ? soul.agent().heartbeat().tz()
+                : ZoneOffset.UTC;
+    }
+
+    // ---- steps -----------------------------------------------------------------------------------------------
+
+    /** What the guards decided before any handler runs. */
+    private sealed interface Step {
+        /** Not for this agent to handle (its own message, already handled): ack. */
+        record Skip(Envelope in, String why) implements Step {
+        }
+
+        /** Not an envelope: dead-letter it and tell the sender when known. */
+        record Malformed(OrgmeshException error, ObjectNode raw) implements Step {
+        }
+
+        /** Not to be handled but reported to the manager (deadline passed, loop). */
+        record Report(Envelope in, ObjectNode raw, ErrorCode code, String reason) implements Step {
+        }
+
+        /** Run the handler. */
+        record Work(Envelope in) implements Step {
+        }
+    }
+
+    /** How a JetStream message is settled. */
+    private sealed interface Settlement {
+        record Ack(Envelope in, String why) implements Settlement {
+        }
+
+        record Nak(Duration delay, String reason) implements Settlement {
+        }
+    }
+
+    /** Identifies a delivery: the stream message for failure bookkeeping, the envelope for the recent-ids guard. */
+    private record Delivery(String source, String stream, long seq, long delivery, Headers headers) {
+        String streamKey() {
+            return stream + ":" + seq;
+        }
+
+        /** A key for the envelope: its id, or its stream position when it has none. */
+        String keyOf(Envelope e) {
+            return e != null && e.id() != null ? e.id() : "s-" + stream + "-" + seq;
+        }
+    }
+
+    // ---- JetStream messages ----------------------------------------------------------------------------------
+
+    /**
+     * Works one message from a durable; {@code release} is called once it is settled (its handler slot is free).
+     * Returns at once: the work runs on a virtual thread.
+     */
+    void onJetStream(Source source, Message msg, Duration ackWait, Runnable release) {
+        metrics.received(source.name());
+        inFlight.incrementAndGet();
+        NatsJetStreamMetaData meta = msg.metaData();
+        Delivery d = new Delivery(source.name(), meta.getStream(), meta.streamSequence(), meta.deliveredCount(),
+                msg.getHeaders());
+        Duration wait = ackWait == null || ackWait.isZero() ? DEFAULT_ACK_WAIT : ackWait;
+        long period = Math.max(100, wait.toMillis() / 3);
+        ScheduledFuture<?> keepAlive = timer.scheduleAtFixedRate(() -> inProgress(msg), period, period,
+                TimeUnit.MILLISECONDS);
+
+        Uni.createFrom().item(() -> inspect(msg.getData(), d.source(), false))
+                .runSubscriptionOn(workers)
+                .chain(step -> switch (step) {
+                    case Step.Skip s -> Uni.createFrom().<Settlement>item(new Settlement.Ack(s.in(), s.why()));
+                    case Step.Malformed m -> malformed(d, msg, m);
+                    case Step.Report r -> report(d, r);
+                    case Step.Work w -> work(d, w.in());
+                })
+                .onFailure().recoverWithItem(t -> failed(d, t))
+                .emitOn(workers)
+                .subscribe().with(settlement -> {
+                    keepAlive.cancel(false);
+                    try {
+                        settle(d, msg, settlement);
+                    } finally {
+                        inFlight.decrementAndGet();
+                        release.run();
+                    }
+                }, t -> {
+                    keepAlive.cancel(false);
+                    LOG.errorf("unexpected pipeline failure on %s/%d: %s", d.stream(), d.seq(), t.toString());
+                    inFlight.decrementAndGet();
+                    release.run();
+                });
+    }
+
+    private void inProgress(Message msg) {
+        if (!crashed) {
+            try {
+                msg.inProgress();
+            } catch (RuntimeException e) {
+                LOG.debugf("in-progress ack failed: %s", e.toString());
+            }
+        }
+    }
+
+    private Step inspect(byte[] body, String source, boolean request) {
+        ObjectNode raw;
+        Envelope in;
+        try {
+            raw = EnvelopeCodec.parse(body, EnvelopeCodec.DEFAULT_MAX_BYTES);
+        } catch (OrgmeshException e) {
+            return new Step.Malformed(e, null);
+        }
+        try {
+            in = EnvelopeCodec.fromTree(raw);
+        } catch (OrgmeshException e) {
+            return new Step.Malformed(e, raw);
+        }
+        if (!request && self.equals(in.from())) {
+            return new Step.Skip(in, "own message");
+        }
+        if (!request && in.id() != null && recent.contains(in.id())) {
+            return new Step.Skip(in, "already handled");
+        }
+        if (in.hops() > options.maxHops()) {
+            return new Step.Report(in, raw, ErrorCode.AGENT_LOOP_DETECTED,
+                    "message " + in.id() + " has " + in.hops() + " hops, over the limit of " + options.maxHops());
+        }
+        Optional<Instant> due = Deadlines.parse(in.deadline(), zone);
+        if (due.isPresent() && due.get().isBefore(Instant.now())) {
+            return new Step.Report(in, raw, ErrorCode.AGENT_DEADLINE_PASSED,
+                    "deadline " + in.deadline() + " passed before " + self + " could handle " + describe(in)
+                            + " (from " + source + ")");
+        }
+        return new Step.Work(in);
+    }
+
+    private Uni<Settlement> work(Delivery d, Envelope in) {
+        HandlerContext ctx = new HandlerContext(soul.agent(), soul.org(), d.source(), d.delivery());
+        String key = d.keyOf(in);
+        long start = System.nanoTime();
+        return runHandler(in, ctx)
+                .invoke(outcome -> {
+                    metrics.handled(System.nanoTime() - start, kind(outcome));
+                    listener.onHandled(in, d.source(), outcome);
+                })
+                .chain(outcome -> store(prepare(in, key, outcome, false, d.headers())))
+                .map(ignored -> {
+                    recent.add(key);
+                    return (Settlement) new Settlement.Ack(in, "handled");
+                });
+    }
+
+    private Uni<Outcome> runHandler(Envelope in, HandlerContext ctx) {
+        return Uni.createFrom().item(Unchecked.supplier(() -> {
+            handlerSlots.acquire();
+            try {
+                Outcome o = handler.handle(in, ctx);
+                return o != null ? o : Outcome.nothing();
+            } finally {
+                handlerSlots.release();
+            }
+        }))
+                .runSubscriptionOn(workers)
+                .ifNoItem().after(options.handlerTimeout())
+                .failWith(() -> new TransientException("handler did not finish within " + options.handlerTimeout()));
+    }
+
+    /** Publishes through the outbox and waits until every message is stored (bounded by {@code outboxWait}). */
+    private Uni<Void> store(List<OutboundMessage> messages) {
+        if (messages.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Uni<Void>> each = new ArrayList<>();
+        for (OutboundMessage m : messages) {
+            each.add(Uni.createFrom().completionStage(() -> outbox.publish(m)).invoke(ack -> {
+                if (!ack.isDuplicate()) {
+                    metrics.sent();
+                }
+            }).replaceWithVoid());
+        }
+        return Uni.join().all(each).andFailFast().replaceWithVoid()
+                .ifNoItem().after(options.outboxWait())
+                .failWith(() -> new OrgmeshException(ErrorCode.PUBLISH_NOT_ACKNOWLEDGED,
+                        messages.size() + " outgoing message(s) not stored within " + options.outboxWait()));
+    }
+
+    /**
+     * The outbox messages of an outcome: every envelope it publishes, from this agent, with an id derived from the
+     * handled message ({@code {key}-{self}-{n}}) so that handling the same message again (after a crash before the
+     * ack) publishes nothing new inside the stream's duplicate window; plus an escalation for blocked or failed.
+     */
+    private List<OutboundMessage> prepare(Envelope in, String key, Outcome outcome, boolean request,
+            Headers incoming) {
+        List<OutboundMessage> out = new ArrayList<>();
+        int n = 0;
+        for (Envelope e : outcome.published(request)) {
+            Envelope ready = outgoing(e, key + "-" + self + "-" + (++n));
+            out.add(message(ready, incoming));
+        }
+        switch (outcome) {
+            case Outcome.Blocked b -> out.add(message(escalations.escalation(in, null, escalations.ownManager(),
+                    ErrorCode.AGENT_BLOCKED, b.reason(), key + "-" + self + "-blocked"), incoming));
+            case Outcome.Failed f -> out.add(message(escalations.escalation(in, null, escalations.ownManager(),
+                    ErrorCode.AGENT_HANDLER_FAILED, f.reason(), key + "-" + self + "-failed"), incoming));
+            default -> {
+            }
+        }
+        return out;
+    }
+
+    /** {@code e} as this agent sends it: from self, with an id ({@code id} when given) and a timestamp. */
+    Envelope outgoing(Envelope e, String id) {
+        Envelope.Builder b = e.toBuilder().from(self);
+        if (id != null) {
+            b.id(id);
+        }
+        return b.build().withIdIfAbsent();
+    }
+
+    /** The outbox message for a ready envelope: routed by its {@code to}, its id as {@code Nats-Msg-Id}. */
+    OutboundMessage message(Envelope ready, Headers incoming) {
+        String subject = router.subjectFor(ready);
+        Headers h = null;
+        if (incoming != null && incoming.getFirst(dev.orgmesh.protocol.Headers.TRACEPARENT) != null) {
+            h = new Headers().put(dev.orgmesh.protocol.Headers.TRACEPARENT,
+                    incoming.getFirst(dev.orgmesh.protocol.Headers.TRACEPARENT));
+        }
+        return new OutboundMessage(subject, h, EnvelopeCodec.encode(ready), ready.id());
+    }
+
+    private Uni<Settlement> report(Delivery d, Step.Report r) {
+        String key = d.keyOf(r.in());
+        Envelope esc = escalations.escalation(r.in(), r.raw(), escalations.ownManager(), r.code(), r.reason(),
+                key + "-" + self + "-" + r.code().code());
+        LOG.infof("%s not handling %s: %s", r.code().label(), describe(r.in()), r.reason());
+        return store(List.of(message(esc, d.headers()))).map(v -> {
+            recent.add(key);
+            return (Settlement) new Settlement.Ack(r.in(), r.code().name());
+        });
+    }
+
+    private Uni<Settlement> malformed(Delivery d, Message msg, Step.Malformed m) {
+        return Uni.createFrom().item(Unchecked.supplier(() -> {
+            DeadLetter dl = deadLetters.publish(d.stream(), d.seq(), msg.getSubject(), msg.getHeaders(),
+                    msg.getData() == null ? new byte[0] : msg.getData(), m.error().code(), m.error().getMessage());
+            if (!dl.duplicate()) {
+                metrics.deadLettered();
+                listener.onDeadLettered(dl);
+            }
+            senderOf(m.raw()).ifPresent(sender -> outbox.publish(message(errorReply(sender, m), null)));
+            return (Settlement) new Settlement.Ack(null, "malformed, dead-lettered");
+        })).runSubscriptionOn(workers);
+    }
+
+    /** The {@code from} of a malformed message when it names a member of the org (else nobody is answered). */
+    private Optional<String> senderOf(ObjectNode raw) {
+        if (raw == null) {
+            return Optional.empty();
+        }
+        JsonNode from = raw.get("from");
+        if (from == null || !from.isTextual() || !Subjects.SAFE_TOKEN.matcher(from.textValue()).matches()
+                || from.textValue().equals(self) || soul.org().member(from.textValue()).isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(from.textValue());
+    }
+
+    private Envelope errorReply(String sender, Step.Malformed m) {
+        JsonNode id = m.raw() != null ? m.raw().get("id") : null;
+        return Envelope.builder().id(Ids.next()).from(self).to(sender).type("error")
+                .subject("Your message could not be read")
+                .re(id != null && id.isTextual() ? id.textValue() : null)
+                .status("rejected")
+                .context(m.error().code().label() + " " + m.error().getMessage())
+                .extra("error", Json.mapper().valueToTree(m.error().toBody()))
+                .ts(Instant.now())
+                .build();
+    }
+
+    private Settlement failed(Delivery d, Throwable t) {
+        Throwable cause = unwrap(t);
+        Duration delay = options.nakBackoff().delay((int) Math.max(1, d.delivery()));
+        String reason;
+        if (cause instanceof TransientException te) {
+            if (te.retryAfter() != null) {
+                delay = te.retryAfter();
+            }
+            reason = "transient: " + te.getMessage();
+        } else if (cause instanceof OrgmeshException oe) {
+            reason = oe.code().label() + " " + oe.getMessage();
+        } else {
+            reason = ErrorCode.AGENT_HANDLER_FAILED.label() + " handler failed: " + cause;
+        }
+        synchronized (failures) {
+            failures.put(d.streamKey(), reason + " (delivery " + d.delivery() + ")");
+        }
+        LOG.warnf("%s/%d from %s, delivery %d, will be redelivered in %d ms: %s", d.stream(), d.seq(), d.source(),
+                d.delivery(), delay.toMillis(), reason);
+        return new Settlement.Nak(delay, reason);
+    }
+
+    /** Stream messages received and not yet settled. */
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    /** The last failure recorded for a stream message, for its dead letter. */
+    String lastFailure(String stream, long seq) {
+        synchronized (failures) {
+            return failures.get(stream + ":" + seq);
+        }
+    }
+
+    private void settle(Delivery d, Message msg, Settlement s) {
+        settling.readLock().lock();
+        try {
+            if (crashed) {
+                return;
+            }
+            switch (s) {
+                case Settlement.Ack a -> {
+                    try {
+                        msg.ackSync(options.ackTimeout());
+                        if (a.in() != null && "handled".equals(a.why())) {
+                            listener.onCompleted(a.in(), d.source());
+                        }
+                    } catch (TimeoutException e) {
+                        // the handled id is remembered: a redelivery is acked without running the handler again
+                        LOG.infof("ack of %s/%d not confirmed within %s", d.stream(), d.seq(), options.ackTimeout());
+                    }
+                }
+                case Settlement.Nak n -> msg.nakWithDelay(n.delay());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.infof("settling %s/%d failed (it will be redelivered): %s", d.stream(), d.seq(), e.toString());
+        } finally {
+            settling.readLock().unlock();
+        }
+    }
+
+    /**
+     * Simulates (or follows) a crash: from now on nothing is acked or nak'ed; returns once no settlement is half
+     * done, so what the server has confirmed is exactly what completed.
+     */
+    void crash() {
+        settling.writeLock().lock();
+        try {
+            crashed = true;
+        } finally {
+            settling.writeLock().unlock();
+        }
+    }
+
+    // ---- requests on {co}.ask.{self} -----------------------------------------------------------------------
+
+    /** Answers one request; returns at once. */
+    void onRequest(Message msg) {
+        metrics.received("ask");
+        String replyTo = msg.getReplyTo();
+        Uni.createFrom().item(() -> inspect(msg.getData(), "ask", true))
+                .runSubscriptionOn(workers)
+                .chain(step -> switch (step) {
+                    case Step.Malformed m -> Uni.createFrom().<byte[]>failure(m.error());
+                    case Step.Report r -> Uni.createFrom().<byte[]>failure(new OrgmeshException(r.code(), r.reason()));
+                    case Step.Skip s -> Uni.createFrom().<byte[]>failure(
+                            new OrgmeshException(ErrorCode.AGENT_LOOP_DETECTED, s.why()));
+                    case Step.Work w -> answer(w.in());
+                })
+                .subscribe().with(body -> {
+                    if (replyTo != null && !crashed) {
+                        try {
+                            connection.publish(replyTo, body);
+                        } catch (IllegalStateException e) {
+                            LOG.debugf("answer not sent, the connection is closed: %s", e.getMessage());
+                        }
+                    }
+                }, t -> {
+                    Throwable cause = unwrap(t);
+                    OrgmeshException e = cause instanceof OrgmeshException oe
+                            ? oe
+                            : new OrgmeshException(ErrorCode.AGENT_HANDLER_FAILED, String.valueOf(cause.getMessage()),
+                                    cause);
+                    LOG.infof("%s answering a request with an error: %s", e.code().label(), e.getMessage());
+                    if (!crashed) {
+                        try {
+                            Replies.error(connection, replyTo, e);
+                        } catch (IllegalStateException closed) {
+                            LOG.debugf("error answer not sent, the connection is closed: %s", closed.getMessage());
+                        }
+                    }
+                });
+    }
+
+    private Uni<byte[]> answer(Envelope in) {
+        HandlerContext ctx = new HandlerContext(soul.agent(), soul.org(), "ask", 1);
+        String key = in.id() != null ? in.id() : Ids.next();
+        long start = System.nanoTime();
+        return runHandler(in, ctx).map(outcome -> {
+            metrics.handled(System.nanoTime() - start, kind(outcome));
+            listener.onHandled(in, "ask", outcome);
+            // what else the answer causes is sent, not awaited: the requester is waiting on a short timeout
+            prepare(in, key, outcome, true, null).forEach(m -> outbox.publish(m)
+                    .thenRun(metrics::sent));
+            return switch (outcome) {
+                case Outcome.Reply r -> EnvelopeCodec.encode(outgoing(r.reply().toBuilder()
+                        .to(r.reply().to() != null ? r.reply().to() : in.from())
+                        .re(r.reply().re() != null ? r.reply().re() : in.id()).build(), null));
+                case Outcome.Blocked b -> throw new OrgmeshException(ErrorCode.AGENT_BLOCKED, b.reason());
+                case Outcome.Failed f -> throw new OrgmeshException(ErrorCode.AGENT_HANDLER_FAILED, f.reason());
+                default -> EnvelopeCodec.encode(outgoing(in.reply(self, "answer").status("received").build(), null));
+            };
+        });
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------------------
+
+    private static String kind(Outcome o) {
+        return switch (o) {
+            case Outcome.Reply r -> "reply";
+            case Outcome.Send s -> "send";
+            case Outcome.Blocked b -> "blocked";
+            case Outcome.Failed f -> "failed";
+            case Outcome.Nothing n -> "nothing";
+        };
+    }
+
+    private static String describe(Envelope in) {
+        return (in.type() != null ? in.type() : "message") + " " + (in.id() != null ? in.id() : "(no id)");
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        Throwable c = t;
+        while ((c instanceof CompletionException || c instanceof java.util.concurrent.ExecutionException)
+                && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c;
+    }
+}

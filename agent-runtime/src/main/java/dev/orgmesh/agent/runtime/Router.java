@@ -1,0 +1,39 @@
+package dev.orgmesh.agent.runtime;
+
+import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.Recipient;
+import dev.orgmesh.protocol.org.Org;
+
+/**
+ * Where an outgoing envelope is published, from its {@code to}. A recipient the org does not have is refused here,
+ * by the sender's runtime: the interest-retention inbox would otherwise keep the message for nobody (ADR 0002).
+ */
+public final class Router {
+    private final Org org;
+    private final Subjects subjects;
+
+    public Router(Org org) {
+        this.org = org;
+        this.subjects = org.subjects();
+    }
+
+    /** The subject for {@code e}; throws {@code ENVELOPE_BAD_VALUE} naming an unknown member, team or role. */
+    public String subjectFor(Envelope e) {
+        Recipient r = Recipient.parse(e.to());
+        boolean known = switch (r.kind()) {
+            case MEMBER -> org.member(r.id()).isPresent();
+            case TEAM -> org.teams().containsKey(r.id());
+            case ROLE -> org.roles().contains(r.id());
+            case ALL -> true;
+        };
+        if (!known) {
+            throw new OrgmeshException(ErrorCode.ENVELOPE_BAD_VALUE,
+                    "field 'to' is '" + e.to() + "': no such " + r.kind().name().toLowerCase() + " in org "
+                            + org.company());
+        }
+        return r.subject(subjects);
+    }
+}

@@ -1,0 +1,24 @@
+package dev.orgmesh.agent.runtime;
+
+import dev.orgmesh.agent.brain.Outcome;
+import dev.orgmesh.messaging.flow.DeadLetter;
+import dev.orgmesh.protocol.envelope.Envelope;
+
+/** Observes what the runtime did with messages; for a local API, tests and tools. Called on worker threads. */
+public interface RuntimeListener {
+    /** The handler returned {@code outcome} for {@code in} (its messages are not published yet). */
+    default void onHandled(Envelope in, String source, Outcome outcome) {
+    }
+
+    /** {@code in} is done: everything it caused is stored and the server confirmed its ack. */
+    default void onCompleted(Envelope in, String source) {
+    }
+
+    /** This runtime stored {@code deadLetter} first (malformed input, or the server gave up on a message). */
+    default void onDeadLettered(DeadLetter deadLetter) {
+    }
+
+    /** Does nothing. */
+    RuntimeListener NONE = new RuntimeListener() {
+    };
+}

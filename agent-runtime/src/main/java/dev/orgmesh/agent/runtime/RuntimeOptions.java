@@ -1,0 +1,74 @@
+package dev.orgmesh.agent.runtime;
+
+import java.time.Duration;
+
+import dev.orgmesh.messaging.flow.Backoff;
+
+/**
+ * How one agent runtime behaves; the Quarkus side fills it from {@code orgmesh.agent.*}.
+ *
+ * @param concurrency handlers running at once, across every source
+ * @param fetchBatch most messages one source holds at once (being worked or waiting for a handler slot, kept alive
+ *        with in-progress acks meanwhile); small, so agents sharing a task queue share its work
+ * @param fetchWait how long an idle pull waits before asking again (messages arrive as soon as they exist)
+ * @param beaconInterval pause between presence beacons
+ * @param maxHops a message with more hand-offs than this is a loop: not handled, escalated
+ * @param recentIds how many handled message ids are remembered to skip redeliveries
+ * @param outboxCapacity messages that may wait in the outbox while the hub is unreachable
+ * @param outboxWait how long a handled message waits for its outgoing messages to be stored before it is nak'ed
+ * @param publishTimeout how long one publish attempt waits for the stream's acknowledgement
+ * @param publishBackoff pause between publish attempts during an outage
+ * @param nakBackoff redelivery delay after a failed attempt, growing with the delivery count
+ * @param handlerTimeout longest a handler may run before its message is nak'ed (long work is kept alive with
+ *        in-progress acks until then)
+ * @param ackTimeout how long an ack waits for the server's confirmation
+ */
+public record RuntimeOptions(int concurrency, int fetchBatch, Duration fetchWait, Duration beaconInterval, int maxHops,
+        int recentIds, int outboxCapacity, Duration outboxWait, Duration publishTimeout, Backoff publishBackoff,
+        Backoff nakBackoff, Duration handlerTimeout, Duration ackTimeout) {
+
+    public RuntimeOptions {
+        if (concurrency < 1 || fetchBatch < 1 || maxHops < 1 || recentIds < 1 || outboxCapacity < 1) {
+            throw new IllegalArgumentException("concurrency, fetch batch, max hops, recent ids and outbox capacity"
+                    + " must be >= 1");
+        }
+    }
+
+    /** Production defaults: 4 at a time, beacon every 10 s, 10 hops. */
+    public static RuntimeOptions defaults() {
+        return new RuntimeOptions(4, 4, Duration.ofSeconds(5), Duration.ofSeconds(10), 10, 10_000, 10_000,
+                Duration.ofMinutes(2), Duration.ofSeconds(2), Backoff.defaults(),
+                new Backoff(Duration.ofMillis(250), Duration.ofSeconds(30)), Duration.ofMinutes(15),
+                Duration.ofSeconds(5));
+    }
+
+    public RuntimeOptions withConcurrency(int n) {
+        return new RuntimeOptions(n, Math.min(fetchBatch, n), fetchWait, beaconInterval, maxHops, recentIds,
+                outboxCapacity, outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout);
+    }
+
+    public RuntimeOptions withBeaconInterval(Duration d) {
+        return new RuntimeOptions(concurrency, fetchBatch, fetchWait, d, maxHops, recentIds, outboxCapacity,
+                outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout);
+    }
+
+    public RuntimeOptions withNakBackoff(Backoff b) {
+        return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds,
+                outboxCapacity, outboxWait, publishTimeout, publishBackoff, b, handlerTimeout, ackTimeout);
+    }
+
+    public RuntimeOptions withFetchWait(Duration d) {
+        return new RuntimeOptions(concurrency, fetchBatch, d, beaconInterval, maxHops, recentIds, outboxCapacity,
+                outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout);
+    }
+
+    public RuntimeOptions withMaxHops(int n) {
+        return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, n, recentIds, outboxCapacity,
+                outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout);
+    }
+
+    public RuntimeOptions withOutbox(int capacity, Duration wait) {
+        return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds, capacity,
+                wait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout);
+    }
+}

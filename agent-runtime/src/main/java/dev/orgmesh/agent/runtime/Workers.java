@@ -1,0 +1,33 @@
+package dev.orgmesh.agent.runtime;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The virtual threads the pipeline runs on. After {@link #stop()} new work still gets a thread of its own (it only
+ * settles what was in flight, which a stopped pipeline turns into nothing), so a message finishing during shutdown
+ * never loses its completion to a rejected task.
+ */
+final class Workers implements Executor {
+    private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+
+    @Override
+    public void execute(Runnable task) {
+        try {
+            pool.execute(task);
+        } catch (RejectedExecutionException e) {
+            Thread.ofVirtual().name("agent-late").start(task);
+        }
+    }
+
+    /** Interrupts running work (a crash) when {@code now}, else lets it finish. */
+    void stop(boolean now) {
+        if (now) {
+            pool.shutdownNow();
+        } else {
+            pool.shutdown();
+        }
+    }
+}

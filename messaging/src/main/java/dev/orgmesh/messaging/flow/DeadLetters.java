@@ -1,0 +1,144 @@
+package dev.orgmesh.messaging.flow;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.jboss.logging.Logger;
+
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.PublishOptions;
+import io.nats.client.api.MessageInfo;
+import io.nats.client.api.PublishAck;
+import io.nats.client.impl.Headers;
+
+import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.Subjects;
+
+/**
+ * Writes dead letters: a copy of the original (subject, headers, body) on {@code {co}.dlq.{source}} with the
+ * {@code Orgmesh-Dlq-*} headers saying why, where it came from and which catalogue code applies. The copy's
+ * {@code Nats-Msg-Id} is derived from the source stream and sequence, so several processes racing to move the same
+ * message store it once.
+ */
+public final class DeadLetters {
+    private static final Logger LOG = Logger.getLogger(DeadLetters.class);
+    private static final int MESSAGE_NOT_FOUND = 10037;
+    private static final int MAX_REASON = 512;
+    /** Headers of the original that must not be replayed on the copy. */
+    private static final Set<String> DROPPED = Set.of(dev.orgmesh.protocol.Headers.MSG_ID, "Nats-Expected-Stream",
+            "Nats-Expected-Last-Sequence", "Nats-Expected-Last-Subject-Sequence", "Nats-Expected-Last-Msg-Id");
+
+    private final JetStream js;
+    private final JetStreamManagement jsm;
+    private final Subjects subjects;
+    private final Duration timeout;
+
+    public DeadLetters(JetStream js, JetStreamManagement jsm, Subjects subjects, Duration timeout) {
+        this.js = js;
+        this.jsm = jsm;
+        this.subjects = subjects;
+        this.timeout = timeout;
+    }
+
+    /** The {@code Nats-Msg-Id} of the dead letter of {@code stream}/{@code seq}. */
+    public static String msgId(String stream, long seq) {
+        return "dlq-" + stream + "-" + seq;
+    }
+
+    /**
+     * The {@code {source}} token of a company stream: its name without the company prefix, in lower case
+     * ({@code OM_KOMODO_AI_TASKS} → {@code tasks}), so dead letters are grouped by where they came from.
+     */
+    public String sourceToken(String stream) {
+        String s = stream.startsWith(subjects.assetPrefix())
+                ? stream.substring(subjects.assetPrefix().length())
+                : stream;
+        String token = s.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9-]+", "-").replaceAll("^-+", "");
+        return token.isEmpty() ? "unknown" : token;
+    }
+
+    /**
+     * Publishes a dead letter for a message the caller holds (then acks or terms it). Throws
+     * {@code PUBLISH_NOT_ACKNOWLEDGED} when the dead-letter stream does not take it, so the caller can leave the
+     * original where it is.
+     */
+    public DeadLetter publish(String stream, long seq, String subject, Headers original, byte[] body, ErrorCode code,
+            String reason) {
+        Headers h = new Headers();
+        if (original != null) {
+            for (Map.Entry<String, java.util.List<String>> e : original.entrySet()) {
+                if (!DROPPED.contains(e.getKey())) {
+                    h.put(e.getKey(), e.getValue());
+                }
+            }
+        }
+        String cleanReason = headerValue(reason);
+        h.put(dev.orgmesh.protocol.Headers.DLQ_CODE, String.valueOf(code.code()));
+        h.put(dev.orgmesh.protocol.Headers.DLQ_REASON, cleanReason);
+        h.put(dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_SUBJECT, subject);
+        h.put(dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_STREAM, stream);
+        h.put(dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_SEQUENCE, String.valueOf(seq));
+        try {
+            PublishAck ack = js.publish(subjects.dlq(sourceToken(stream)), h, body,
+                    PublishOptions.builder().messageId(msgId(stream, seq)).streamTimeout(timeout).build());
+            LOG.infof("%s dead-lettered %s/%d (%s): %s", ErrorCode.DEAD_LETTERED.label(), stream, seq, code.label(),
+                    cleanReason);
+            return new DeadLetter(stream, seq, subject, original, body, code, cleanReason, ack.isDuplicate());
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            throw new OrgmeshException(ErrorCode.PUBLISH_NOT_ACKNOWLEDGED,
+                    "cannot dead-letter " + stream + "/" + seq + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Moves {@code stream}/{@code seq}: reads it, publishes the dead letter, deletes the original. Empty when the
+     * message is no longer in the stream (someone else moved it, or it was acked meanwhile).
+     */
+    public Optional<DeadLetter> move(String stream, long seq, ErrorCode code, String reason) {
+        MessageInfo mi;
+        try {
+            mi = jsm.getMessage(stream, seq);
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() == MESSAGE_NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw new OrgmeshException(ErrorCode.DEAD_LETTERED,
+                    "cannot read " + stream + "/" + seq + " to dead-letter it: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new OrgmeshException(ErrorCode.NATS_UNAVAILABLE,
+                    "cannot read " + stream + "/" + seq + " to dead-letter it: " + e.getMessage(), e);
+        }
+        DeadLetter dl = publish(stream, seq, mi.getSubject(), mi.getHeaders(), mi.getData() == null
+                ? new byte[0]
+                : mi.getData(), code, reason);
+        try {
+            jsm.deleteMessage(stream, seq);
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() != MESSAGE_NOT_FOUND) {
+                LOG.warnf("dead-lettered %s/%d but could not delete the original: %s", stream, seq, e.getMessage());
+            }
+        } catch (IOException e) {
+            LOG.warnf("dead-lettered %s/%d but could not delete the original: %s", stream, seq, e.getMessage());
+        }
+        return Optional.of(dl);
+    }
+
+    /** A header-safe version of {@code text}: printable ASCII only, at most 512 characters. */
+    static String headerValue(String text) {
+        if (text == null || text.isBlank()) {
+            return "-";
+        }
+        StringBuilder b = new StringBuilder(Math.min(text.length(), MAX_REASON));
+        for (int i = 0; i < text.length() && b.length() < MAX_REASON; i++) {
+            char c = text.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? c : (Character.isWhitespace(c) ? ' ' : '?'));
+        }
+        return b.toString().strip();
+    }
+}

@@ -1,0 +1,167 @@
+package dev.orgmesh.messaging.flow;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.jboss.logging.Logger;
+
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.PublishOptions;
+import io.nats.client.api.PublishAck;
+
+import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.OrgmeshException;
+
+/**
+ * Store and forward for JetStream publishes (ADR 0003). Messages wait in a bounded in-memory queue and one drainer
+ * (a virtual thread) publishes them in order, each with its {@code Nats-Msg-Id}, retrying with {@link Backoff} on
+ * what an outage looks like from a leaf (a timeout, "no responders", a connection that is reconnecting) until the
+ * stream acknowledges it. The stream's duplicate window makes a retry of a publish that was in fact stored harmless,
+ * so every message is stored once as long as it is retried inside that window.
+ *
+ * <p>An API error (the stream refused the message: too large, wrong stream, …) is not retried: the future fails
+ * with {@code PUBLISH_NOT_ACKNOWLEDGED}. The queue lives in memory only: a process that dies loses what it had not
+ * yet published; callers that must not lose work (the agent pipeline) ack their input only after the future
+ * completes, so the input is redelivered instead.
+ */
+public final class Outbox implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Outbox.class);
+
+    private final JetStream js;
+    private final Backoff backoff;
+    private final Duration publishTimeout;
+    private final BlockingQueue<Pending> queue;
+    private final Thread drainer;
+    private final AtomicLong published = new AtomicLong();
+    private volatile boolean closed;
+    private volatile Pending inFlight;
+
+    /**
+     * @param js JetStream, in the hub's domain when the connection is to a leaf
+     * @param capacity how many messages may wait; beyond that {@link #publish} fails at once
+     * @param backoff pause between attempts of one message
+     * @param publishTimeout how long one attempt waits for the stream's acknowledgement
+     */
+    public Outbox(JetStream js, int capacity, Backoff backoff, Duration publishTimeout) {
+        this.js = js;
+        this.backoff = backoff;
+        this.publishTimeout = publishTimeout;
+        this.queue = new LinkedBlockingQueue<>(capacity);
+        this.drainer = Thread.ofVirtual().name("outbox").start(this::drain);
+    }
+
+    /**
+     * Queues {@code m}; the future completes with the stream's acknowledgement (possibly a duplicate one) or fails
+     * with an {@link OrgmeshException}: {@code PUBLISH_NOT_ACKNOWLEDGED} when the queue is full or the stream
+     * refused the message, {@code NATS_UNAVAILABLE} when the outbox closed first.
+     */
+    public CompletableFuture<PublishAck> publish(OutboundMessage m) {
+        Pending p = new Pending(m, new CompletableFuture<>());
+        if (closed) {
+            p.future.completeExceptionally(closedError());
+        } else if (!queue.offer(p)) {
+            p.future.completeExceptionally(new OrgmeshException(ErrorCode.PUBLISH_NOT_ACKNOWLEDGED,
+                    "outbox full (" + (queue.size() + 1) + " waiting); publish to " + m.subject() + " refused"));
+        }
+        return p.future;
+    }
+
+    /** Messages not yet acknowledged by their stream, including the one being published. */
+    public int pending() {
+        return queue.size() + (inFlight != null ? 1 : 0);
+    }
+
+    /** Messages acknowledged since this outbox was made. */
+    public long publishedCount() {
+        return published.get();
+    }
+
+    private void drain() {
+        while (!closed) {
+            Pending p;
+            try {
+                p = queue.take();
+            } catch (InterruptedException e) {
+                break;
+            }
+            inFlight = p;
+            try {
+                send(p);
+            } finally {
+                inFlight = null;
+            }
+        }
+        Pending left;
+        while ((left = queue.poll()) != null) {
+            left.future.completeExceptionally(closedError());
+        }
+    }
+
+    private void send(Pending p) {
+        OutboundMessage m = p.message;
+        PublishOptions options = PublishOptions.builder().messageId(m.msgId()).streamTimeout(publishTimeout).build();
+        for (int attempt = 1;; attempt++) {
+            if (closed) {
+                p.future.completeExceptionally(closedError());
+                return;
+            }
+            try {
+                PublishAck ack = js.publish(m.subject(), m.headers(), m.body(), options);
+                published.incrementAndGet();
+                if (attempt > 1) {
+                    LOG.infof("published %s to %s after %d attempts", m.msgId(), m.subject(), attempt);
+                }
+                p.future.complete(ack);
+                return;
+            } catch (JetStreamApiException e) {
+                LOG.warnf("%s stream refused %s on %s: %s", ErrorCode.PUBLISH_NOT_ACKNOWLEDGED.label(), m.msgId(),
+                        m.subject(), e.getMessage());
+                p.future.completeExceptionally(new OrgmeshException(ErrorCode.PUBLISH_NOT_ACKNOWLEDGED,
+                        "stream refused the message on " + m.subject() + ": " + e.getMessage(), e));
+                return;
+            } catch (IOException | RuntimeException e) {
+                // timeout, no responders (hub unreachable from the leaf), or the connection is reconnecting
+                Duration pause = backoff.delay(attempt);
+                if (attempt == 1 || attempt % 20 == 0) {
+                    LOG.infof("%s publish of %s to %s not acknowledged (attempt %d: %s); retrying in %d ms",
+                            ErrorCode.PUBLISH_NOT_ACKNOWLEDGED.label(), m.msgId(), m.subject(), attempt,
+                            e.getMessage(), pause.toMillis());
+                }
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException ie) {
+                    p.future.completeExceptionally(closedError());
+                    return;
+                }
+            }
+        }
+    }
+
+    private static OrgmeshException closedError() {
+        return new OrgmeshException(ErrorCode.NATS_UNAVAILABLE, "outbox closed before the message was published");
+    }
+
+    /** Stops publishing; every message not yet acknowledged fails with {@code NATS_UNAVAILABLE}. */
+    @Override
+    public void close() {
+        closed = true;
+        drainer.interrupt();
+        try {
+            drainer.join(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Pending p = inFlight;
+        if (p != null) {
+            p.future.completeExceptionally(closedError());
+        }
+    }
+
+    private record Pending(OutboundMessage message, CompletableFuture<PublishAck> future) {
+    }
+}
