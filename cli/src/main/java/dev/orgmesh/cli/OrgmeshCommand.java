@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
             RenderCommand.class,
             ApplyCommand.class,
             StatusCommand.class,
+            SendCommand.class,
+            TailCommand.class,
             CommandLine.HelpCommand.class })
 // @formatter:on
 public final class OrgmeshCommand {

@@ -1,0 +1,60 @@
+package dev.orgmesh.cli;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+
+import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+
+/** One message as a line for {@code orgmesh tail}, and the filters it applies. */
+final class TailLine {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss")
+            .withZone(ZoneId.systemDefault());
+
+    record Filter(String team, String agent, String thread, boolean heartbeats) {
+        boolean accepts(String company, String subject, Envelope e) {
+            if (!heartbeats
+                    && (subject.startsWith(company + ".heartbeat.") || subject.startsWith(company + ".presence."))) {
+                return false;
+            }
+            if (team != null && !subject.equals(company + "." + team)) {
+                return false;
+            }
+            if (agent != null
+                    && !(agent.equals(e.from()) || agent.equals(e.to()) || subject.equals(company + ".dm." + agent))) {
+                return false;
+            }
+            return thread == null || thread.equals(e.thread()) || thread.equals(e.id()) || thread.equals(e.re());
+        }
+    }
+
+    private TailLine() {
+    }
+
+    /** The line for a message, or {@code null} when the filter drops it. Undecodable bodies are shown as such. */
+    static String format(String company, String subject, byte[] body, Filter filter, Instant now) {
+        Envelope e;
+        try {
+            e = EnvelopeCodec.decode(body);
+        } catch (OrgmeshException ex) {
+            return filter.team() == null && filter.agent() == null && filter.thread() == null
+                    ? String.format("%s %-28s !! %s (%d bytes)", TIME.format(now), subject, ex.getMessage(),
+                            body == null ? 0 : body.length)
+                    : null;
+        }
+        if (!filter.accepts(company, subject, e)) {
+            return null;
+        }
+        String what = e.subject() != null
+                ? e.subject()
+                : e.summary() != null ? e.summary() : e.context() != null ? e.context() : "";
+        if (what.length() > 80) {
+            what = what.substring(0, 77) + "...";
+        }
+        return String.format("%s %-28s %s → %s [%s%s] %s%s", TIME.format(e.ts() != null ? e.ts() : now), subject,
+                e.from(), e.to(), e.type(), e.status() != null ? "/" + e.status() : "", what,
+                e.re() != null ? "  (re " + e.re() + ")" : "");
+    }
+}
