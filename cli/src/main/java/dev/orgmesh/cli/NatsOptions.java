@@ -19,6 +19,22 @@ final class NatsOptions {
     String domain;
 
     NatsSettings settings(String name) {
-        return NatsSettings.of(server).withCreds(creds).withDomain(domain).withName(name);
+        return NatsSettings.of(server != null ? server : "nats://127.0.0.1:4222").withCreds(creds).withDomain(domain)
+                .withName(name);
+    }
+
+    /**
+     * The settings for {@code org}: the flags when given, else the operator connection of the org started here by
+     * {@code orgmesh up} (recorded in its state directory), else the defaults.
+     */
+    NatsSettings settings(String name, dev.orgmesh.protocol.org.Org org) {
+        if (server == null) {
+            var local = dev.orgmesh.cli.local.LocalState.read(dev.orgmesh.cli.local.LocalState.root(), org.company());
+            if (local.isPresent()) {
+                return NatsSettings.of(local.get().url()).withCreds(creds != null ? creds : local.get().creds())
+                        .withDomain(domain).withName(name);
+            }
+        }
+        return settings(name);
     }
 }

@@ -18,6 +18,9 @@ import picocli.CommandLine.Command;
             StatusCommand.class,
             SendCommand.class,
             TailCommand.class,
+            UpCommand.class,
+            DownCommand.class,
+            DemoCommand.class,
             CommandLine.HelpCommand.class })
 // @formatter:on
 public final class OrgmeshCommand {

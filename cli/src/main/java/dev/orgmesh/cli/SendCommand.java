@@ -116,7 +116,7 @@ final class SendCommand implements Callable<Integer> {
                     "'to' is missing; pass --to <member>|team:<id>|role:<role>|all");
         }
         String target = new Router(org).subjectFor(e);
-        NatsSettings settings = nats.settings("orgmesh-send");
+        NatsSettings settings = nats.settings("orgmesh-send", org);
         try (Connection c = NatsConnector.connect(settings)) {
             Headers h = new Headers();
             h.put(dev.orgmesh.protocol.Headers.MSG_ID, e.id());

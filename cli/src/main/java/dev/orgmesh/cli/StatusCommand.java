@@ -35,7 +35,7 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Org org = OrgLoader.load(file);
-        NatsSettings settings = nats.settings("orgmesh-status");
+        NatsSettings settings = nats.settings("orgmesh-status", org);
         Instant now = Instant.now();
         List<OrgStatus.Row> rows;
         try (Connection c = NatsConnector.connect(settings)) {

@@ -61,7 +61,7 @@ final class TailCommand implements java.util.concurrent.Callable<Integer> {
         var out = spec.commandLine().getOut();
         CountDownLatch done = new CountDownLatch(1);
         AtomicInteger printed = new AtomicInteger();
-        try (Connection c = NatsConnector.connect(nats.settings("orgmesh-tail"))) {
+        try (Connection c = NatsConnector.connect(nats.settings("orgmesh-tail", org))) {
             Dispatcher d = c.createDispatcher(m -> {
                 String line = TailLine.format(org.company(), m.getSubject(), m.getData(), filter, Instant.now());
                 if (line != null) {

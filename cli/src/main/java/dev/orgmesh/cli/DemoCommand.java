@@ -1,0 +1,115 @@
+package dev.orgmesh.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
+
+import dev.orgmesh.messaging.NatsConnector;
+import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+import dev.orgmesh.protocol.org.Org;
+import dev.orgmesh.protocol.org.OrgLoader;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code orgmesh demo ORG}: the seed's walkthrough. Publishes the CEO's task of the seed article to the exec team
+ * and prints the thread as it unfolds: Athena's report to Genesis, then Genesis's follow-up assigning the work.
+ * Exits 0 once both were seen, 1 if they did not arrive in time.
+ */
+@Command(name = "demo", description = "Run the seed's walkthrough: CEO task → CTO report → CEO follow-up.")
+final class DemoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "ORG", description = "The org file (the seed's: examples/komodo-ai.yaml).")
+    Path file;
+
+    @Mixin
+    NatsOptions nats;
+
+    @Option(names = "--wait", defaultValue = "60s", converter = TailCommand.DurationConverter.class, description = "How long to wait for the report and the follow-up (default ${DEFAULT-VALUE}).")
+    Duration wait;
+
+    @Override
+    public Integer call() throws Exception {
+        Org org = OrgLoader.load(file);
+        Envelope task = seedTask().withIdIfAbsent();
+        NatsSettings settings = nats.settings("orgmesh-demo", org);
+        var out = spec.commandLine().getOut();
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicBoolean report = new AtomicBoolean();
+        AtomicBoolean followUp = new AtomicBoolean();
+        try (Connection c = NatsConnector.connect(settings)) {
+            Dispatcher d = c.createDispatcher(m -> {
+                Envelope e;
+                try {
+                    e = EnvelopeCodec.decode(m.getData());
+                } catch (RuntimeException bad) {
+                    return;
+                }
+                if (!task.id().equals(e.thread()) && !task.id().equals(e.id())) {
+                    return;
+                }
+                String line = TailLine.format(org.company(), m.getSubject(), m.getData(),
+                        new TailLine.Filter(null, null, null, false), Instant.now());
+                synchronized (out) {
+                    out.println(line);
+                    out.flush();
+                }
+                if ("report".equals(e.type()) && task.from().equals(e.to())) {
+                    report.set(true);
+                }
+                if (task.from().equals(e.from()) && !task.id().equals(e.id()) && report.get()) {
+                    followUp.set(true);
+                }
+                if (report.get() && followUp.get()) {
+                    done.countDown();
+                }
+            });
+            d.subscribe(org.company() + ".>");
+            c.flush(Duration.ofSeconds(5));
+            Headers h = new Headers();
+            h.put(dev.orgmesh.protocol.Headers.MSG_ID, task.id());
+            c.jetStream(NatsConnector.jetStreamOptions(settings)).publish(NatsMessage.builder()
+                    .subject(org.subjects().team("exec"))
+                    .headers(h)
+                    .data(EnvelopeCodec.encode(task))
+                    .build());
+            out.println("published the seed's task " + task.id() + " to " + org.subjects().team("exec")
+                    + "; watching its thread");
+            out.flush();
+            boolean ok = done.await(wait.toMillis(), TimeUnit.MILLISECONDS);
+            out.println(ok
+                    ? "walkthrough complete: report and follow-up arrived"
+                    : "walkthrough incomplete after " + wait.toSeconds() + " s (report: " + report.get()
+                            + ", follow-up: " + followUp.get()
+                            + "); check ./orgmesh status and the logs");
+            out.flush();
+            return ok ? 0 : 1;
+        }
+    }
+
+    static Envelope seedTask() throws IOException {
+        try (InputStream in = DemoCommand.class.getResourceAsStream("/demo/seed-task.json")) {
+            return EnvelopeCodec.decode(in.readAllBytes());
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package dev.orgmesh.cli.local;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import io.nats.client.Connection;
+
+import dev.orgmesh.heartbeat.liveness.LivenessTracker;
+import dev.orgmesh.heartbeat.status.OrgStatus;
+import dev.orgmesh.hub.Bootstrap;
+import dev.orgmesh.hub.render.HubLayout;
+import dev.orgmesh.hub.render.HubRenderer;
+import dev.orgmesh.hub.render.HubService;
+import dev.orgmesh.hub.render.Permissions;
+import dev.orgmesh.hub.render.RenderOptions;
+import dev.orgmesh.messaging.NatsConnector;
+import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.messaging.assets.AssetLimits;
+import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.org.Agent;
+import dev.orgmesh.protocol.org.Org;
+import dev.orgmesh.protocol.org.OrgLoader;
+
+/**
+ * A whole org on this machine, on 127.0.0.1 (DESIGN §7 {@code deploy/local}): the hub, one leaf per agent, the
+ * hub-bootstrap (directory), heartbeat and every agent, each a background process with its log under
+ * {@code <state>/logs}. {@link #up} refuses to start twice and leaves nothing running when a step fails;
+ * {@link #down} stops what {@code up} started and nothing else.
+ */
+public final class LocalOrg {
+    /** How long {@code up} waits for every agent to be present. */
+    public static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+
+    private final Path home;
+    private final Path stateRoot;
+    private final Consumer<String> progress;
+
+    /**
+     * @param home the orgmesh checkout (service jars under {@code <module>/target/quarkus-app})
+     * @param stateRoot where state directories live ({@code .orgmesh} by default)
+     */
+    public LocalOrg(Path home, Path stateRoot, Consumer<String> progress) {
+        this.home = home;
+        this.stateRoot = stateRoot;
+        this.progress = progress;
+    }
+
+    /** The state directory of a company. */
+    public Path stateDir(String company) {
+        return stateRoot.resolve(company);
+    }
+
+    /** What {@code up} tells the operator. */
+    public record Started(Org org, Path stateDir, String operatorUrl, Path operatorCreds, Path logs, int processes) {
+    }
+
+    public Started up(Path orgFile, int basePort) throws IOException, InterruptedException {
+        Org org = OrgLoader.load(orgFile);
+        Path state = stateDir(org.company());
+        LocalProcesses processes = new LocalProcesses(state);
+        List<LocalProcesses.Entry> running = processes.running();
+        if (!running.isEmpty()) {
+            throw new OrgmeshException(ErrorCode.CLI_USAGE, org.company() + " is already running (" + running.size()
+                    + " processes, state in " + state + "); run 'orgmesh down " + orgFile + "' first");
+        }
+        Path natsServer = natsServer();
+        checkJars();
+        LocalPorts ports = LocalPorts.of(org, basePort);
+        ports.checkFree();
+        try {
+            return start(orgFile.toAbsolutePath(), org, state, processes, ports, natsServer);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            progress.accept("failed: " + e.getMessage() + "; stopping what was started");
+            processes.stopAll(Duration.ofSeconds(5));
+            throw e;
+        }
+    }
+
+    private Started start(Path orgFile, Org org, Path state, LocalProcesses processes, LocalPorts ports,
+            Path natsServer)
+            throws IOException, InterruptedException {
+        Path render = state.resolve("render");
+        Path logs = state.resolve("logs");
+        Files.createDirectories(logs);
+        String hubLeafUrl = "nats-leaf://127.0.0.1:" + ports.hubLeafnode();
+        RenderOptions options = RenderOptions.defaults()
+                .withServerName(org.company() + "-hub")
+                .withClient("127.0.0.1", ports.hubClient())
+                .withLeafnode("127.0.0.1", ports.hubLeafnode())
+                .withMonitor("127.0.0.1", ports.hubMonitor())
+                .withStoreDir(state.resolve("jetstream"))
+                .withLeafPorts(leafPorts(org, ports))
+                .withEnv(Map.of(HubRenderer.HUB_URL_ENV, hubLeafUrl));
+        progress.accept("rendering hub and leaf configs into " + render);
+        new HubRenderer().render(org, options, render);
+
+        progress.accept(
+                "starting the hub on 127.0.0.1:" + ports.hubClient() + " (leafnodes on " + ports.hubLeafnode() + ")");
+        spawn(processes, "hub", logs, List.of(natsServer.toString(), "-c", HubLayout.hubConf(render).toString()),
+                Map.of());
+        String hubUrl = "nats://127.0.0.1:" + ports.hubClient();
+        Path operatorCreds = HubLayout.serviceSeed(render, org.company(), HubService.OPERATOR);
+        NatsSettings operator = NatsSettings.of(hubUrl).withCreds(operatorCreds).withName("orgmesh-up");
+        try (Connection c = awaitConnect(operator, Duration.ofSeconds(20))) {
+            progress.accept("applying the org's JetStream assets");
+            new Bootstrap(c, operator).apply(org, Files.readString(orgFile), AssetLimits.defaults(), false);
+        }
+
+        for (Agent a : org.agents()) {
+            spawn(processes, "leaf:" + a.id(), logs,
+                    List.of(natsServer.toString(), "-c", HubLayout.leafConf(render, a.id()).toString()), Map.of());
+        }
+        progress.accept("started " + org.agents().size() + " leaves");
+
+        String java = javaBinary();
+        spawn(processes, "hub-bootstrap", logs, service(java, "hub-bootstrap", ports.bootstrapHttp(), hubUrl,
+                HubLayout.serviceSeed(render, org.company(), HubService.HUB_BOOTSTRAP), null,
+                List.of("-Dorgmesh.bootstrap.org-file=" + orgFile)), Map.of());
+        spawn(processes, "heartbeat", logs, service(java, "heartbeat", ports.heartbeatHttp(), hubUrl,
+                HubLayout.serviceSeed(render, org.company(), HubService.HEARTBEAT), null,
+                List.of("-Dorgmesh.heartbeat.org-file=" + orgFile)), Map.of());
+        for (Agent a : org.agents()) {
+            String leafUrl = "nats://127.0.0.1:" + ports.leaf(a.id());
+            spawn(processes, "agent:" + a.id(), logs,
+                    service(java, "agent-runtime", ports.agentHttp(a.id()), leafUrl, null,
+                            Permissions.inboxPrefix(a.id()),
+                            List.of("-Dorgmesh.nats.domain=hub", "-Dorgmesh.agent.org-file=" + orgFile,
+                                    "-Dorgmesh.agent.id=" + a.id(), "-Dorgmesh.agent.hub-url=" + hubLeafUrl,
+                                    "-Dorgmesh.agent.workspace=" + state.resolve("workspaces").resolve(a.id()))),
+                    Map.of());
+        }
+        progress.accept("started hub-bootstrap, heartbeat and " + org.agents().size()
+                + " agents; waiting for every agent to be present");
+        new LocalState(hubUrl, operatorCreds).write(state);
+        awaitPresent(org, operator, processes, logs);
+        return new Started(org, state, hubUrl, operatorCreds, logs, processes.read().size());
+    }
+
+    private void awaitPresent(Org org, NatsSettings operator, LocalProcesses processes, Path logs) throws InterruptedException {
+        Instant deadline = Instant.now().plus(READY_TIMEOUT);
+        long lastUp = -1;
+        try (Connection c = awaitConnect(operator, Duration.ofSeconds(10))) {
+            while (true) {
+                List<OrgStatus.Row> rows = OrgStatus.read(c, operator, org, Instant.now());
+                long up = rows.stream()
+                        .filter(r -> r.member() instanceof Agent && r.presence() == LivenessTracker.State.UP).count();
+                if (up != lastUp) {
+                    progress.accept(up + " of " + org.agents().size() + " agents present");
+                    lastUp = up;
+                }
+                if (up == org.agents().size()) {
+                    return;
+                }
+                for (LocalProcesses.Entry e : processes.read()) {
+                    if (LocalProcesses.live(e).isEmpty()) {
+                        throw new OrgmeshException(ErrorCode.CLI_USAGE, e.name() + " exited; last lines of its log:\n"
+                          + tail(logs.resolve(e.name().replace(':', '-') + ".log"), 15));
+                    }
+                }
+                if (Instant.now().isAfter(deadline)) {
+                    throw new OrgmeshException(ErrorCode.NATS_UNAVAILABLE, "only " + up + " of " + org.agents().size()
+                            + " agents became present within " + READY_TIMEOUT.toSeconds() + " s; see the logs");
+                }
+                Thread.sleep(Duration.ofMillis(500));
+            }
+        }
+    }
+
+    private static String tail(Path log, int lines) {
+        try {
+            List<String> all = Files.readAllLines(log);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log at " + log + ")";
+        }
+    }
+
+    /** Stops everything {@code up} started for the org's company; returns the names stopped. */
+    public List<String> down(Path orgFile) throws IOException {
+        Org org = OrgLoader.load(orgFile);
+        return new LocalProcesses(stateDir(org.company())).stopAll(Duration.ofSeconds(10));
+    }
+
+    private List<String> service(String java, String module, int httpPort, String natsUrl, Path creds,
+            String inboxPrefix,
+            List<String> props) {
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
+                "-Dquarkus.http.port=" + httpPort, "-Dorgmesh.nats.url=" + natsUrl));
+        if (creds != null) {
+            cmd.add("-Dorgmesh.nats.creds=" + creds);
+        }
+        if (inboxPrefix != null) {
+            cmd.add("-Dorgmesh.nats.inbox-prefix=" + inboxPrefix);
+        }
+        cmd.addAll(props);
+        cmd.add("-jar");
+        cmd.add(jar(module).toString());
+        return cmd;
+    }
+
+    private void spawn(LocalProcesses processes, String name, Path logs, List<String> command, Map<String, String> env)
+            throws IOException {
+        Path log = logs.resolve(name.replace(':', '-') + ".log");
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String cmd = p.toHandle().info().command().orElse(command.getFirst());
+        processes.add(new LocalProcesses.Entry(name, p.pid(), cmd, Instant.now()));
+    }
+
+    private static Connection awaitConnect(NatsSettings settings, Duration within) throws InterruptedException {
+        Instant deadline = Instant.now().plus(within);
+        while (true) {
+            try {
+                return NatsConnector.connect(settings);
+            } catch (OrgmeshException e) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw e;
+                }
+                Thread.sleep(Duration.ofMillis(200));
+            }
+        }
+    }
+
+    private static Map<String, Integer> leafPorts(Org org, LocalPorts ports) {
+        Map<String, Integer> m = new java.util.LinkedHashMap<>();
+        org.agents().forEach(a -> m.put(a.id(), ports.leaf(a.id())));
+        return m;
+    }
+
+    /** nats-server from {@code ORGMESH_NATS_SERVER}, the PATH, or Debian's location; a clear error otherwise. */
+    static Path natsServer() {
+        String env = System.getenv("ORGMESH_NATS_SERVER");
+        if (env != null && !env.isBlank()) {
+            Path p = Path.of(env);
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+            throw new OrgmeshException(ErrorCode.CLI_FILE_NOT_FOUND,
+                    "ORGMESH_NATS_SERVER=" + env + " is not an executable nats-server");
+        }
+        List<Path> candidates = new ArrayList<>();
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (!dir.isBlank()) {
+                candidates.add(Path.of(dir, "nats-server"));
+            }
+        }
+        candidates.add(Path.of("/usr/sbin/nats-server"));
+        candidates.add(Path.of("/usr/local/bin/nats-server"));
+        return candidates.stream().filter(Files::isExecutable).findFirst().orElseThrow(() -> new OrgmeshException(
+                ErrorCode.CLI_FILE_NOT_FOUND,
+                "nats-server not found on PATH: install it (apt-get install -y nats-server, or a release"
+                        + " from github.com/nats-io/nats-server) or set ORGMESH_NATS_SERVER; nothing was started"));
+    }
+
+    private void checkJars() {
+        for (String m : List.of("hub-bootstrap", "heartbeat", "agent-runtime")) {
+            if (!Files.exists(jar(m))) {
+                throw new OrgmeshException(ErrorCode.CLI_FILE_NOT_FOUND,
+                        jar(m) + " is missing; build with ./mvnw -B package -DskipTests"
+                                + " (./orgmesh does this on first use); nothing was started");
+            }
+        }
+    }
+
+    private Path jar(String module) {
+        return home.resolve(module).resolve("target").resolve("quarkus-app").resolve("quarkus-run.jar");
+    }
+
+    private static String javaBinary() {
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+}
