@@ -134,8 +134,7 @@ public final class LocalOrg {
                     service(java, "agent-runtime", ports.agentHttp(a.id()), leafUrl, null,
                             Permissions.inboxPrefix(a.id()),
                             List.of("-Dorgmesh.nats.domain=hub", "-Dorgmesh.agent.org-file=" + orgFile,
-                                    "-Dorgmesh.agent.id=" + a.id(), "-Dorgmesh.agent.hub-url=" + hubLeafUrl,
-                                    "-Dorgmesh.agent.workspace=" + state.resolve("workspaces").resolve(a.id()))),
+                                    "-Dorgmesh.agent.id=" + a.id(), "-Dorgmesh.agent.hub-url=" + hubLeafUrl)),
                     Map.of());
         }
         progress.accept("started hub-bootstrap, heartbeat and " + org.agents().size()
