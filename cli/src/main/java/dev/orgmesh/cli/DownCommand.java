@@ -23,8 +23,9 @@ final class DownCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<String> stopped = new LocalOrg(Path.of(System.getProperty("orgmesh.home", ".")), LocalState.root(), l -> {
-        }).down(file);
+        List<String> stopped = new LocalOrg(Path.of(System.getProperty("orgmesh.home", ".")), LocalState.root(),
+                System.getenv(), l -> {
+                }).down(file);
         spec.commandLine().getOut().println(stopped.isEmpty()
                 ? "nothing was running"
                 : "stopped " + stopped.size()

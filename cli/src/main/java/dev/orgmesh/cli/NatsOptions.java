@@ -8,8 +8,11 @@ import picocli.CommandLine.Option;
 
 /** The NATS connection options every networked verb shares. */
 final class NatsOptions {
-    @Option(names = {"-s",
-            "--server"}, paramLabel = "URL", defaultValue = "${ORGMESH_NATS_URL:-nats://127.0.0.1:4222}", description = "NATS server URL (default: $ORGMESH_NATS_URL or ${DEFAULT-VALUE}).")
+    // @formatter:off
+    @Option(names = { "-s", "--server" }, paramLabel = "URL", defaultValue = "${ORGMESH_NATS_URL}",
+            description = "NATS server URL (default: $ORGMESH_NATS_URL, else the org started here by 'orgmesh up', "
+                    + "else nats://127.0.0.1:4222).")
+    // @formatter:on
     String server;
 
     @Option(names = "--creds", paramLabel = "FILE", defaultValue = "${ORGMESH_NATS_CREDS}", description = "Credentials file (NKey seed or JWT creds); default $ORGMESH_NATS_CREDS.")

@@ -27,10 +27,11 @@ final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
-        LocalOrg local = new LocalOrg(Path.of(System.getProperty("orgmesh.home", ".")), LocalState.root(), line -> {
-            out.println("orgmesh: " + line);
-            out.flush();
-        });
+        LocalOrg local = new LocalOrg(Path.of(System.getProperty("orgmesh.home", ".")), LocalState.root(),
+                System.getenv(), line -> {
+                    out.println("orgmesh: " + line);
+                    out.flush();
+                });
         LocalOrg.Started s = local.up(file, basePort);
         String f = file.toString();
         out.printf("%n%s is up: %d processes, state and logs in %s%n%n", s.org().company(), s.processes(),

@@ -103,7 +103,8 @@ public final class AgentRuntime implements AutoCloseable {
         this.escalations = new Escalations(soul.org(), self);
         this.pipeline = new Pipeline(soul, handler, outbox, deadLetters, connection, options, metrics, this.listener,
                 workers, timer, permits);
-        this.presence = new Presence(connection, NatsConnector.jetStreamOptions(settings), subjects, self);
+        this.presence = new Presence(connection, NatsConnector.jetStreamOptions(settings), subjects, self,
+                options.beaconInterval());
         this.asker = new Asker(connection, soul.org(), self);
     }
 

@@ -9,11 +9,12 @@ import io.nats.client.JetStreamOptions;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueOptions;
 
-import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Subjects;
 
 /**
- * Presence beacons: {@code {agent}} → {@code {"ts":…,"status":…}} in the presence KV bucket. The put goes through the
+ * Presence beacons: {@code {agent}} → a {@link dev.orgmesh.protocol.Presence} ({@code member}, {@code ts},
+ * {@code interval_ms}, {@code status}) in the presence KV bucket, the value the heartbeat service and
+ * {@code orgmesh status} read. The put goes through the
  * KV API in the hub's JetStream domain: a hub does not accept raw {@code $KV.>} publishes from a leaf, it does
  * accept them through the domain's API prefix. Called from the runtime's timer (a virtual thread); a failed beacon
  * (hub away) is logged at debug and the next one tries again.
@@ -25,17 +26,15 @@ final class Presence {
     private final JetStreamOptions jso;
     private final String bucket;
     private final String key;
+    private final long intervalMs;
     private volatile KeyValue kv;
 
-    Presence(Connection connection, JetStreamOptions jso, Subjects subjects, String agent) {
+    Presence(Connection connection, JetStreamOptions jso, Subjects subjects, String agent, java.time.Duration interval) {
         this.connection = connection;
         this.jso = jso;
         this.bucket = subjects.presenceBucket();
         this.key = Subjects.token(agent);
-    }
-
-    /** The beacon's JSON: when, and {@code up} or {@code stopping}. */
-    record Beacon(String ts, String status) {
+        this.intervalMs = interval.toMillis();
     }
 
     /** Puts a beacon with {@code status} ({@code up}, {@code stopping}); blocks for at most the request timeout. */
@@ -46,7 +45,7 @@ final class Presence {
                 k = connection.keyValue(bucket, KeyValueOptions.builder().jetStreamOptions(jso).build());
                 kv = k;
             }
-            k.put(key, Json.write(new Beacon(Instant.now().toString(), status)));
+            k.put(key, new dev.orgmesh.protocol.Presence(key, Instant.now(), intervalMs, status).encode());
         } catch (Exception e) {
             LOG.debugf("presence beacon not stored: %s", e.toString());
         }

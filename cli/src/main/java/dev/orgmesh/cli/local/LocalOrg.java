@@ -42,15 +42,18 @@ public final class LocalOrg {
 
     private final Path home;
     private final Path stateRoot;
+    private final Map<String, String> env;
     private final Consumer<String> progress;
 
     /**
      * @param home the orgmesh checkout (service jars under {@code <module>/target/quarkus-app})
      * @param stateRoot where state directories live ({@code .orgmesh} by default)
+     * @param env the environment ({@code PATH}, {@code ORGMESH_NATS_SERVER}), passed in so tests control it
      */
-    public LocalOrg(Path home, Path stateRoot, Consumer<String> progress) {
+    public LocalOrg(Path home, Path stateRoot, Map<String, String> env, Consumer<String> progress) {
         this.home = home;
         this.stateRoot = stateRoot;
+        this.env = env;
         this.progress = progress;
     }
 
@@ -72,7 +75,7 @@ public final class LocalOrg {
             throw new OrgmeshException(ErrorCode.CLI_USAGE, org.company() + " is already running (" + running.size()
                     + " processes, state in " + state + "); run 'orgmesh down " + orgFile + "' first");
         }
-        Path natsServer = natsServer();
+        Path natsServer = natsServer(env);
         checkJars();
         LocalPorts ports = LocalPorts.of(org, basePort);
         ports.checkFree();
@@ -144,7 +147,8 @@ public final class LocalOrg {
         return new Started(org, state, hubUrl, operatorCreds, logs, processes.read().size());
     }
 
-    private void awaitPresent(Org org, NatsSettings operator, LocalProcesses processes, Path logs) throws InterruptedException {
+    private void awaitPresent(Org org, NatsSettings operator, LocalProcesses processes, Path logs)
+            throws InterruptedException {
         Instant deadline = Instant.now().plus(READY_TIMEOUT);
         long lastUp = -1;
         try (Connection c = awaitConnect(operator, Duration.ofSeconds(10))) {
@@ -162,7 +166,7 @@ public final class LocalOrg {
                 for (LocalProcesses.Entry e : processes.read()) {
                     if (LocalProcesses.live(e).isEmpty()) {
                         throw new OrgmeshException(ErrorCode.CLI_USAGE, e.name() + " exited; last lines of its log:\n"
-                          + tail(logs.resolve(e.name().replace(':', '-') + ".log"), 15));
+                                + tail(logs.resolve(e.name().replace(':', '-') + ".log"), 15));
                     }
                 }
                 if (Instant.now().isAfter(deadline)) {
@@ -241,24 +245,27 @@ public final class LocalOrg {
     }
 
     /** nats-server from {@code ORGMESH_NATS_SERVER}, the PATH, or Debian's location; a clear error otherwise. */
-    static Path natsServer() {
-        String env = System.getenv("ORGMESH_NATS_SERVER");
-        if (env != null && !env.isBlank()) {
-            Path p = Path.of(env);
+    static Path natsServer(Map<String, String> env) {
+        String explicit = env.get("ORGMESH_NATS_SERVER");
+        if (explicit != null && !explicit.isBlank()) {
+            Path p = Path.of(explicit);
             if (Files.isExecutable(p)) {
                 return p;
             }
-            throw new OrgmeshException(ErrorCode.CLI_FILE_NOT_FOUND,
-                    "ORGMESH_NATS_SERVER=" + env + " is not an executable nats-server");
+            throw new OrgmeshException(ErrorCode.CLI_FILE_NOT_FOUND, "ORGMESH_NATS_SERVER=" + explicit
+                    + " is not an executable nats-server; install it (apt-get install -y nats-server) or fix the"
+                    + " variable; nothing was started");
         }
         List<Path> candidates = new ArrayList<>();
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+        for (String dir : env.getOrDefault("PATH", "").split(File.pathSeparator)) {
             if (!dir.isBlank()) {
                 candidates.add(Path.of(dir, "nats-server"));
             }
         }
-        candidates.add(Path.of("/usr/sbin/nats-server"));
-        candidates.add(Path.of("/usr/local/bin/nats-server"));
+        if (!env.containsKey("ORGMESH_NO_DEFAULT_PATHS")) {
+            candidates.add(Path.of("/usr/sbin/nats-server"));
+            candidates.add(Path.of("/usr/local/bin/nats-server"));
+        }
         return candidates.stream().filter(Files::isExecutable).findFirst().orElseThrow(() -> new OrgmeshException(
                 ErrorCode.CLI_FILE_NOT_FOUND,
                 "nats-server not found on PATH: install it (apt-get install -y nats-server, or a release"

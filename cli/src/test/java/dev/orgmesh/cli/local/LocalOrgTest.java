@@ -1,0 +1,139 @@
+package dev.orgmesh.cli.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.nats.client.Connection;
+import io.nats.client.api.PublishAck;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
+
+import dev.orgmesh.heartbeat.liveness.LivenessTracker;
+import dev.orgmesh.heartbeat.status.OrgStatus;
+import dev.orgmesh.messaging.NatsConnector;
+import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+import dev.orgmesh.protocol.org.Org;
+import dev.orgmesh.protocol.org.OrgInvalidException;
+import dev.orgmesh.protocol.org.OrgLoader;
+
+/**
+ * The local deployment end to end, as `./orgmesh up` runs it: real nats-server hub and leaves, the service jars
+ * built earlier in the reactor, every agent present, a message handled, and `down` leaving no process behind.
+ */
+class LocalOrgTest {
+    static final Path HOME = Path.of("..").toAbsolutePath().normalize();
+    static final Path EXAMPLE = HOME.resolve("examples/komodo-ai.yaml");
+
+    @TempDir
+    Path state;
+
+    final List<String> progress = new CopyOnWriteArrayList<>();
+
+    LocalOrg local(Map<String, String> env) {
+        return new LocalOrg(HOME, state, env, progress::add);
+    }
+
+    static int freeBase(Org org) {
+        for (int i = 0; i < 20; i++) {
+            int base = 20_000 + ThreadLocalRandom.current().nextInt(200) * 100;
+            try {
+                LocalPorts.of(org, base).checkFree();
+                return base;
+            } catch (OrgmeshException taken) {
+                // try another range
+            }
+        }
+        throw new IllegalStateException("no free port range");
+    }
+
+    @Test
+    void upBringsEveryAgentHandlesAMessageAndDownLeavesNothing() throws Exception {
+        Org org = OrgLoader.load(EXAMPLE);
+        LocalOrg local = local(System.getenv());
+        int base = freeBase(org);
+        Instant start = Instant.now();
+        LocalOrg.Started s = local.up(EXAMPLE, base);
+        List<LocalProcesses.Entry> started = new LocalProcesses(s.stateDir()).read();
+        try {
+            assertThat(Duration.between(start, Instant.now())).as("present within 60 s")
+                    .isLessThan(Duration.ofSeconds(60));
+            assertThat(started).hasSize(1 + 5 + 2 + 5);
+            assertThat(progress).anySatisfy(l -> assertThat(l).isEqualTo("5 of 5 agents present"));
+            NatsSettings operator = NatsSettings.of(s.operatorUrl()).withCreds(s.operatorCreds());
+            try (Connection c = NatsConnector.connect(operator)) {
+                assertThat(OrgStatus.read(c, operator, org, Instant.now()))
+                        .filteredOn(r -> r.member() instanceof dev.orgmesh.protocol.org.Agent)
+                        .allMatch(r -> r.presence() == LivenessTracker.State.UP);
+
+                Envelope question = Envelope.builder().from("board").to("cto-athena").type("question")
+                        .subject("How is the migration going?").build().withIdIfAbsent();
+                Headers h = new Headers();
+                h.put("Nats-Msg-Id", question.id());
+                PublishAck ack = c.jetStream().publish(NatsMessage.builder().subject(org.subjects().dm("cto-athena"))
+                        .headers(h).data(EnvelopeCodec.encode(question)).build());
+                assertThat(ack.getStream()).isEqualTo(org.subjects().inboxStream());
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(c.jetStreamManagement()
+                        .getConsumerInfo(org.subjects().inboxStream(), "dm-cto-athena").getAckFloor()
+                        .getStreamSequence())
+                        .as("cto-athena's runtime took and acked the DM").isGreaterThanOrEqualTo(ack.getSeqno()));
+            }
+            assertThatThrownBy(() -> local.up(EXAMPLE, base)).hasMessageContaining("already running");
+        } finally {
+            List<String> stopped = local.down(EXAMPLE);
+            assertThat(stopped).hasSize(started.size());
+        }
+        for (LocalProcesses.Entry e : started) {
+            assertThat(ProcessHandle.of(e.pid()).filter(ProcessHandle::isAlive)).as("%s stopped", e.name()).isEmpty();
+        }
+        assertThat(local.down(EXAMPLE)).as("a second down finds nothing").isEmpty();
+    }
+
+    @Test
+    void missingNatsServerStartsNothing() {
+        LocalOrg local = local(Map.of("PATH", "/nonexistent", "ORGMESH_NO_DEFAULT_PATHS", "1"));
+        assertThatThrownBy(() -> local.up(EXAMPLE, 30_000)).hasMessageContaining("nats-server not found")
+                .hasMessageContaining("apt-get install -y nats-server").hasMessageContaining("nothing was started");
+        assertThat(new LocalProcesses(state.resolve("komodo-ai")).read()).isEmpty();
+    }
+
+    @Test
+    void aTakenPortIsNamedAndNothingStarts() throws Exception {
+        Org org = OrgLoader.load(EXAMPLE);
+        int base = freeBase(org);
+        try (ServerSocket taken = new ServerSocket(base + 1, 1, InetAddress.getLoopbackAddress())) {
+            assertThatThrownBy(() -> local(System.getenv()).up(EXAMPLE, base))
+                    .hasMessageContaining("port " + (base + 1) + " (hub leafnode port)")
+                    .hasMessageContaining("--base-port");
+        }
+        assertThat(new LocalProcesses(state.resolve("komodo-ai")).read()).isEmpty();
+    }
+
+    @Test
+    void aBadOrgFileStartsNothing() throws Exception {
+        Path bad = state.resolve("bad.yaml");
+        Files.writeString(bad, "company: bad\nagents: [ { id: x, role: r, team: nope, reports_to: nobody } ]\n",
+                StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> local(System.getenv()).up(bad, 30_000)).isInstanceOf(OrgInvalidException.class)
+                .hasMessageContaining("unknown team 'nope'");
+        assertThat(state.resolve("bad")).doesNotExist();
+    }
+}
