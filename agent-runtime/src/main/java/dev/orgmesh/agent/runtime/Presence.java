@@ -29,7 +29,8 @@ final class Presence {
     private final long intervalMs;
     private volatile KeyValue kv;
 
-    Presence(Connection connection, JetStreamOptions jso, Subjects subjects, String agent, java.time.Duration interval) {
+    Presence(Connection connection, JetStreamOptions jso, Subjects subjects, String agent,
+            java.time.Duration interval) {
         this.connection = connection;
         this.jso = jso;
         this.bucket = subjects.presenceBucket();
