@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             UpCommand.class,
             DownCommand.class,
             DemoCommand.class,
+            SecretsCommand.class,
             CommandLine.HelpCommand.class })
 // @formatter:on
 public final class OrgmeshCommand {

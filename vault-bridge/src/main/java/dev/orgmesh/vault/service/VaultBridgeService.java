@@ -1,0 +1,187 @@
+package dev.orgmesh.vault.service;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import io.nats.client.Connection;
+import io.nats.client.KeyValue;
+import io.nats.client.KeyValueOptions;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+
+import dev.orgmesh.messaging.NatsClient;
+import dev.orgmesh.messaging.NatsConnector;
+import dev.orgmesh.messaging.assets.OrgDocument;
+import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.org.Org;
+import dev.orgmesh.protocol.org.OrgInvalidException;
+import dev.orgmesh.protocol.org.OrgLoader;
+import dev.orgmesh.vault.backend.EmbeddedStore;
+import dev.orgmesh.vault.backend.MasterKey;
+import dev.orgmesh.vault.backend.SecretBackend;
+import dev.orgmesh.vault.backend.VaultKv2Backend;
+import dev.orgmesh.vault.bridge.NatsEvents;
+import dev.orgmesh.vault.bridge.RotationWatcher;
+import dev.orgmesh.vault.bridge.SecretService;
+import dev.orgmesh.vault.bridge.VaultResponder;
+import dev.orgmesh.vault.crypto.ReplayGuard;
+import dev.orgmesh.vault.keys.AgentKeys;
+import dev.orgmesh.vault.keys.RenderedAgentKeys;
+import dev.orgmesh.vault.policy.SecretPolicy;
+
+/**
+ * Entry point, kept thin: once NATS is up, builds the backend, the policy (from the org file, or following the org
+ * stored on the hub), the {@link SecretService} and starts the {@link VaultResponder} in queue group
+ * {@value VaultResponder#QUEUE_GROUP} and the {@link RotationWatcher}. Ready when the responder is subscribed.
+ */
+@ApplicationScoped
+public class VaultBridgeService {
+    private static final Logger LOG = Logger.getLogger(VaultBridgeService.class);
+
+    private final NatsClient nats;
+    private final VaultBridgeConfig config;
+    private final AtomicReference<SecretPolicy> policy = new AtomicReference<>();
+    private volatile VaultResponder responder;
+    private volatile RotationWatcher watcher;
+    private volatile SecretBackend backend;
+    private volatile Thread starter;
+    private volatile String problem = "starting";
+
+    public VaultBridgeService(NatsClient nats, VaultBridgeConfig config) {
+        this.nats = nats;
+        this.config = config;
+    }
+
+    void onStart(@Observes StartupEvent ev) {
+        if (config.orgFile().isEmpty() && config.company().isEmpty()) {
+            problem = "no org: set orgmesh.vault.org-file or orgmesh.vault.company";
+            LOG.warnf("%s %s; the bridge does not answer", ErrorCode.VAULT_BACKEND_UNAVAILABLE.label(), problem);
+            return;
+        }
+        starter = Thread.ofVirtual().name("vault-bridge-start").start(this::begin);
+    }
+
+    void onStop(@Observes ShutdownEvent ev) {
+        if (starter != null) {
+            starter.interrupt();
+        }
+        if (watcher != null) {
+            watcher.close();
+        }
+        if (responder != null) {
+            responder.close();
+        }
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    /** Whether requests are being answered. */
+    public boolean isServing() {
+        VaultResponder r = responder;
+        return r != null && r.isServing();
+    }
+
+    /** Why the bridge is not serving, for the readiness check. */
+    public String problem() {
+        return isServing() ? null : problem;
+    }
+
+    /** The backend description, once built. */
+    public Optional<String> backendDescription() {
+        return Optional.ofNullable(backend).map(SecretBackend::describe);
+    }
+
+    private void begin() {
+        try {
+            Connection c = awaitConnection();
+            Org initial = config.orgFile().map(OrgLoader::load).orElse(null);
+            String company = initial != null ? initial.company() : config.company().get();
+            Subjects s = Subjects.of(company);
+            if (initial != null) {
+                policy.set(SecretPolicy.of(initial));
+            } else {
+                followStoredOrg(c, s);
+            }
+            SecretBackend b = buildBackend(company);
+            backend = b;
+            AgentKeys keys = new RenderedAgentKeys(config.keysDir().orElseThrow(() -> new OrgmeshException(
+                    ErrorCode.VAULT_BAD_SIGNATURE, "orgmesh.vault.keys-dir is not set: agents' keys are unknown")));
+            NatsEvents events = new NatsEvents(c.jetStream(NatsConnector.jetStreamOptions(nats.settings())), s,
+                    config.from());
+            SecretService service = new SecretService(s, policy::get, keys, b,
+                    new ReplayGuard(config.clockSkew(), config.maxNonces(), InstantSource.system()), events);
+            watcher = new RotationWatcher(b, policy::get, events).start(config.rotationPoll());
+            responder = new VaultResponder(c, service, config.maxInFlight()).start(Duration.ofSeconds(5));
+            LOG.infof("vault-bridge for %s serving from %s", company, b.describe());
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        } catch (OrgmeshException ex) {
+            problem = ex.getMessage();
+            LOG.errorf("%s vault-bridge cannot start: %s", ex.code().label(), ex.getMessage());
+        } catch (IOException | RuntimeException ex) {
+            problem = ex.getClass().getSimpleName();
+            LOG.errorf("OM-6004 vault-bridge cannot start: %s", ex.toString());
+        }
+    }
+
+    private SecretBackend buildBackend(String company) {
+        return switch (config.backend()) {
+            case EMBEDDED -> new EmbeddedStore(config.storePath(), MasterKey.fromBase64(config.masterKey()
+                    .orElse(null)));
+            case VAULT -> {
+                VaultBridgeConfig.VaultServer v = config.vault();
+                String url = v.url().orElseThrow(() -> new OrgmeshException(ErrorCode.VAULT_BACKEND_UNAVAILABLE,
+                        "orgmesh.vault.vault.url is not set"));
+                yield new VaultKv2Backend(new VaultKv2Backend.Settings(url, v.mount(),
+                        v.prefix().orElse("orgmesh/" + company), v.field(), v.token().orElse(null),
+                        v.roleId().orElse(null), v.secretId().orElse(null), v.timeout()));
+            }
+        };
+    }
+
+    private void followStoredOrg(Connection c, Subjects s) throws InterruptedException {
+        KeyValue kv = awaitBucket(c, s);
+        OrgDocument.watch(kv, text -> {
+            try {
+                policy.set(SecretPolicy.of(OrgLoader.parse(text, "stored org")));
+                LOG.infof("vault policy updated from the stored org of %s", s.company());
+            } catch (OrgInvalidException ex) {
+                LOG.errorf("%s stored org is invalid; keeping the previous policy. %s", ex.code().label(),
+                        ex.getMessage());
+            }
+        });
+    }
+
+    private Connection awaitConnection() throws InterruptedException {
+        while (!nats.isConnected()) {
+            Thread.sleep(Duration.ofMillis(200));
+        }
+        return nats.require();
+    }
+
+    private KeyValue awaitBucket(Connection c, Subjects s) throws InterruptedException {
+        while (true) {
+            try {
+                KeyValue kv = c.keyValue(s.orgBucket(), KeyValueOptions.builder()
+                        .jetStreamOptions(NatsConnector.jetStreamOptions(nats.settings())).build());
+                kv.getStatus();
+                return kv;
+            } catch (IOException | io.nats.client.JetStreamApiException | RuntimeException e) {
+                problem = "waiting for the org bucket " + s.orgBucket();
+                LOG.debugf("org bucket %s not there yet: %s", s.orgBucket(), e.toString());
+                Thread.sleep(Duration.ofSeconds(1));
+            }
+        }
+    }
+}
