@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
             DownCommand.class,
             DemoCommand.class,
             SecretsCommand.class,
+            DlqCommand.class,
+            AuditCommand.class,
             CommandLine.HelpCommand.class })
 // @formatter:on
 public final class OrgmeshCommand {

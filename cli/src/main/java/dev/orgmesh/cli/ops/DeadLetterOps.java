@@ -1,0 +1,105 @@
+package dev.orgmesh.cli.ops;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.api.MessageInfo;
+import io.nats.client.api.PublishAck;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
+
+import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.Ids;
+import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+
+/**
+ * {@code orgmesh dlq}: list, show and replay dead letters. A replay publishes the envelope again to the subject it
+ * was first sent to, under a new id (the runtime remembers handled ids, and the old one may still be in the
+ * stream's duplicate window) with {@code replay_of} naming the original; the dead letter itself is kept unless
+ * the operator asks to remove it.
+ */
+public final class DeadLetterOps {
+    /** One dead letter as listed. */
+    public record Row(long seq, Instant stored, String originalSubject, String code, String reason, String envelopeId) {
+    }
+
+    private final JetStream js;
+    private final JetStreamManagement jsm;
+    private final Subjects subjects;
+
+    public DeadLetterOps(JetStream js, JetStreamManagement jsm, Subjects subjects) {
+        this.js = js;
+        this.jsm = jsm;
+        this.subjects = subjects;
+    }
+
+    public List<Row> list(int limit) throws IOException, JetStreamApiException {
+        return StreamReader.all(jsm, subjects.dlqStream(), limit).stream().map(DeadLetterOps::row).toList();
+    }
+
+    public MessageInfo show(long seq) throws IOException {
+        try {
+            return jsm.getMessage(subjects.dlqStream(), seq);
+        } catch (JetStreamApiException e) {
+            throw new OrgmeshException(ErrorCode.CLI_USAGE,
+                    "no dead letter with sequence " + seq + " in " + subjects.dlqStream());
+        }
+    }
+
+    /** Replays dead letter {@code seq}; returns the new envelope id and where it went. */
+    public String replay(long seq, boolean remove) throws IOException, JetStreamApiException {
+        MessageInfo mi = show(seq);
+        String subject = header(mi, dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_SUBJECT);
+        if (subject == null) {
+            throw new OrgmeshException(ErrorCode.CLI_USAGE,
+                    "dead letter " + seq + " does not say where it was sent (no "
+                            + dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_SUBJECT + " header)");
+        }
+        Envelope original;
+        try {
+            original = EnvelopeCodec.decode(mi.getData());
+        } catch (OrgmeshException e) {
+            throw new OrgmeshException(e.code(),
+                    "dead letter " + seq + " is not a valid envelope, so it cannot be replayed: " + e.getMessage());
+        }
+        Envelope replay = original.toBuilder()
+                .id(Ids.next())
+                .extra("replay_of",
+                        JsonNodeFactory.instance.textNode(original.id() == null ? "dlq-" + seq : original.id()))
+                .build();
+        Headers h = new Headers();
+        h.put(dev.orgmesh.protocol.Headers.MSG_ID, replay.id());
+        PublishAck ack = js
+                .publish(NatsMessage.builder().subject(subject).headers(h).data(EnvelopeCodec.encode(replay)).build());
+        if (remove) {
+            jsm.deleteMessage(subjects.dlqStream(), seq);
+        }
+        return replay.id() + " to " + subject + " (stream " + ack.getStream() + ", seq " + ack.getSeqno() + ")";
+    }
+
+    private static Row row(MessageInfo mi) {
+        String id = null;
+        try {
+            id = EnvelopeCodec.decode(mi.getData()).id();
+        } catch (RuntimeException e) {
+            // not an envelope: that is often why it is here
+        }
+        return new Row(mi.getSeq(), mi.getTime() == null ? null : mi.getTime().toInstant(),
+                header(mi, dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_SUBJECT),
+                header(mi, dev.orgmesh.protocol.Headers.DLQ_CODE),
+                header(mi, dev.orgmesh.protocol.Headers.DLQ_REASON), id);
+    }
+
+    static String header(MessageInfo mi, String name) {
+        return mi.getHeaders() == null ? null : mi.getHeaders().getFirst(name);
+    }
+}
