@@ -4,9 +4,11 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -131,6 +133,23 @@ public final class LocalOrg {
         spawn(processes, "heartbeat", logs, service(java, "heartbeat", ports.heartbeatHttp(), hubUrl,
                 HubLayout.serviceSeed(render, org.company(), HubService.HEARTBEAT), null,
                 List.of("-Dorgmesh.heartbeat.org-file=" + orgFile)), Map.of());
+        String masterKey = env.get("ORGMESH_VAULT_MASTER_KEY");
+        Path store = env.containsKey("ORGMESH_VAULT_STORE") ? Path.of(env.get("ORGMESH_VAULT_STORE")) : state.resolve("vault.store");
+        if (masterKey == null || masterKey.isBlank()) {
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            masterKey = Base64.getEncoder().encodeToString(key);
+            store = state.resolve("vault-ephemeral.store");
+            Files.deleteIfExists(store);
+            progress.accept("no ORGMESH_VAULT_MASTER_KEY: vault-bridge runs with a key for this run only and an empty store;"
+                    + " set the variable and use 'orgmesh secrets put' to give agents their secrets");
+        }
+        // The master key goes to the bridge through its environment, never its command line or a file.
+        spawn(processes, "vault-bridge", logs, service(java, "vault-bridge", ports.vaultHttp(), hubUrl,
+                HubLayout.serviceSeed(render, org.company(), HubService.VAULT_BRIDGE), null,
+                List.of("-Dorgmesh.vault.org-file=" + orgFile, "-Dorgmesh.vault.keys-dir=" + render,
+                        "-Dorgmesh.vault.store-path=" + store)),
+                Map.of("ORGMESH_VAULT_MASTER_KEY", masterKey));
         for (Agent a : org.agents()) {
             String leafUrl = "nats://127.0.0.1:" + ports.leaf(a.id());
             spawn(processes, "agent:" + a.id(), logs,
@@ -140,7 +159,7 @@ public final class LocalOrg {
                                     "-Dorgmesh.agent.id=" + a.id(), "-Dorgmesh.agent.hub-url=" + hubLeafUrl)),
                     Map.of());
         }
-        progress.accept("started hub-bootstrap, heartbeat and " + org.agents().size()
+        progress.accept("started hub-bootstrap, heartbeat, vault-bridge and " + org.agents().size()
                 + " agents; waiting for every agent to be present");
         new LocalState(hubUrl, operatorCreds).write(state);
         awaitPresent(org, operator, processes, logs);
@@ -273,7 +292,7 @@ public final class LocalOrg {
     }
 
     private void checkJars() {
-        for (String m : List.of("hub-bootstrap", "heartbeat", "agent-runtime")) {
+        for (String m : List.of("hub-bootstrap", "heartbeat", "vault-bridge", "agent-runtime")) {
             if (!Files.exists(jar(m))) {
                 throw new OrgmeshException(ErrorCode.CLI_FILE_NOT_FOUND,
                         jar(m) + " is missing; build with ./mvnw -B package -DskipTests"

@@ -71,6 +71,7 @@ public record LocalPorts(int base, List<String> agents) {
         m.put(hubMonitor(), "hub monitoring port");
         m.put(bootstrapHttp(), "hub-bootstrap HTTP");
         m.put(heartbeatHttp(), "heartbeat HTTP");
+        m.put(vaultHttp(), "vault-bridge HTTP");
         for (String a : agents) {
             m.put(leaf(a), a + "'s leaf");
             m.put(agentHttp(a), a + "'s HTTP");

@@ -76,7 +76,7 @@ class LocalOrgTest {
         try {
             assertThat(Duration.between(start, Instant.now())).as("present within 60 s")
                     .isLessThan(Duration.ofSeconds(60));
-            assertThat(started).hasSize(1 + 5 + 2 + 5);
+            assertThat(started).as("hub, 5 leaves, 3 services, 5 agents").hasSize(1 + 5 + 3 + 5);
             assertThat(progress).anySatisfy(l -> assertThat(l).isEqualTo("5 of 5 agents present"));
             NatsSettings operator = NatsSettings.of(s.operatorUrl()).withCreds(s.operatorCreds());
             try (Connection c = NatsConnector.connect(operator)) {
