@@ -82,16 +82,22 @@ public final class HeartbeatScheduler {
 
     /** Publishes every tick due at or before {@code now} and queues each agent's following slot. */
     public List<Tick> fire(Instant now) {
-        List<Tick> fired = new ArrayList<>();
+        List<Entry> due = new ArrayList<>();
         while (!queue.isEmpty() && !queue.peek().slot().at().isAfter(now)) {
-            Entry e = queue.poll();
+            due.add(queue.poll());
+        }
+        // Publish the whole burst first, then compute next slots (cron evaluation is the slow part): a slot shared
+        // by thousands of agents is sent as early as possible.
+        List<Tick> fired = new ArrayList<>(due.size());
+        for (Entry e : due) {
             Tick t = new Tick(e.agent(), e.slot(), prompts.get(e.agent()), false);
             sink.publish(t);
             fired.add(t);
-            Schedule s = schedules.get(e.agent());
+        }
+        for (Entry e : due) {
             // the next slot after this one, but never one already in the past: a stall owes one tick, not a burst
             Instant from = e.slot().at().isBefore(now) ? now : e.slot().at();
-            s.next(from).ifPresent(slot -> queue.add(new Entry(slot, e.agent())));
+            schedules.get(e.agent()).next(from).ifPresent(slot -> queue.add(new Entry(slot, e.agent())));
         }
         return fired;
     }

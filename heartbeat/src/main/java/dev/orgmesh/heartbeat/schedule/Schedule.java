@@ -32,12 +32,17 @@ public final class Schedule {
     /** How far ahead {@link #next} searches before deciding that no slot will ever come (e.g. Feb 30th). */
     static final Duration HORIZON = Duration.ofDays(366 * 2);
 
+    /** Parsed cron expressions by text: parsing is slow and thousands of agents share a handful of expressions. */
+    private static final java.util.Map<String, ExecutionTime> EXECUTION_TIMES = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final HeartbeatSpec spec;
     private final ExecutionTime cron;
 
     public Schedule(HeartbeatSpec spec) {
         this.spec = spec;
-        this.cron = spec.cron() == null ? null : ExecutionTime.forCron(Crons.parse(spec.cron()));
+        this.cron = spec.cron() == null
+                ? null
+                : EXECUTION_TIMES.computeIfAbsent(spec.cron(), c -> ExecutionTime.forCron(Crons.parse(c)));
         if (spec.enabled() && spec.cron() == null
                 && (spec.every() == null || spec.every().isZero() || spec.every().isNegative())) {
             throw new IllegalArgumentException("a heartbeat needs 'every' or 'cron'");

@@ -232,7 +232,60 @@ public final class EnvelopeCodec {
 
     /** The envelope as compact UTF-8 JSON. */
     public static byte[] encode(Envelope e) {
-        return Json.write(toTree(e));
+        // Streams straight to bytes (no intermediate tree): this is on every publish path.
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256);
+        try (com.fasterxml.jackson.core.JsonGenerator g = Json.mapper().getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            write(g, "id", e.id());
+            write(g, "from", e.from());
+            write(g, "to", e.to());
+            write(g, "type", e.type());
+            write(g, "subject", e.subject());
+            write(g, "priority", e.priority() == null ? null : e.priority().wire());
+            write(g, "context", e.context());
+            write(g, "deadline", e.deadline());
+            write(g, "re", e.re());
+            write(g, "thread", e.thread());
+            write(g, "status", e.status());
+            write(g, "recommendation", e.recommendation());
+            write(g, "summary", e.summary());
+            write(g, "breaking_changes", e.breakingChanges());
+            write(g, "artifacts", e.artifacts());
+            write(g, "artifact_path", e.artifactPath());
+            if (e.hops() > 0) {
+                g.writeNumberField("hops", e.hops());
+            }
+            if (!e.chain().isEmpty()) {
+                write(g, "chain", e.chain());
+            }
+            write(g, "ts", e.ts() == null ? null : e.ts().toString());
+            for (Map.Entry<String, JsonNode> x : e.extra().entrySet()) {
+                g.writeFieldName(x.getKey());
+                Json.mapper().writeTree(g, x.getValue());
+            }
+            g.writeEndObject();
+        } catch (IOException ex) {
+            throw new IllegalStateException("cannot encode envelope " + e.id(), ex);
+        }
+        return out.toByteArray();
+    }
+
+    private static void write(com.fasterxml.jackson.core.JsonGenerator g, String name, String value)
+            throws IOException {
+        if (value != null) {
+            g.writeStringField(name, value);
+        }
+    }
+
+    private static void write(com.fasterxml.jackson.core.JsonGenerator g, String name, List<String> values)
+            throws IOException {
+        if (values != null) {
+            g.writeArrayFieldStart(name);
+            for (String v : values) {
+                g.writeString(v);
+            }
+            g.writeEndArray();
+        }
     }
 
     private static void put(ObjectNode o, String name, String value) {
