@@ -18,6 +18,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
 import dev.orgmesh.hub.Bootstrap;
+import dev.orgmesh.hub.DeadLetterDesk;
 import dev.orgmesh.hub.directory.Directory;
 import dev.orgmesh.hub.directory.DirectoryService;
 import dev.orgmesh.messaging.NatsClient;
@@ -45,6 +46,10 @@ public class BootstrapService {
     private volatile DirectoryService directory;
     private volatile NatsKeyValueWatchSubscription watch;
     private volatile Thread worker;
+    private DeadLetterDesk deadLetters;
+    /** Where dead-letter moves run: they block on JetStream calls. */
+    private final java.util.concurrent.ExecutorService moves = java.util.concurrent.Executors
+            .newVirtualThreadPerTaskExecutor();
 
     public BootstrapService(NatsClient nats, BootstrapConfig config) {
         this.nats = nats;
@@ -69,6 +74,11 @@ public class BootstrapService {
         }
         if (directory != null) {
             directory.close();
+        }
+        synchronized (this) {
+            if (deadLetters != null) {
+                deadLetters.close();
+            }
         }
     }
 
@@ -95,6 +105,7 @@ public class BootstrapService {
                 return;
             }
             directory = DirectoryService.start(c, new Directory(org), org.subjects(), "0.1.0");
+            startDeadLetters(c, org);
             LOG.infof("directory serving on %s", org.subjects().orgAll());
             watch = OrgDocument.watch(bootstrap.orgBucket(org.subjects()), changed -> onChange(bootstrap, changed));
         } catch (InterruptedException e) {
@@ -140,11 +151,23 @@ public class BootstrapService {
             if (directory != null) {
                 directory.replace(new Directory(next));
             }
+            nats.connection().ifPresent(conn -> startDeadLetters(conn, next));
         } catch (OrgInvalidException e) {
             LOG.errorf("%s the stored org is invalid; still serving the previous one. %s", e.code().label(),
                     e.getMessage());
         } catch (OrgmeshException e) {
             LOG.errorf("%s re-applying the stored org failed: %s", e.code().label(), e.getMessage());
+        }
+    }
+
+    private synchronized void startDeadLetters(Connection c, Org org) {
+        if (deadLetters != null) {
+            deadLetters.close();
+        }
+        try {
+            deadLetters = DeadLetterDesk.start(c, nats.settings(), org, moves);
+        } catch (java.io.IOException e) {
+            LOG.errorf("%s dead-letter mover not started: %s", ErrorCode.NATS_UNAVAILABLE.label(), e.getMessage());
         }
     }
 

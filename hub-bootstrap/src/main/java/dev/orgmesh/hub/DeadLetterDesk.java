@@ -1,0 +1,115 @@
+package dev.orgmesh.hub;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+
+import org.jboss.logging.Logger;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
+
+import dev.orgmesh.messaging.NatsConnector;
+import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.messaging.assets.AssetLimits;
+import dev.orgmesh.messaging.assets.OrgAssets;
+import dev.orgmesh.messaging.flow.DeadLetter;
+import dev.orgmesh.messaging.flow.DeadLetterMover;
+import dev.orgmesh.messaging.flow.DeadLetters;
+import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+import dev.orgmesh.protocol.envelope.Priority;
+import dev.orgmesh.protocol.org.Member;
+import dev.orgmesh.protocol.org.Org;
+
+/**
+ * The hub-side dead-letter mover. Agents' rendered permissions do not let them read or delete stored messages
+ * (that would expose everyone's DMs, ADR 0001), so the hub-bootstrap service, which may, watches the
+ * max-deliveries advisory of every consumer of the org, moves the message to {@code {co}.dlq.*} and tells the
+ * sender's manager (or the sender, when a human). The escalation id is the one agent runtimes use for the same
+ * dead letter ({@code esc-<dead letter id>}), so where a runtime can move it too, the manager hears once.
+ */
+public final class DeadLetterDesk implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(DeadLetterDesk.class);
+
+    private final DeadLetterMover mover;
+
+    private DeadLetterDesk(DeadLetterMover mover) {
+        this.mover = mover;
+    }
+
+    /** Starts watching every durable consumer of {@code org}. */
+    public static DeadLetterDesk start(Connection c, NatsSettings settings, Org org, Executor executor)
+            throws IOException {
+        var jso = NatsConnector.jetStreamOptions(settings);
+        JetStream js = c.jetStream(jso);
+        DeadLetters letters = new DeadLetters(js, c.jetStreamManagement(jso), org.subjects(), Duration.ofSeconds(5));
+        List<DeadLetterMover.Watched> watched = new ArrayList<>();
+        OrgAssets.of(org, AssetLimits.defaults()).consumers().forEach((stream, list) -> {
+            for (ConsumerConfiguration cc : list) {
+                watched.add(new DeadLetterMover.Watched(stream, cc.getDurable()));
+            }
+        });
+        DeadLetterMover mover = DeadLetterMover.start(c, letters, watched, (s, q) -> null, dl -> tell(js, org, dl),
+                executor);
+        LOG.infof("watching %d consumers of %s for dead letters", watched.size(), org.company());
+        return new DeadLetterDesk(mover);
+    }
+
+    /** The escalation for a dead letter this process moved first. */
+    static Envelope escalation(Org org, DeadLetter dl) {
+        Envelope original = null;
+        try {
+            original = EnvelopeCodec.decode(dl.body());
+        } catch (RuntimeException e) {
+            // undecodable: the escalation still goes out, without the envelope's fields
+        }
+        String sender = original == null ? null : original.from();
+        String to = sender == null
+                ? null
+                : org.member(sender).map(m -> m.isHuman() ? m.id() : org.manager(m.id()).map(Member::id).orElse(m.id()))
+                        .orElse(null);
+        if (to == null) {
+            to = org.humans().isEmpty() ? null : org.humans().getFirst().id();
+        }
+        String text = ErrorCode.DEAD_LETTERED.label() + " DEAD_LETTERED: message "
+                + (original != null && original.id() != null ? original.id() : dl.msgId()) + " on " + dl.subject()
+                + " was dead-lettered: " + dl.reason();
+        Envelope.Builder b = original != null
+                ? original.escalation("hub-bootstrap", to, text, EnvelopeCodec.toTree(original))
+                : Envelope.builder().from("hub-bootstrap").to(to).type("escalation").priority(Priority.HIGH)
+                        .subject("Escalation: DEAD_LETTERED").context(text).ts(Instant.now());
+        return b.id("esc-" + dl.msgId()).build();
+    }
+
+    private static void tell(JetStream js, Org org, DeadLetter dl) {
+        Envelope esc = escalation(org, dl);
+        if (esc.to() == null) {
+            LOG.warnf("dead letter %s moved; nobody to tell (no sender, no human in the org)", dl.msgId());
+            return;
+        }
+        Headers h = new Headers();
+        h.put(dev.orgmesh.protocol.Headers.MSG_ID, esc.id());
+        try {
+            js.publish(NatsMessage.builder().subject(org.subjects().dm(esc.to())).headers(h)
+                    .data(EnvelopeCodec.encode(esc)).build());
+            LOG.infof("%s dead letter %s moved; %s told", ErrorCode.DEAD_LETTERED.label(), dl.msgId(), esc.to());
+        } catch (IOException | JetStreamApiException e) {
+            LOG.warnf("%s dead letter %s moved but %s not told: %s", ErrorCode.DEAD_LETTERED.label(), dl.msgId(),
+                    esc.to(), e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        mover.close();
+    }
+}
