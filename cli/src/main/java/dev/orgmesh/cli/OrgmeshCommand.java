@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             SecretsCommand.class,
             DlqCommand.class,
             AuditCommand.class,
+            DeployCommand.class,
             CommandLine.HelpCommand.class })
 // @formatter:on
 public final class OrgmeshCommand {

@@ -134,15 +134,18 @@ public final class LocalOrg {
                 HubLayout.serviceSeed(render, org.company(), HubService.HEARTBEAT), null,
                 List.of("-Dorgmesh.heartbeat.org-file=" + orgFile)), Map.of());
         String masterKey = env.get("ORGMESH_VAULT_MASTER_KEY");
-        Path store = env.containsKey("ORGMESH_VAULT_STORE") ? Path.of(env.get("ORGMESH_VAULT_STORE")) : state.resolve("vault.store");
+        Path store = env.containsKey("ORGMESH_VAULT_STORE")
+                ? Path.of(env.get("ORGMESH_VAULT_STORE"))
+                : state.resolve("vault.store");
         if (masterKey == null || masterKey.isBlank()) {
             byte[] key = new byte[32];
             new SecureRandom().nextBytes(key);
             masterKey = Base64.getEncoder().encodeToString(key);
             store = state.resolve("vault-ephemeral.store");
             Files.deleteIfExists(store);
-            progress.accept("no ORGMESH_VAULT_MASTER_KEY: vault-bridge runs with a key for this run only and an empty store;"
-                    + " set the variable and use 'orgmesh secrets put' to give agents their secrets");
+            progress.accept(
+                    "no ORGMESH_VAULT_MASTER_KEY: vault-bridge runs with a key for this run only and an empty store;"
+                            + " set the variable and use 'orgmesh secrets put' to give agents their secrets");
         }
         // The master key goes to the bridge through its environment, never its command line or a file.
         spawn(processes, "vault-bridge", logs, service(java, "vault-bridge", ports.vaultHttp(), hubUrl,
