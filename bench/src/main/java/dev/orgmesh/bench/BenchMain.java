@@ -13,7 +13,7 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws Exception {
-        List<String> which = args.length == 0 ? List.of("heartbeat", "vault") : List.of(args);
+        List<String> which = args.length == 0 ? List.of("heartbeat", "pipeline", "vault") : List.of(args);
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "Machine: %d cores, %s %s, %d MiB max heap, %s%n%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
@@ -24,9 +24,12 @@ public final class BenchMain {
             switch (w) {
                 case "heartbeat" ->
                     md.append(HeartbeatBench.run(intProp("bench.agents", 10_000), intProp("bench.seconds", 60)));
+                case "pipeline" ->
+                    md.append(PipelineBench.run(intProp("bench.messages", 20_000), intProp("bench.pings", 1_000)));
                 case "vault" ->
                     md.append(VaultBench.run(intProp("bench.requests", 20_000), intProp("bench.concurrency", 8)));
-                default -> throw new IllegalArgumentException("unknown benchmark '" + w + "'; known: heartbeat, vault");
+                default -> throw new IllegalArgumentException(
+                        "unknown benchmark '" + w + "'; known: heartbeat, pipeline, vault");
             }
         }
         BenchOutput.print(md.toString());
