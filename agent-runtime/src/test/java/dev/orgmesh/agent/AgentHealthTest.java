@@ -6,21 +6,34 @@ import static org.hamcrest.Matchers.equalTo;
 
 import java.time.Duration;
 
+import jakarta.inject.Inject;
+
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
+import dev.orgmesh.agent.service.AgentService;
 import dev.orgmesh.testkit.HealthContract;
 
 /**
- * agent-runtime boots as agent {@code cto} of an applied org on a real nats-server, binds all its sources (ready),
- * and exposes its meters to Prometheus.
+ * agent-runtime boots as agent {@code cto} of an applied org on a real nats-server, materializes its workspace, binds
+ * all its sources (ready), and exposes its meters to Prometheus.
  */
 @QuarkusTest
 @QuarkusTestResource(AgentTestResource.class)
 class AgentHealthTest extends HealthContract {
+    @Inject
+    AgentService service;
+
+    @Test
+    void theWorkspaceIsMaterializedAtBoot() {
+        var ws = service.workspace().orElseThrow();
+        org.assertj.core.api.Assertions.assertThat(ws.read("SOUL.md")).contains("# Soul of cto (cto)");
+        org.assertj.core.api.Assertions.assertThat(ws.read("ORG.md"))
+                .contains("Your chain of command: cto → ceo → board");
+    }
 
     @Test
     void readyOnceEverySourceIsBoundAndMetersAreExposed() {

@@ -35,7 +35,8 @@ public class AgentTestResource implements QuarkusTestResourceLifecycleManager {
                 Fixture.apply(c, org, StorageType.Memory);
             }
             return Map.of(NatsTestResource.URL_PROPERTY, server.clientUrl(), "orgmesh.agent.org-file",
-                    orgFile.toString(), "orgmesh.agent.id", "cto", "orgmesh.agent.beacon-interval", "1s");
+                    orgFile.toString(), "orgmesh.agent.id", "cto", "orgmesh.agent.beacon-interval", "1s",
+                    "orgmesh.agent.workspace", dir.resolve("workspace").toString());
         } catch (Exception e) {
             throw new IllegalStateException("cannot prepare the agent test server", e);
         }

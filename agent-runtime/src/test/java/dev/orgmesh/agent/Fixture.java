@@ -1,12 +1,15 @@
 package dev.orgmesh.agent;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nats.client.Connection;
@@ -19,11 +22,16 @@ import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.MessageInfo;
 import io.nats.client.api.StorageType;
 
+import dev.orgmesh.agent.artifact.ArtifactStage;
+import dev.orgmesh.agent.artifact.ArtifactStores;
+import dev.orgmesh.agent.artifact.ObjectStoreArtifacts;
 import dev.orgmesh.agent.boot.AgentSoul;
+import dev.orgmesh.agent.brain.Brains;
 import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.runtime.AgentRuntime;
 import dev.orgmesh.agent.runtime.RuntimeListener;
 import dev.orgmesh.agent.runtime.RuntimeOptions;
+import dev.orgmesh.agent.workspace.Workspace;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.assets.AssetApplier;
@@ -79,7 +87,11 @@ public final class Fixture implements AutoCloseable {
 
     /** A fresh company on {@code server}, streams in {@code storage}. */
     public static Fixture start(NatsServer server, StorageType storage) throws Exception {
-        Org org = OrgLoader.parse(ORG.formatted(randomCompany()), "test");
+        return start(server, OrgLoader.parse(ORG.formatted(randomCompany()), "test"), storage);
+    }
+
+    /** {@code org} applied on {@code server}, streams in {@code storage}. */
+    public static Fixture start(NatsServer server, Org org, StorageType storage) throws Exception {
         Connection c = NatsConnector.connect(NatsSettings.of(server.clientUrl()).withName("test-hub-client"));
         Fixture f = new Fixture(org, c);
         apply(c, org, storage);
@@ -127,12 +139,68 @@ public final class Fixture implements AutoCloseable {
     /** Starts agent {@code id} on {@code leaf}; closed with the fixture unless killed first. */
     public Running runtime(NatsServer leaf, String id, Handler handler, RuntimeListener listener,
             RuntimeOptions options) {
+        return runtime(leaf, id, c -> handler, listener, options);
+    }
+
+    /** Starts agent {@code id} on {@code leaf} with a handler made for its connection. */
+    public Running runtime(NatsServer leaf, String id, Function<Connection, Handler> handler,
+            RuntimeListener listener, RuntimeOptions options) {
         Connection c = leafClient(leaf, "agent-" + id);
         AgentRuntime r = new AgentRuntime(c, settings(leaf, "agent-" + id), AgentSoul.of(org, id, Optional.empty()),
-                handler, options, new SimpleMeterRegistry(), listener).start();
+                handler.apply(c), options, new SimpleMeterRegistry(), listener).start();
         Running running = new Running(r, c);
         closeables.add(running);
         return running;
+    }
+
+    /**
+     * Starts agent {@code id} on {@code leaf} as the service does: its workspace materialized in
+     * {@code workspaces/{id}}, the brain its org entry names (rules files read from {@code baseDir}) behind the
+     * artifact stage (the company's object store bucket, through the leaf).
+     */
+    public Running agent(NatsServer leaf, String id, Path baseDir, Path workspaces, RuntimeListener listener,
+            RuntimeOptions options) {
+        return agent(leaf, id, baseDir, workspaces, Map.of(), listener, options);
+    }
+
+    /** As {@link #agent(NatsServer, String, Path, Path, RuntimeListener, RuntimeOptions)}, with these secrets. */
+    public Running agent(NatsServer leaf, String id, Path baseDir, Path workspaces, Map<String, String> secrets,
+            RuntimeListener listener, RuntimeOptions options) {
+        AgentSoul soul = AgentSoul.of(org, id, Optional.empty());
+        Workspace ws = Workspace.at(workspaces.resolve(id));
+        ws.materialize(soul, options);
+        Handler brain = Brains.create(new Brains.Setup(soul, ws, baseDir, () -> secrets));
+        String bucket = subjects.artifactBucket();
+        return runtime(leaf, id, c -> new ArtifactStage(brain, ws, new ArtifactStores(new ObjectStoreArtifacts(c,
+                NatsConnector.jetStreamOptions(settings(leaf, id)), bucket), Map.of()), bucket), listener, options);
+    }
+
+    /** Reads everything a member's DM durable holds, from the hub side (that member must not be running). */
+    public Inbox inbox(String member) throws Exception {
+        return new Inbox(bind(subjects.inboxStream(), Subjects.inboxConsumer(member)));
+    }
+
+    /** A member's DM, read from the hub and kept: {@link #all()} fetches what is new and returns everything so far. */
+    public static final class Inbox {
+        private final JetStreamSubscription sub;
+        private final List<Envelope> got = new ArrayList<>();
+
+        Inbox(JetStreamSubscription sub) {
+            this.sub = sub;
+        }
+
+        public synchronized List<Envelope> all() throws Exception {
+            for (io.nats.client.Message m : sub.fetch(100, Duration.ofMillis(200))) {
+                got.add(EnvelopeCodec.decode(m.getData()));
+                m.ack();
+            }
+            return List.copyOf(got);
+        }
+
+        /** Everything so far of {@code type}. */
+        public List<Envelope> ofType(String type) throws Exception {
+            return all().stream().filter(e -> type.equals(e.type())).toList();
+        }
     }
 
     /** Publishes {@code e} from the hub side, as any NATS client could. */

@@ -8,6 +8,10 @@ import dev.orgmesh.protocol.envelope.Envelope;
  * runs, publishes what it returns and only then acks. Delivery is at-least-once, so a handler must be idempotent for
  * a message id it has seen before.
  *
+ * <p>This is the one brain interface: the {@code scripted}, {@code command} and {@code openai} brains implement it
+ * ({@link Brains} makes the one an agent's org entry names), and the artifact stage that wraps a brain is a handler
+ * too.
+ *
  * <p>Throw {@link TransientException} for "try again later" (the message is redelivered with a delay); any other
  * exception is a failure of this message, retried up to the consumer's {@code max_deliver} and then dead-lettered
  * with the exception's message as the reason.
@@ -17,6 +21,6 @@ public interface Handler {
     /** Decides what to do with {@code in}. */
     Outcome handle(Envelope in, HandlerContext ctx) throws Exception;
 
-    /** A handler that does nothing with any message (the default until a brain is configured). */
+    /** A handler that does nothing with any message. */
     Handler NOTHING = (in, ctx) -> Outcome.nothing();
 }

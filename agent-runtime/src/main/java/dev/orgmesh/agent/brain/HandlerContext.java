@@ -1,5 +1,9 @@
 package dev.orgmesh.agent.brain;
 
+import java.time.Clock;
+import java.util.List;
+
+import dev.orgmesh.agent.artifact.ArtifactFile;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.Org;
 
@@ -11,6 +15,25 @@ import dev.orgmesh.protocol.org.Org;
  * @param source where the message came from: {@code dm}, {@code team}, {@code all}, {@code tasks},
  *        {@code events:<pattern>}, {@code heartbeat} or {@code ask}
  * @param delivery which delivery of this message this is, from 1 (a redelivery after a crash or a nak is above 1)
+ * @param clock the runtime's clock (templates such as {@code {{now+2d}}} and deadlines are read on it)
+ * @param artifacts the artifacts the message references, fetched into the workspace before the brain runs (one
+ *        entry per reference; a reference that could not be fetched has no path and says why)
  */
-public record HandlerContext(Agent self, Org org, String source, long delivery) {
+public record HandlerContext(Agent self, Org org, String source, long delivery, Clock clock,
+        List<ArtifactFile> artifacts) {
+
+    public HandlerContext {
+        clock = clock != null ? clock : Clock.systemUTC();
+        artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
+    }
+
+    /** A context on the system clock without artifacts. */
+    public HandlerContext(Agent self, Org org, String source, long delivery) {
+        this(self, org, source, delivery, Clock.systemUTC(), List.of());
+    }
+
+    /** This context with the fetched artifacts of the message. */
+    public HandlerContext withArtifacts(List<ArtifactFile> fetched) {
+        return new HandlerContext(self, org, source, delivery, clock, fetched);
+    }
 }

@@ -68,6 +68,7 @@ public final class AgentRuntime implements AutoCloseable {
     private final DeadLetters deadLetters;
     private final Pipeline pipeline;
     private final Escalations escalations;
+    private final DeadlineTracker deadlines;
     private final Presence presence;
     private final Asker asker;
     private final List<PullSource> sources = new ArrayList<>();
@@ -101,8 +102,10 @@ public final class AgentRuntime implements AutoCloseable {
         this.metrics.outboxPending(outbox::pending);
         this.deadLetters = new DeadLetters(js, jsm, subjects, options.publishTimeout());
         this.escalations = new Escalations(soul.org(), self);
+        this.deadlines = new DeadlineTracker(soul.org(), self, options.clock(), Pipeline.zoneOf(soul), timer,
+                this::escalate);
         this.pipeline = new Pipeline(soul, handler, outbox, deadLetters, connection, options, metrics, this.listener,
-                workers, timer, permits);
+                workers, timer, permits, deadlines);
         this.presence = new Presence(connection, NatsConnector.jetStreamOptions(settings), subjects, self,
                 options.beaconInterval());
         this.asker = new Asker(connection, soul.org(), self);
@@ -157,6 +160,7 @@ public final class AgentRuntime implements AutoCloseable {
                 "message " + (original != null && original.id() != null ? original.id() : dl.msgId()) + " on "
                         + dl.subject() + " was dead-lettered: " + dl.reason(),
                 "esc-" + dl.msgId());
+        listener.onEscalated(esc);
         send(esc).whenComplete((ack, e) -> {
             if (e != null) {
                 LOG.warnf("%s escalation of dead letter %s not sent: %s", ErrorCode.DEAD_LETTERED.label(),
@@ -165,14 +169,29 @@ public final class AgentRuntime implements AutoCloseable {
         });
     }
 
+    /** Publishes an escalation the runtime made on its own (an overdue task). */
+    private void escalate(Envelope esc) {
+        listener.onEscalated(esc);
+        outbox.publish(pipeline.message(esc, null)).whenComplete((ack, e) -> {
+            if (e != null) {
+                LOG.warnf("escalation %s not sent: %s", esc.id(), e.getMessage());
+            } else if (!ack.isDuplicate()) {
+                metrics.sent();
+            }
+        });
+    }
+
     /**
      * Sends {@code e} from this agent through the outbox (store and forward): routed by its {@code to}, stored
-     * once even if the hub is away for a while. The future completes when the stream has it.
+     * once even if the hub is away for a while. The future completes when the stream has it. A task or question
+     * with a deadline is tracked: if nobody answers it in time, the assignee's manager is told.
      */
     public CompletableFuture<PublishAck> send(Envelope e) {
         try {
             Envelope ready = pipeline.outgoing(e, null);
-            return outbox.publish(pipeline.message(ready, null)).whenComplete((ack, t) -> {
+            CompletableFuture<PublishAck> f = outbox.publish(pipeline.message(ready, null));
+            deadlines.track(ready);
+            return f.whenComplete((ack, t) -> {
                 if (t == null && !ack.isDuplicate()) {
                     metrics.sent();
                 }
@@ -200,6 +219,11 @@ public final class AgentRuntime implements AutoCloseable {
         return m;
     }
 
+    /** Tasks this agent sent with a deadline that nobody has answered yet. */
+    public int openDeadlines() {
+        return deadlines.openCount();
+    }
+
     /** Outgoing messages not yet stored. */
     public int outboxPending() {
         return outbox.pending();
@@ -218,6 +242,7 @@ public final class AgentRuntime implements AutoCloseable {
     public void kill() {
         stopped = true;
         pipeline.crash();
+        deadlines.close();
         timer.shutdownNow();
         sources.forEach(PullSource::close);
         closeQuietly(mover);
@@ -254,6 +279,7 @@ public final class AgentRuntime implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         presence.beacon("stopping");
+        deadlines.close();
         closeQuietly(mover);
         timer.shutdownNow();
         outbox.close();

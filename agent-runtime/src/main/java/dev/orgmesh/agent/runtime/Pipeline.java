@@ -53,8 +53,8 @@ import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 
 /**
  * What happens to one message (DESIGN §6), as a Mutiny {@link Uni} per message on virtual threads: decode and
- * validate → guards (own message, recently handled id, hop limit, deadline) → handler → outbox → settle. Every
- * settlement is an explicit decision with its reason:
+ * validate → guards (own message, recently handled id, hop limit, thread cycle, deadline, per-sender rate) → handler
+ * → outbox → settle. Every settlement is an explicit decision with its reason:
  * <ul>
  * <li><b>ack</b> — handled and everything it caused is stored; or skipped on purpose (own, duplicate); or not
  * handled but reported (deadline passed, loop: the manager is told); or malformed and dead-lettered;</li>
@@ -87,6 +87,8 @@ final class Pipeline {
     private final Router router;
     private final Escalations escalations;
     private final RecentIds recent;
+    private final LoopGuards loops;
+    private final DeadlineTracker deadlines;
     private final ZoneId zone;
     private final Map<String, String> failures = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
@@ -102,7 +104,7 @@ final class Pipeline {
 
     Pipeline(AgentSoul soul, Handler handler, Outbox outbox, DeadLetters deadLetters, Connection connection,
             RuntimeOptions options, AgentMetrics metrics, RuntimeListener listener, Executor workers,
-            ScheduledExecutorService timer, Semaphore handlerSlots) {
+            ScheduledExecutorService timer, Semaphore handlerSlots, DeadlineTracker deadlines) {
         this.handlerSlots = handlerSlots;
         this.soul = soul;
         this.self = soul.agent().id();
@@ -119,7 +121,14 @@ final class Pipeline {
         this.router = new Router(soul.org());
         this.escalations = new Escalations(soul.org(), self);
         this.recent = new RecentIds(options.recentIds());
-        this.zone = soul.agent().heartbeat() != null && soul.agent().heartbeat().tz() != null
+        this.loops = new LoopGuards(self, options.maxChainRepeats(), options.pairRateLimit(), options.clock());
+        this.deadlines = deadlines;
+        this.zone = zoneOf(soul);
+    }
+
+    /** The agent's time zone (its heartbeat's), in which a deadline written as a date ends. */
+    static ZoneId zoneOf(AgentSoul soul) {
+        return soul.agent().heartbeat() != null && soul.agent().heartbeat().tz() != null
                 ? soul.agent().heartbeat().tz()
                 : ZoneOffset.UTC;
     }
@@ -162,7 +171,15 @@ final class Pipeline {
 
         /** A key for the envelope: its id, or its stream position when it has none. */
         String keyOf(Envelope e) {
-            return e != null && e.id() != null ? e.id() : "s-" + stream + "-" + seq;
+            return e != null && e.id() != null ? e.id() : positionId();
+        }
+
+        /**
+         * The id an envelope without one gets (a shell {@code nats pub}, as in the seed): its stream position, the
+         * same for every agent that receives it and for every redelivery, so replies can name it in {@code re}.
+         */
+        String positionId() {
+            return "s-" + stream + "-" + seq;
         }
     }
 
@@ -183,7 +200,7 @@ final class Pipeline {
         ScheduledFuture<?> keepAlive = timer.scheduleAtFixedRate(() -> inProgress(msg), period, period,
                 TimeUnit.MILLISECONDS);
 
-        Uni.createFrom().item(() -> inspect(msg.getData(), d.source(), false))
+        Uni.createFrom().item(() -> inspect(msg.getData(), d.source(), d.positionId()))
                 .runSubscriptionOn(workers)
                 .chain(step -> switch (step) {
                     case Step.Skip s -> Uni.createFrom().<Settlement>item(new Settlement.Ack(s.in(), s.why()));
@@ -219,7 +236,12 @@ final class Pipeline {
         }
     }
 
-    private Step inspect(byte[] body, String source, boolean request) {
+    /**
+     * Decodes and runs the guards. {@code positionId} is the id given to an envelope without one; {@code null} for a
+     * request, which is answered, never skipped as own or duplicate and not rate-limited.
+     */
+    private Step inspect(byte[] body, String source, String positionId) {
+        boolean request = positionId == null;
         ObjectNode raw;
         Envelope in;
         try {
@@ -232,27 +254,60 @@ final class Pipeline {
         } catch (OrgmeshException e) {
             return new Step.Malformed(e, raw);
         }
-        if (!request && self.equals(in.from())) {
+        if (in.id() == null && positionId != null) {
+            in = in.toBuilder().id(positionId).build();
+        }
+        // a DM to oneself is a deliberate note (such as a deadline escalation about one's own report), not an echo
+        if (!request && self.equals(in.from()) && !"dm".equals(source)) {
             return new Step.Skip(in, "own message");
         }
+        deadlines.answered(in);
         if (!request && in.id() != null && recent.contains(in.id())) {
             return new Step.Skip(in, "already handled");
         }
-        if (in.hops() > options.maxHops()) {
+        // escalations climb the reporting tree, which has no cycles: one about a loop must reach the manager's brain
+        // (which may well be part of that loop) instead of being taken for the loop itself
+        boolean escalation = "escalation".equals(in.type());
+        if (!escalation && in.hops() > options.maxHops()) {
             return new Step.Report(in, raw, ErrorCode.AGENT_LOOP_DETECTED,
                     "message " + in.id() + " has " + in.hops() + " hops, over the limit of " + options.maxHops());
         }
+        if (!escalation && loops.isCycle(in)) {
+            return new Step.Report(in, raw, ErrorCode.AGENT_LOOP_DETECTED,
+                    "thread " + in.threadOrId() + " came back to " + self + " through " + String.join(" → ",
+                            in.chain()) + " → " + in.from() + ": " + self + " already handed it on "
+                            + loops.visits(in) + " times (limit " + loops.maxChainRepeats() + ")");
+        }
         Optional<Instant> due = Deadlines.parse(in.deadline(), zone);
-        if (due.isPresent() && due.get().isBefore(Instant.now())) {
+        if (due.isPresent() && due.get().isBefore(options.clock().instant())) {
             return new Step.Report(in, raw, ErrorCode.AGENT_DEADLINE_PASSED,
                     "deadline " + in.deadline() + " passed before " + self + " could handle " + describe(in)
                             + " (from " + source + ")");
+        }
+        // ping-pong happens between two members talking directly; queues, channels and events are not pairs
+        if ("dm".equals(source) && in.from() != null && !self.equals(in.from())) {
+            switch (loops.admit(in.from())) {
+                case ESCALATE -> {
+                    return new Step.Report(in, raw, ErrorCode.AGENT_LOOP_DETECTED,
+                            "more than " + loops.perMinute() + " direct messages from " + in.from() + " to " + self
+                                    + " within a minute (ping-pong?); " + self + " handles no more of them until"
+                                    + " the rate drops");
+                }
+                case DROP -> {
+                    LOG.infof("%s not handling %s from %s: over the per-sender rate limit (already escalated)",
+                            ErrorCode.AGENT_LOOP_DETECTED.label(), describe(in), in.from());
+                    return new Step.Skip(in, "over the per-sender rate limit");
+                }
+                case OK -> {
+                }
+            }
         }
         return new Step.Work(in);
     }
 
     private Uni<Settlement> work(Delivery d, Envelope in) {
-        HandlerContext ctx = new HandlerContext(soul.agent(), soul.org(), d.source(), d.delivery());
+        HandlerContext ctx = new HandlerContext(soul.agent(), soul.org(), d.source(), d.delivery(),
+                options.clock(), List.of());
         String key = d.keyOf(in);
         long start = System.nanoTime();
         return runHandler(in, ctx)
@@ -278,7 +333,9 @@ final class Pipeline {
             }
         }))
                 .runSubscriptionOn(workers)
-                .ifNoItem().after(options.handlerTimeout())
+                // timeouts run on this runtime's own timer, not Mutiny's global pool (which a Quarkus app in the same
+                // JVM replaces and may shut down); a timeout that cannot be scheduled would leave the message hanging
+                .ifNoItem().after(options.handlerTimeout()).on(timer)
                 .failWith(() -> new TransientException("handler did not finish within " + options.handlerTimeout()));
     }
 
@@ -296,7 +353,7 @@ final class Pipeline {
             }).replaceWithVoid());
         }
         return Uni.join().all(each).andFailFast().replaceWithVoid()
-                .ifNoItem().after(options.outboxWait())
+                .ifNoItem().after(options.outboxWait()).on(timer)
                 .failWith(() -> new OrgmeshException(ErrorCode.PUBLISH_NOT_ACKNOWLEDGED,
                         messages.size() + " outgoing message(s) not stored within " + options.outboxWait()));
     }
@@ -304,15 +361,17 @@ final class Pipeline {
     /**
      * The outbox messages of an outcome: every envelope it publishes, from this agent, with an id derived from the
      * handled message ({@code {key}-{self}-{n}}) so that handling the same message again (after a crash before the
-     * ack) publishes nothing new inside the stream's duplicate window; plus an escalation for blocked or failed.
+     * ack) publishes nothing new inside the stream's duplicate window, and with the runtime-maintained fields of
+     * {@link #continuing}; plus an escalation for blocked or failed. Tasks with a deadline are tracked.
      */
     private List<OutboundMessage> prepare(Envelope in, String key, Outcome outcome, boolean request,
             Headers incoming) {
         List<OutboundMessage> out = new ArrayList<>();
         int n = 0;
         for (Envelope e : outcome.published(request)) {
-            Envelope ready = outgoing(e, key + "-" + self + "-" + (++n));
+            Envelope ready = outgoing(continuing(e, in), key + "-" + self + "-" + (++n));
             out.add(message(ready, incoming));
+            deadlines.track(ready);
         }
         switch (outcome) {
             case Outcome.Blocked b -> out.add(message(escalations.escalation(in, null, escalations.ownManager(),
@@ -325,13 +384,34 @@ final class Pipeline {
         return out;
     }
 
+    /**
+     * {@code e}, sent while handling {@code in}, with the fields the runtime maintains whatever the brain wrote:
+     * {@code hops} one more than {@code in}'s (never fewer than the brain's), {@code chain} = {@code in}'s chain and
+     * sender, and {@code in}'s thread unless the brain named one. Brains cannot reset the loop guards.
+     */
+    static Envelope continuing(Envelope e, Envelope in) {
+        List<String> chain = new ArrayList<>(in.chain());
+        if (in.from() != null && (chain.isEmpty() || !chain.getLast().equals(in.from()))) {
+            chain.add(in.from());
+        }
+        Envelope.Builder b = e.toBuilder().hops(Math.max(e.hops(), in.hops() + 1)).chain(chain);
+        if (e.thread() == null) {
+            b.thread(in.threadOrId());
+        }
+        return b.build();
+    }
+
     /** {@code e} as this agent sends it: from self, with an id ({@code id} when given) and a timestamp. */
     Envelope outgoing(Envelope e, String id) {
         Envelope.Builder b = e.toBuilder().from(self);
         if (id != null) {
             b.id(id);
         }
-        return b.build().withIdIfAbsent();
+        Envelope built = b.build();
+        return built.ts() != null
+                ? built.withIdIfAbsent()
+                : built.toBuilder().ts(options.clock().instant()).build()
+                        .withIdIfAbsent();
     }
 
     /** The outbox message for a ready envelope: routed by its {@code to}, its id as {@code Nats-Msg-Id}. */
@@ -476,7 +556,7 @@ final class Pipeline {
     void onRequest(Message msg) {
         metrics.received("ask");
         String replyTo = msg.getReplyTo();
-        Uni.createFrom().item(() -> inspect(msg.getData(), "ask", true))
+        Uni.createFrom().item(() -> inspect(msg.getData(), "ask", null))
                 .runSubscriptionOn(workers)
                 .chain(step -> switch (step) {
                     case Step.Malformed m -> Uni.createFrom().<byte[]>failure(m.error());
@@ -511,7 +591,7 @@ final class Pipeline {
     }
 
     private Uni<byte[]> answer(Envelope in) {
-        HandlerContext ctx = new HandlerContext(soul.agent(), soul.org(), "ask", 1);
+        HandlerContext ctx = new HandlerContext(soul.agent(), soul.org(), "ask", 1, options.clock(), List.of());
         String key = in.id() != null ? in.id() : Ids.next();
         long start = System.nanoTime();
         return runHandler(in, ctx).map(outcome -> {
@@ -521,9 +601,9 @@ final class Pipeline {
             prepare(in, key, outcome, true, null).forEach(m -> outbox.publish(m)
                     .thenRun(metrics::sent));
             return switch (outcome) {
-                case Outcome.Reply r -> EnvelopeCodec.encode(outgoing(r.reply().toBuilder()
+                case Outcome.Reply r -> EnvelopeCodec.encode(outgoing(continuing(r.reply().toBuilder()
                         .to(r.reply().to() != null ? r.reply().to() : in.from())
-                        .re(r.reply().re() != null ? r.reply().re() : in.id()).build(), null));
+                        .re(r.reply().re() != null ? r.reply().re() : in.id()).build(), in), null));
                 case Outcome.Blocked b -> throw new OrgmeshException(ErrorCode.AGENT_BLOCKED, b.reason());
                 case Outcome.Failed f -> throw new OrgmeshException(ErrorCode.AGENT_HANDLER_FAILED, f.reason());
                 default -> EnvelopeCodec.encode(outgoing(in.reply(self, "answer").status("received").build(), null));

@@ -14,6 +14,13 @@ public interface RuntimeListener {
     default void onCompleted(Envelope in, String source) {
     }
 
+    /**
+     * The runtime escalates {@code escalation} on its own, outside any handled message: a dead letter, an overdue
+     * task. (Escalations caused by a handled message are among that message's outcome.)
+     */
+    default void onEscalated(Envelope escalation) {
+    }
+
     /** This runtime stored {@code deadLetter} first (malformed input, or the server gave up on a message). */
     default void onDeadLettered(DeadLetter deadLetter) {
     }

@@ -1,6 +1,8 @@
 package dev.orgmesh.agent.runtime;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Objects;
 
 import dev.orgmesh.messaging.flow.Backoff;
 
@@ -22,53 +24,89 @@ import dev.orgmesh.messaging.flow.Backoff;
  * @param handlerTimeout longest a handler may run before its message is nak'ed (long work is kept alive with
  *        in-progress acks until then)
  * @param ackTimeout how long an ack waits for the server's confirmation
+ * @param maxChainRepeats how many times this agent may already appear in a thread's {@code chain} (it handled and
+ *        handed the thread on that often): a message that brings the thread back once more is a loop (A → B → A …),
+ *        not handled, escalated once
+ * @param pairRateLimit most direct messages one sender may send this agent per minute; beyond that the sender and this
+ *        agent are playing ping-pong: the first message over the limit is escalated, the rest of that minute's are
+ *        not handled
+ * @param clock what "now" is for deadlines, templates and the rate limit (a fixed-offset clock replays a scenario
+ *        written for another date, such as the seed's walkthrough)
  */
 public record RuntimeOptions(int concurrency, int fetchBatch, Duration fetchWait, Duration beaconInterval, int maxHops,
         int recentIds, int outboxCapacity, Duration outboxWait, Duration publishTimeout, Backoff publishBackoff,
-        Backoff nakBackoff, Duration handlerTimeout, Duration ackTimeout) {
+        Backoff nakBackoff, Duration handlerTimeout, Duration ackTimeout, int maxChainRepeats, int pairRateLimit,
+        Clock clock) {
 
     public RuntimeOptions {
-        if (concurrency < 1 || fetchBatch < 1 || maxHops < 1 || recentIds < 1 || outboxCapacity < 1) {
-            throw new IllegalArgumentException("concurrency, fetch batch, max hops, recent ids and outbox capacity"
-                    + " must be >= 1");
+        if (concurrency < 1 || fetchBatch < 1 || maxHops < 1 || recentIds < 1 || outboxCapacity < 1
+                || maxChainRepeats < 1 || pairRateLimit < 1) {
+            throw new IllegalArgumentException("concurrency, fetch batch, max hops, recent ids, outbox capacity,"
+                    + " max chain repeats and pair rate limit must be >= 1");
         }
+        Objects.requireNonNull(clock, "clock");
     }
 
-    /** Production defaults: 4 at a time, beacon every 10 s, 10 hops. */
+    /** Production defaults: 4 at a time, beacon every 10 s, 10 hops, 3 visits of a thread, 20 messages a minute. */
     public static RuntimeOptions defaults() {
         return new RuntimeOptions(4, 4, Duration.ofSeconds(5), Duration.ofSeconds(10), 10, 10_000, 10_000,
                 Duration.ofMinutes(2), Duration.ofSeconds(2), Backoff.defaults(),
                 new Backoff(Duration.ofMillis(250), Duration.ofSeconds(30)), Duration.ofMinutes(15),
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5), 3, 20, Clock.systemUTC());
     }
 
     public RuntimeOptions withConcurrency(int n) {
         return new RuntimeOptions(n, Math.min(fetchBatch, n), fetchWait, beaconInterval, maxHops, recentIds,
-                outboxCapacity, outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout);
+                outboxCapacity, outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout,
+                maxChainRepeats, pairRateLimit, clock);
     }
 
     public RuntimeOptions withBeaconInterval(Duration d) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, d, maxHops, recentIds, outboxCapacity,
-                outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout);
+                outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout, maxChainRepeats,
+                pairRateLimit, clock);
     }
 
     public RuntimeOptions withNakBackoff(Backoff b) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds,
-                outboxCapacity, outboxWait, publishTimeout, publishBackoff, b, handlerTimeout, ackTimeout);
+                outboxCapacity, outboxWait, publishTimeout, publishBackoff, b, handlerTimeout, ackTimeout,
+                maxChainRepeats, pairRateLimit, clock);
     }
 
     public RuntimeOptions withFetchWait(Duration d) {
         return new RuntimeOptions(concurrency, fetchBatch, d, beaconInterval, maxHops, recentIds, outboxCapacity,
-                outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout);
+                outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout, maxChainRepeats,
+                pairRateLimit, clock);
     }
 
     public RuntimeOptions withMaxHops(int n) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, n, recentIds, outboxCapacity,
-                outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout);
+                outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout, maxChainRepeats,
+                pairRateLimit, clock);
     }
 
     public RuntimeOptions withOutbox(int capacity, Duration wait) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds, capacity,
-                wait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout);
+                wait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout, maxChainRepeats,
+                pairRateLimit, clock);
+    }
+
+    /** These options with other loop limits: visits of one thread, messages per sender and minute. */
+    public RuntimeOptions withLoopLimits(int chainRepeats, int perPairPerMinute) {
+        return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds,
+                outboxCapacity, outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout,
+                chainRepeats, perPairPerMinute, clock);
+    }
+
+    public RuntimeOptions withHandlerTimeout(Duration d) {
+        return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds,
+                outboxCapacity, outboxWait, publishTimeout, publishBackoff, nakBackoff, d, ackTimeout, maxChainRepeats,
+                pairRateLimit, clock);
+    }
+
+    public RuntimeOptions withClock(Clock c) {
+        return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds,
+                outboxCapacity, outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout,
+                maxChainRepeats, pairRateLimit, c);
     }
 }

@@ -1,7 +1,9 @@
 package dev.orgmesh.agent.service;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -52,11 +54,41 @@ public interface AgentConfig {
     @WithDefault("10s")
     Duration shutdownGrace();
 
+    /**
+     * The agent's workspace directory (SOUL.md, ORG.md, … and fetched artifacts; a command brain's working
+     * directory). Defaults to {@code ~/.orgmesh/workspaces/{company}/{id}}.
+     */
+    Optional<Path> workspace();
+
+    /**
+     * How many times this agent may already have handed one thread on (its occurrences in the thread's
+     * {@code chain}) before a message bringing it back is treated as a loop: escalated, not handled.
+     */
+    @WithDefault("3")
+    int maxChainRepeats();
+
+    /**
+     * Most direct messages one sender may send this agent per minute; more is ping-pong: escalated once, the rest of
+     * that minute not handled.
+     */
+    @WithDefault("20")
+    int pairRateLimit();
+
+    /**
+     * For demos and replays only: the instant (ISO-8601, e.g. {@code 2026-04-05T13:00:00Z}) the runtime's clock
+     * starts at; it then runs at normal speed. Deadlines and {@code {{now}}} templates are read on that clock, so a
+     * scenario written for another date (the seed's walkthrough, due 2026-04-07) plays as written.
+     */
+    Optional<String> clockStart();
+
     /** The options for the plain runtime. */
     default RuntimeOptions options() {
         RuntimeOptions d = RuntimeOptions.defaults();
+        Clock clock = clockStart().map(s -> Clock.offset(Clock.systemUTC(), Duration.between(Instant.now(),
+                Instant.parse(s)))).orElse(Clock.systemUTC());
         return new RuntimeOptions(concurrency(), Math.min(d.fetchBatch(), concurrency()), d.fetchWait(),
                 beaconInterval(), maxHops(), d.recentIds(), outboxCapacity(), outboxWait(), d.publishTimeout(),
-                d.publishBackoff(), d.nakBackoff(), handlerTimeout(), d.ackTimeout());
+                d.publishBackoff(), d.nakBackoff(), handlerTimeout(), d.ackTimeout(), maxChainRepeats(),
+                pairRateLimit(), clock);
     }
 }

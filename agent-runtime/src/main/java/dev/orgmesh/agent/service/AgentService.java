@@ -1,6 +1,8 @@
 package dev.orgmesh.agent.service;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,16 +15,24 @@ import io.nats.client.Connection;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
+import dev.orgmesh.agent.artifact.ArtifactStage;
+import dev.orgmesh.agent.artifact.ArtifactStores;
+import dev.orgmesh.agent.artifact.ObjectStoreArtifacts;
 import dev.orgmesh.agent.boot.AgentSoul;
+import dev.orgmesh.agent.brain.Brains;
 import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.runtime.AgentRuntime;
+import dev.orgmesh.agent.runtime.RuntimeOptions;
+import dev.orgmesh.agent.workspace.Workspace;
 import dev.orgmesh.messaging.NatsClient;
+import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.protocol.OrgmeshException;
 
 /**
  * The Quarkus entry point, kept thin: at start it reads the soul (org file + id, failing fast on an unknown agent or
- * a hub URL on the client port), waits for the NATS connection and starts the plain {@link AgentRuntime} with it;
- * at shutdown it stops the runtime gracefully.
+ * a hub URL on the client port), materializes the workspace, makes the brain from the soul's {@code brain} settings
+ * (failing fast on a wrong one), waits for the NATS connection and starts the plain {@link AgentRuntime} with the
+ * brain behind the artifact stage; at shutdown it stops the runtime gracefully.
  */
 @ApplicationScoped
 public class AgentService {
@@ -30,16 +40,16 @@ public class AgentService {
 
     private final NatsClient nats;
     private final AgentConfig config;
-    private final Handler handler;
     private final MeterRegistry registry;
     private volatile AgentRuntime runtime;
     private volatile AgentSoul soul;
+    private volatile Workspace workspace;
+    private volatile Handler brain;
     private volatile Thread starter;
 
-    public AgentService(NatsClient nats, AgentConfig config, Handler handler, MeterRegistry registry) {
+    public AgentService(NatsClient nats, AgentConfig config, MeterRegistry registry) {
         this.nats = nats;
         this.config = config;
-        this.handler = handler;
         this.registry = registry;
     }
 
@@ -47,7 +57,14 @@ public class AgentService {
         soul = AgentSoul.load(config.orgFile(), config.id(), config.hubUrl());
         LOG.infof("agent %s (%s) of %s; hub %s", soul.agent().id(), soul.agent().role(), soul.org().company(),
                 soul.hubUrl().orElse("(not set)"));
-        starter = Thread.ofVirtual().name("agent-start").start(this::startWhenConnected);
+        RuntimeOptions options = config.options();
+        workspace = Workspace.at(config.workspace().orElseGet(() -> Path.of(System.getProperty("user.home"),
+                ".orgmesh", "workspaces", soul.org().company(), soul.agent().id())));
+        workspace.materialize(soul, options);
+        Path baseDir = config.orgFile().toAbsolutePath().getParent();
+        // secrets come from the vault bridge once it is wired; until then brains get none
+        brain = Brains.create(new Brains.Setup(soul, workspace, baseDir, Map::of));
+        starter = Thread.ofVirtual().name("agent-start").start(() -> startWhenConnected(options));
     }
 
     void onStop(@Observes ShutdownEvent ev) {
@@ -61,10 +78,14 @@ public class AgentService {
         }
     }
 
-    private void startWhenConnected() {
+    private void startWhenConnected(RuntimeOptions options) {
         try {
             Connection c = awaitConnection();
-            runtime = new AgentRuntime(c, nats.settings(), soul, handler, config.options(), registry, null).start();
+            String bucket = soul.org().subjects().artifactBucket();
+            ArtifactStores store = new ArtifactStores(new ObjectStoreArtifacts(c,
+                    NatsConnector.jetStreamOptions(nats.settings()), bucket), Map.of());
+            Handler handler = new ArtifactStage(brain, workspace, store, bucket);
+            runtime = new AgentRuntime(c, nats.settings(), soul, handler, options, registry, null).start();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (OrgmeshException e) {
@@ -95,5 +116,10 @@ public class AgentService {
     /** The soul read at start. */
     public Optional<AgentSoul> soul() {
         return Optional.ofNullable(soul);
+    }
+
+    /** The workspace materialized at start. */
+    public Optional<Workspace> workspace() {
+        return Optional.ofNullable(workspace);
     }
 }

@@ -1,0 +1,92 @@
+package dev.orgmesh.agent.brain.scripted;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.orgmesh.agent.artifact.ArtifactRef;
+import dev.orgmesh.agent.brain.Drafts;
+import dev.orgmesh.agent.brain.Handler;
+import dev.orgmesh.agent.brain.HandlerContext;
+import dev.orgmesh.agent.brain.Outcome;
+import dev.orgmesh.agent.workspace.Workspace;
+import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+import dev.orgmesh.protocol.org.Agent;
+
+/**
+ * The {@code scripted} brain (DESIGN §6, the default for demos and tests): a {@link RuleBook} decides, templates
+ * fill in the answer. Deterministic and instant, so a whole org can be run and tested without a model.
+ */
+public final class ScriptedBrain implements Handler {
+    private static final Logger LOG = Logger.getLogger(ScriptedBrain.class);
+
+    private final RuleBook rules;
+    private final Workspace workspace;
+
+    public ScriptedBrain(RuleBook rules, Workspace workspace) {
+        this.rules = rules;
+        this.workspace = workspace;
+    }
+
+    @Override
+    public Outcome handle(Envelope in, HandlerContext ctx) throws Exception {
+        ObjectNode message = EnvelopeCodec.toTree(in);
+        Optional<RuleBook.Rule> hit = rules.match(message, ctx.source());
+        if (hit.isEmpty()) {
+            LOG.debugf("no rule of %s matches %s %s", rules.origin(), in.type(), in.id());
+            return Outcome.nothing();
+        }
+        RuleBook.Rule rule = hit.get();
+        LOG.debugf("rule %s matches %s %s", rule.name(), in.type(), in.id());
+        Template t = new Template(message, names(ctx), ctx.clock().instant(), zone(ctx.self()));
+        for (Map.Entry<String, String> f : rule.files().entrySet()) {
+            String target = t.renderText(f.getKey());
+            Optional<ArtifactRef> ref = ArtifactRef.parse(target);
+            Path file = ref.isPresent() ? workspace.fileFor(ref.get()) : workspace.inside(target);
+            Workspace.writeIfChanged(file, t.renderText(f.getValue()).getBytes(StandardCharsets.UTF_8));
+        }
+        if (rule.blocked() != null) {
+            return Outcome.blocked(t.renderText(rule.blocked()));
+        }
+        if (rule.failed() != null) {
+            return Outcome.failed(t.renderText(rule.failed()));
+        }
+        List<Envelope> out = new ArrayList<>();
+        for (ObjectNode draft : rule.send()) {
+            JsonNode rendered = t.render(draft);
+            out.add(Drafts.envelope((ObjectNode) rendered, in));
+        }
+        return out.isEmpty() ? Outcome.nothing() : new Outcome.Reply(out.getFirst(), out.subList(1, out.size()));
+    }
+
+    private static Map<String, String> names(HandlerContext ctx) {
+        Agent self = ctx.self();
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("self.id", self.id());
+        m.put("self.name", self.name());
+        m.put("self.role", self.role());
+        m.put("self.team", self.team());
+        m.put("self.reports_to", self.reportsTo());
+        m.put("manager", self.reportsTo());
+        m.put("company", ctx.org().company());
+        m.put("company_name", ctx.org().name());
+        m.put("source", ctx.source());
+        return m;
+    }
+
+    private static ZoneId zone(Agent a) {
+        return a.heartbeat() != null && a.heartbeat().tz() != null ? a.heartbeat().tz() : ZoneOffset.UTC;
+    }
+}
