@@ -51,7 +51,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Org org = OrgLoader.load(file);
-        Envelope task = seedTask().withIdIfAbsent();
+        Envelope task = demoTask(seedTask().withIdIfAbsent(), Instant.now());
         NatsSettings settings = nats.settings("orgmesh-demo", org);
         var out = spec.commandLine().getOut();
         CountDownLatch done = new CountDownLatch(1);
@@ -105,6 +105,21 @@ final class DemoCommand implements Callable<Integer> {
             out.flush();
             return ok ? 0 : 1;
         }
+    }
+
+    /**
+     * The seed's task as published: unchanged, except that a deadline already past (the seed's is 2026-04-07) moves
+     * to two days from now, since the runtime refuses work that is already late.
+     */
+    static Envelope demoTask(Envelope task, Instant now) {
+        var due = dev.orgmesh.protocol.envelope.Deadlines.parse(task.deadline(), java.time.ZoneId.systemDefault());
+        if (due.isPresent() && due.get().isBefore(now)) {
+            return task.toBuilder()
+                    .deadline(
+                            java.time.LocalDate.ofInstant(now, java.time.ZoneId.systemDefault()).plusDays(2).toString())
+                    .build();
+        }
+        return task;
     }
 
     static Envelope seedTask() throws IOException {

@@ -51,8 +51,29 @@ public final class Bootstrap {
         OrgAssets assets = OrgAssets.of(org, limits);
         AssetApplier applier = applier(org);
         AssetPlan done = applier.apply(assets, applier.plan(assets), prune);
+        ensureArtifactStore(org, limits);
         boolean stored = orgText != null && OrgDocument.put(orgBucket(org.subjects()), orgText);
         return new Result(done, stored);
+    }
+
+    /** Creates the artifact object store when it does not exist yet (agents put and get artifacts there). */
+    private void ensureArtifactStore(Org org, AssetLimits limits) {
+        String bucket = org.subjects().artifactBucket();
+        try {
+            var osm = connection.objectStoreManagement(
+                    io.nats.client.ObjectStoreOptions.builder()
+                            .jetStreamOptions(NatsConnector.jetStreamOptions(settings)).build());
+            if (!osm.getBucketNames().contains(bucket)) {
+                osm.create(io.nats.client.api.ObjectStoreConfiguration.builder(bucket)
+                        .description("artifacts agents exchange by path")
+                        .storageType(limits.storage())
+                        .replicas(limits.replicas())
+                        .build());
+            }
+        } catch (IOException | io.nats.client.JetStreamApiException e) {
+            throw new OrgmeshException(ErrorCode.APPLY_FAILED,
+                    "cannot create the artifact store " + bucket + ": " + e.getMessage(), e);
+        }
     }
 
     /** The org bucket of a company (it must exist: apply first). */

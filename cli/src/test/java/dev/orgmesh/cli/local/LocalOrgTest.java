@@ -97,6 +97,18 @@ class LocalOrgTest {
                         .as("cto-athena's runtime took and acked the DM").isGreaterThanOrEqualTo(ack.getSeqno()));
             }
             assertThatThrownBy(() -> local.up(EXAMPLE, base)).hasMessageContaining("already running");
+
+            // the seed's walkthrough, as `orgmesh demo` runs it: task → Athena's report → Genesis's follow-up
+            java.io.StringWriter demoOut = new java.io.StringWriter();
+            picocli.CommandLine cl = dev.orgmesh.cli.OrgmeshCommand.commandLine();
+            cl.setOut(new java.io.PrintWriter(demoOut, true));
+            cl.setErr(new java.io.PrintWriter(demoOut, true));
+            int demo = cl.execute("demo", EXAMPLE.toString(), "-s", s.operatorUrl(), "--creds",
+                    s.operatorCreds().toString(),
+                    "--wait", "60s");
+            assertThat(demo).as(demoOut.toString()).isZero();
+            assertThat(demoOut.toString()).contains("cto-athena → ceo-genesis [report")
+                    .contains("walkthrough complete");
         } finally {
             List<String> stopped = local.down(EXAMPLE);
             assertThat(stopped).hasSize(started.size());

@@ -91,6 +91,7 @@ public final class Permissions {
         }
         jsAccountInfo(b);
         presenceKey(b, s, id);
+        artifacts(b, s);
         return b.build();
     }
 
@@ -171,6 +172,25 @@ public final class Permissions {
         streamInfo(b, "KV_" + bucket);
         // jnats writes a key through a domain as $JS.hub.API.$KV.<bucket>.<key>; the hub maps it to $KV.….
         b.publish("$KV." + bucket + "." + id, DOMAIN_API + "$KV." + bucket + "." + id);
+    }
+
+    /**
+     * The artifact object store ({@code OM_{CO}_ARTIFACTS}): put and get objects. A put of an existing name purges
+     * its old chunks, so purge of that one stream is granted too; nothing else of JetStream management is.
+     */
+    private static void artifacts(UserPermissions.Builder b, Subjects s) {
+        String bucket = s.artifactBucket();
+        String stream = "OBJ_" + bucket;
+        b.publish("$O." + bucket + ".>", "$JS.FC.>");
+        for (String prefix : List.of(API, DOMAIN_API)) {
+            b.publish(prefix + "STREAM.INFO." + stream, prefix + "STREAM.MSG.GET." + stream,
+                    prefix + "DIRECT.GET." + stream,
+                    prefix + "DIRECT.GET." + stream + ".>", prefix + "CONSUMER.CREATE." + stream,
+                    prefix + "CONSUMER.CREATE." + stream + ".>", prefix + "CONSUMER.DELETE." + stream + ".>",
+                    prefix + "CONSUMER.INFO." + stream + ".>", prefix + "STREAM.PURGE." + stream);
+        }
+        // jnats publishes object chunks through the domain's API prefix from a leaf, as it does KV puts
+        b.publish(DOMAIN_API + "$O." + bucket + ".>");
     }
 
     /** What a service needs to read streams and buckets and run its own (ephemeral or durable) consumers. */
