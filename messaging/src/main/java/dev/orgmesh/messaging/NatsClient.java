@@ -64,6 +64,22 @@ public class NatsClient {
         return Optional.ofNullable(connection.get());
     }
 
+    /**
+     * Waits until the connection is up and returns it; services call this from their start thread so they come up
+     * (not ready) while NATS is away. Logs every ten seconds while waiting.
+     */
+    public Connection awaitConnected() throws InterruptedException {
+        long nextLog = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (!isConnected()) {
+            if (System.nanoTime() > nextLog) {
+                org.jboss.logging.Logger.getLogger(NatsClient.class).infof("waiting for NATS at %s", config.url());
+                nextLog = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+            }
+            Thread.sleep(java.time.Duration.ofMillis(200));
+        }
+        return require();
+    }
+
     /** Whether the connection is up right now. */
     public boolean isConnected() {
         Connection c = connection.get();

@@ -1,7 +1,6 @@
 package dev.orgmesh.agent.service;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -80,7 +79,7 @@ public class AgentService {
 
     private void startWhenConnected(RuntimeOptions options) {
         try {
-            Connection c = awaitConnection();
+            Connection c = nats.awaitConnected();
             String bucket = soul.org().subjects().artifactBucket();
             ArtifactStores store = new ArtifactStores(new ObjectStoreArtifacts(c,
                     NatsConnector.jetStreamOptions(nats.settings()), bucket), Map.of());
@@ -90,21 +89,6 @@ public class AgentService {
             Thread.currentThread().interrupt();
         } catch (OrgmeshException e) {
             LOG.errorf("%s agent runtime did not start: %s", e.code().label(), e.getMessage());
-        }
-    }
-
-    private Connection awaitConnection() throws InterruptedException {
-        long nextLog = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            Optional<Connection> c = nats.connection();
-            if (c.isPresent() && nats.isConnected()) {
-                return c.get();
-            }
-            if (System.nanoTime() > nextLog) {
-                LOG.infof("waiting for NATS at %s", nats.settings().url());
-                nextLog = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            }
-            Thread.sleep(Duration.ofMillis(200));
         }
     }
 

@@ -68,7 +68,7 @@ public class HeartbeatService {
 
     private void begin() {
         try {
-            Connection c = awaitConnection();
+            Connection c = nats.awaitConnected();
             HeartbeatEngine e = new HeartbeatEngine(c, nats.settings(), InstantSource.system(), config.checkInterval(),
                     config.from());
             e.start();
@@ -92,13 +92,6 @@ public class HeartbeatService {
         } catch (RuntimeException ex) {
             LOG.errorf(ex, "heartbeat could not start");
         }
-    }
-
-    private Connection awaitConnection() throws InterruptedException {
-        while (!nats.isConnected()) {
-            Thread.sleep(Duration.ofMillis(200));
-        }
-        return nats.require();
     }
 
     private KeyValue awaitBucket(Connection c, Subjects s) throws InterruptedException {

@@ -104,7 +104,7 @@ public class VaultBridgeService {
 
     private void begin() {
         try {
-            Connection c = awaitConnection();
+            Connection c = nats.awaitConnected();
             Org initial = config.orgFile().map(OrgLoader::load).orElse(null);
             String company = initial != null ? initial.company() : config.company().get();
             Subjects s = Subjects.of(company);
@@ -161,13 +161,6 @@ public class VaultBridgeService {
                         ex.getMessage());
             }
         });
-    }
-
-    private Connection awaitConnection() throws InterruptedException {
-        while (!nats.isConnected()) {
-            Thread.sleep(Duration.ofMillis(200));
-        }
-        return nats.require();
     }
 
     private KeyValue awaitBucket(Connection c, Subjects s) throws InterruptedException {
