@@ -1,27 +1,20 @@
 package dev.orgmesh.cli.fly;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import dev.orgmesh.hub.render.HubLayout;
 import dev.orgmesh.hub.render.HubRenderer;
 import dev.orgmesh.hub.render.HubService;
-import dev.orgmesh.protocol.ErrorCode;
-import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.hub.render.SecureFiles;
 
 /**
  * Writes a {@link FlyPlan}: renders the hub and leaf configs and credentials with hub-bootstrap's
@@ -31,9 +24,6 @@ import dev.orgmesh.protocol.OrgmeshException;
  * created with that mode before a byte is written; nothing is logged or returned but paths.
  */
 public final class FlyWriter {
-    private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
-    private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
-    private static final Set<PosixFilePermission> PUBLIC_FILE = PosixFilePermissions.fromString("rw-r--r--");
 
     private FlyWriter() {
     }
@@ -42,7 +32,7 @@ public final class FlyWriter {
     public static List<Path> write(FlyPlan plan) {
         List<Path> written = new ArrayList<>();
         if (!Files.isDirectory(plan.out())) {
-            privateDir(plan.out());
+            SecureFiles.privateDir(plan.out());
         }
         new HubRenderer().render(plan.org(), plan.renderOptions(), plan.renderDir());
         written.add(HubLayout.hubConf(plan.renderDir()));
@@ -92,64 +82,26 @@ public final class FlyWriter {
         });
         byte[] bytes = text.toString().getBytes(StandardCharsets.US_ASCII);
         try {
-            write(env, bytes, PRIVATE_FILE);
+            SecureFiles.ensureDir(env.toAbsolutePath().getParent());
+            SecureFiles.writePrivate(env, bytes);
         } finally {
             Arrays.fill(bytes, (byte) 0);
             text.setLength(0);
         }
     }
 
+    /** A file without secrets; a missing directory is made owner-only, since secrets files sit beside it. */
     private static void writePublic(Path file, byte[] content) {
-        write(file, content, PUBLIC_FILE);
-    }
-
-    private static void write(Path file, byte[] content, Set<PosixFilePermission> mode) {
-        Path dir = file.toAbsolutePath().getParent();
-        try {
-            if (!Files.isDirectory(dir)) {
-                // Directories made here hold either secrets or files next to them: owner only.
-                privateDir(dir);
-            }
-            if (Files.isRegularFile(file) && Arrays.equals(Files.readAllBytes(file), content)) {
-                Files.setPosixFilePermissions(file, mode);
-                return;
-            }
-            Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp",
-                    PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
-            try {
-                Files.write(tmp, content);
-                Files.setPosixFilePermissions(tmp, mode);
-                try {
-                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw failed("cannot write " + file, e);
-        }
-    }
-
-    private static void privateDir(Path dir) {
-        try {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
-            Files.setPosixFilePermissions(dir, PRIVATE_DIR);
-        } catch (IOException e) {
-            throw failed("cannot create directory " + dir, e);
-        }
+        SecureFiles.ensureDir(file.toAbsolutePath().getParent());
+        SecureFiles.writePublic(file, content);
     }
 
     private static byte[] read(Path file) {
         try {
             return Files.readAllBytes(file);
         } catch (IOException e) {
-            throw failed("cannot read " + file, e);
+            throw SecureFiles.failed("cannot read " + file, e);
         }
     }
 
-    private static OrgmeshException failed(String what, IOException e) {
-        return new OrgmeshException(ErrorCode.RENDER_FAILED, what + ": " + e.getMessage(), new UncheckedIOException(e));
-    }
 }

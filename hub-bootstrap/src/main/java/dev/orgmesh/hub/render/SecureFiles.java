@@ -21,7 +21,7 @@ import dev.orgmesh.protocol.OrgmeshException;
  * files are created 0600 (inside 0700 directories) before a byte is written, then moved into place atomically.
  * A file whose content is unchanged is not rewritten, so re-rendering leaves timestamps alone.
  */
-final class SecureFiles {
+public final class SecureFiles {
     static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
     static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
     static final Set<PosixFilePermission> PUBLIC_FILE = PosixFilePermissions.fromString("rw-r--r--");
@@ -38,7 +38,7 @@ final class SecureFiles {
     }
 
     /** Creates {@code dir} (and parents) and makes it 0700. */
-    static Path privateDir(Path dir) {
+    public static Path privateDir(Path dir) {
         try {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PRIVATE_DIR));
             Files.setPosixFilePermissions(dir, PRIVATE_DIR);
@@ -52,7 +52,7 @@ final class SecureFiles {
      * Creates {@code dir} (and parents) 0700 when it does not exist; an existing directory keeps its mode, so
      * rendering into a directory the caller chose never changes who can list it.
      */
-    static Path ensureDir(Path dir) {
+    public static Path ensureDir(Path dir) {
         if (Files.isDirectory(dir)) {
             return dir;
         }
@@ -60,12 +60,12 @@ final class SecureFiles {
     }
 
     /** Writes a secret or a file that embeds one: mode 0600. */
-    static void writePrivate(Path file, byte[] content) {
+    public static void writePrivate(Path file, byte[] content) {
         write(file, content, PRIVATE_FILE);
     }
 
     /** Writes a file without secrets: mode 0644. */
-    static void writePublic(Path file, byte[] content) {
+    public static void writePublic(Path file, byte[] content) {
         write(file, content, PUBLIC_FILE);
     }
 
@@ -94,7 +94,7 @@ final class SecureFiles {
         }
     }
 
-    static OrgmeshException failed(String what, IOException e) {
+    public static OrgmeshException failed(String what, IOException e) {
         return new OrgmeshException(ErrorCode.RENDER_FAILED, what + ": " + e.getMessage(), new UncheckedIOException(e));
     }
 }
