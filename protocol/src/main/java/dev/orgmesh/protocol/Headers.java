@@ -24,6 +24,9 @@ public final class Headers {
     public static final String DLQ_ORIGINAL_STREAM = "Orgmesh-Dlq-Stream";
     public static final String DLQ_ORIGINAL_SEQUENCE = "Orgmesh-Dlq-Seq";
 
+    /** On a released message: the approval id whose record (status approved) lets it through its gate. */
+    public static final String APPROVAL = "Orgmesh-Approval";
+
     private Headers() {
     }
 }

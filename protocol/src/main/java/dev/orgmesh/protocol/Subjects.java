@@ -126,6 +126,26 @@ public final class Subjects {
         return company + ".dlq.*";
     }
 
+    /** {@code {co}.human.hold}: a runtime asks the approval desk to hold a gated message (JetStream, de-duplicated). */
+    public String humanHold() {
+        return company + ".human.hold";
+    }
+
+    /** {@code {co}.human.approve}: a human approves a held message (request/reply to the approval desk). */
+    public String humanApprove() {
+        return company + ".human.approve";
+    }
+
+    /** {@code {co}.human.deny}: a human denies a held message (request/reply to the approval desk). */
+    public String humanDeny() {
+        return company + ".human.deny";
+    }
+
+    /** {@code {co}.human.budget}: a human sets a budget limit (request/reply to the budget desk). */
+    public String humanBudget() {
+        return company + ".human.budget";
+    }
+
     // ---- JetStream names ---------------------------------------------------------------------------------------
 
     /** The prefix of every stream and bucket name of this company ({@code OM_KOMODO_AI_}). */
@@ -176,6 +196,24 @@ public final class Subjects {
     /** KV bucket holding the org (key {@code org}) so services can watch it change. */
     public String orgBucket() {
         return assetPrefix() + "ORG";
+    }
+
+    /** Stream of hold requests on {@code {co}.human.hold}: work-queue retention, consumed by the approval desk. */
+    public String holdsStream() {
+        return assetPrefix() + "HOLDS";
+    }
+
+    /** KV bucket of approvals (held messages and their decisions), key = approval id. */
+    public String approvalsBucket() {
+        return assetPrefix() + "APPROVALS";
+    }
+
+    /**
+     * KV bucket of budgets: {@code limit.{scope}.{id}} (set by humans) and {@code spend.{scope}.{id}.{period}}
+     * (reserved and settled by runtimes with compare-and-set); scope is agent, line, team or company.
+     */
+    public String budgetsBucket() {
+        return assetPrefix() + "BUDGETS";
     }
 
     /** Object store bucket for artifacts. */

@@ -19,11 +19,13 @@ import dev.orgmesh.protocol.Subjects;
  * @param teams teams by id, in file order
  * @param humans humans, in file order
  * @param agents agents with defaults applied, in file order
+ * @param oversight approval gates and budgets
  */
 public record Org(String company, String name, HubSpec hub, Map<String, Team> teams, List<Human> humans,
-        List<Agent> agents) {
+        List<Agent> agents, Oversight oversight) {
 
     public Org {
+        oversight = oversight == null ? Oversight.NONE : oversight;
         teams = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(teams));
         humans = List.copyOf(humans);
         agents = List.copyOf(agents);

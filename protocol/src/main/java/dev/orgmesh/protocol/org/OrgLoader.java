@@ -40,7 +40,12 @@ public final class OrgLoader {
     static final Pattern SECRET_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private static final Set<String> TOP_KEYS = Set.of("company", "name", "hub", "defaults", "teams", "humans",
-            "agents");
+            "agents", "approvals", "budgets");
+    private static final Set<String> GATE_KEYS = Set.of("id", "match", "approvers", "timeout", "on_timeout");
+    private static final Set<String> MATCH_KEYS = Set.of("type", "from", "to", "priority", "team");
+    private static final Set<String> BUDGETS_KEYS = Set.of("company", "teams", "agents", "reserve_tokens");
+    private static final Set<String> BUDGET_KEYS = Set.of("tokens_per_day", "tokens_per_month", "usd_per_day",
+            "usd_per_month");
     private static final Set<String> HUB_KEYS = Set.of("url");
     private static final Set<String> LAYER_KEYS = Set.of("heartbeat", "brain", "soul", "secrets", "events");
     private static final Set<String> TEAM_KEYS = Set.of("name", "description", "defaults");
@@ -303,6 +308,9 @@ public final class OrgLoader {
                 }
             }
             findCycles(reportsTo, agentIds);
+            Set<String> humanIds = new java.util.HashSet<>();
+            humans.forEach(h -> humanIds.add(h.id()));
+            Oversight oversight = oversight(root, humanIds, memberIds, teams.keySet(), agentIds);
 
             if (!problems.isEmpty() || company == null) {
                 return null;
@@ -327,7 +335,207 @@ public final class OrgLoader {
                         soul(eff.get("soul")), strings(eff.get("secrets")), strings(eff.get("events")),
                         heartbeat(eff.get("heartbeat")), brain(eff.get("brain"))));
             }
-            return new Org(company, companyName != null ? companyName : company, hub, teams, humans, agents);
+            return new Org(company, companyName != null ? companyName : company, hub, teams, humans, agents,
+                    oversight);
+        }
+
+        private Oversight oversight(JsonNode root, Set<String> humanIds, Set<String> memberIds, Set<String> teamIds,
+                List<String> agentIds) {
+            List<ApprovalGate> gates = new ArrayList<>();
+            JsonNode gatesNode = array(root, "approvals", "");
+            if (gatesNode != null) {
+                Set<String> seen = new java.util.HashSet<>();
+                for (int i = 0; i < gatesNode.size(); i++) {
+                    String path = "approvals[" + i + "]";
+                    JsonNode g = gatesNode.get(i);
+                    if (!g.isObject()) {
+                        problem(ErrorCode.ORG_BAD_VALUE, path, "must be a mapping",
+                                "- { id: prod-deploys, match: { type: task }, approvers: [board], timeout: 2h, on_timeout: deny }");
+                        continue;
+                    }
+                    unknownKeys(g, path + ".", GATE_KEYS);
+                    String id = text(g, "id", path + ".", true);
+                    if (id != null && !Subjects.SAFE_TOKEN.matcher(id).matches()) {
+                        badId(path + ".id", id);
+                    } else if (id != null && !seen.add(id)) {
+                        problem(ErrorCode.ORG_DUPLICATE_ID, path + ".id", "duplicate gate id '" + id + "'", null);
+                    }
+                    ApprovalGate.Match match = match(object(g, "match", path + "."), path + ".match.", memberIds,
+                            teamIds);
+                    List<String> approvers = new ArrayList<>();
+                    JsonNode ap = stringList(g, "approvers", path + ".");
+                    if (ap == null || ap.isEmpty()) {
+                        problem(ErrorCode.ORG_MISSING_FIELD, path + ".approvers", "missing",
+                                "name the humans who decide, e.g. approvers: [board]");
+                    } else {
+                        for (int j = 0; j < ap.size(); j++) {
+                            String h = ap.get(j).textValue();
+                            if (!humanIds.contains(h)) {
+                                String hint = Suggest.didYouMean(h, humanIds);
+                                problem(ErrorCode.ORG_UNKNOWN_MEMBER, path + ".approvers[" + j + "]",
+                                        "'" + h + "' is not a human of this org",
+                                        hint != null ? hint : "approvers are humans, listed under humans:");
+                            } else {
+                                approvers.add(h);
+                            }
+                        }
+                    }
+                    Duration timeout = null;
+                    String t = text(g, "timeout", path + ".", true);
+                    if (t != null) {
+                        try {
+                            timeout = Durations.parse(t);
+                        } catch (IllegalArgumentException e) {
+                            problem(ErrorCode.ORG_BAD_DURATION, path + ".timeout", e.getMessage(), null);
+                        }
+                    }
+                    ApprovalGate.OnTimeout onTimeout = null;
+                    String ot = text(g, "on_timeout", path + ".", true);
+                    if (ot != null) {
+                        try {
+                            onTimeout = ApprovalGate.OnTimeout.parse(ot);
+                        } catch (IllegalArgumentException e) {
+                            problem(ErrorCode.ORG_BAD_VALUE, path + ".on_timeout", "unknown behaviour '" + ot + "'",
+                                    "one of deny, approve, escalate");
+                        }
+                    }
+                    if (id != null && match != null && timeout != null && onTimeout != null && !approvers.isEmpty()) {
+                        gates.add(new ApprovalGate(id, match, approvers, timeout, onTimeout));
+                    }
+                }
+            }
+            Budget company = Budget.UNLIMITED;
+            Map<String, Budget> teams = new LinkedHashMap<>();
+            Map<String, Budget> agents = new LinkedHashMap<>();
+            long reserve = Oversight.DEFAULT_RESERVE_TOKENS;
+            JsonNode b = object(root, "budgets", "");
+            if (b != null) {
+                unknownKeys(b, "budgets.", BUDGETS_KEYS);
+                Budget c = budget(object(b, "company", "budgets."), "budgets.company.");
+                if (c != null) {
+                    company = c;
+                }
+                budgetMap(object(b, "teams", "budgets."), "budgets.teams.", teamIds, "team", teams);
+                Set<String> known = new java.util.LinkedHashSet<>();
+                agentIds.stream().filter(java.util.Objects::nonNull).forEach(known::add);
+                budgetMap(object(b, "agents", "budgets."), "budgets.agents.", known, "agent", agents);
+                JsonNode r = b.get("reserve_tokens");
+                if (r != null && !r.isNull()) {
+                    if (!r.canConvertToLong() || r.asLong() <= 0) {
+                        problem(ErrorCode.ORG_BAD_VALUE, "budgets.reserve_tokens", "must be a positive whole number",
+                                "reserve_tokens: 2000");
+                    } else {
+                        reserve = r.asLong();
+                    }
+                }
+            }
+            return new Oversight(gates, company, teams, agents, reserve);
+        }
+
+        private ApprovalGate.Match match(JsonNode m, String prefix, Set<String> memberIds, Set<String> teamIds) {
+            if (m == null) {
+                problem(ErrorCode.ORG_MISSING_FIELD, prefix.substring(0, prefix.length() - 1), "missing",
+                        "match: { type: task, to: \"role:role-devops\" } (an empty match holds everything)");
+                return null;
+            }
+            unknownKeys(m, prefix, MATCH_KEYS);
+            Set<String> from = oneOrMany(m, "from", prefix);
+            for (String f : from) {
+                if (!memberIds.contains(f)) {
+                    String hint = Suggest.didYouMean(f, memberIds);
+                    problem(ErrorCode.ORG_UNKNOWN_MEMBER, prefix + "from", "unknown member '" + f + "'", hint);
+                }
+            }
+            Set<String> teams = oneOrMany(m, "team", prefix);
+            for (String t : teams) {
+                if (!teamIds.contains(t)) {
+                    String hint = Suggest.didYouMean(t, teamIds);
+                    problem(ErrorCode.ORG_UNKNOWN_TEAM, prefix + "team", "unknown team '" + t + "'", hint);
+                }
+            }
+            Set<String> priorities = oneOrMany(m, "priority", prefix);
+            for (String p : priorities) {
+                if (!Set.of("low", "normal", "high", "urgent").contains(p)) {
+                    problem(ErrorCode.ORG_BAD_VALUE, prefix + "priority", "unknown priority '" + p + "'",
+                            "one of low, normal, high, urgent");
+                }
+            }
+            return new ApprovalGate.Match(oneOrMany(m, "type", prefix), from, oneOrMany(m, "to", prefix), priorities,
+                    teams);
+        }
+
+        private Set<String> oneOrMany(JsonNode node, String field, String prefix) {
+            JsonNode v = node.get(field);
+            Set<String> out = new java.util.LinkedHashSet<>();
+            if (v == null || v.isNull()) {
+                return out;
+            }
+            if (v.isTextual()) {
+                out.add(v.textValue());
+            } else if (v.isArray()) {
+                JsonNode list = stringList(node, field, prefix);
+                if (list != null) {
+                    list.forEach(x -> out.add(x.textValue()));
+                }
+            } else {
+                problem(ErrorCode.ORG_BAD_VALUE, prefix + field, "must be a string or a list of strings", null);
+            }
+            return out;
+        }
+
+        private void budgetMap(JsonNode node, String prefix, Set<String> known, String what, Map<String, Budget> out) {
+            if (node == null) {
+                return;
+            }
+            node.properties().forEach(e -> {
+                if (!known.contains(e.getKey())) {
+                    String hint = Suggest.didYouMean(e.getKey(), known);
+                    problem(what.equals("team") ? ErrorCode.ORG_UNKNOWN_TEAM : ErrorCode.ORG_UNKNOWN_MEMBER,
+                            prefix + e.getKey(), "unknown " + what + " '" + e.getKey() + "'", hint);
+                    return;
+                }
+                Budget bu = budget(e.getValue().isObject() ? e.getValue() : null, prefix + e.getKey() + ".");
+                if (!e.getValue().isObject()) {
+                    problem(ErrorCode.ORG_BAD_VALUE, prefix + e.getKey(), "must be a mapping",
+                            "{ tokens_per_day: 100000, usd_per_month: 50 }");
+                } else if (bu != null) {
+                    out.put(e.getKey(), bu);
+                }
+            });
+        }
+
+        private Budget budget(JsonNode node, String prefix) {
+            if (node == null) {
+                return null;
+            }
+            unknownKeys(node, prefix, BUDGET_KEYS);
+            return new Budget(count(node, "tokens_per_day", prefix), count(node, "tokens_per_month", prefix),
+                    usd(node, "usd_per_day", prefix), usd(node, "usd_per_month", prefix));
+        }
+
+        private Long count(JsonNode node, String field, String prefix) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) {
+                return null;
+            }
+            if (!v.canConvertToExactIntegral() || v.asLong() < 0) {
+                problem(ErrorCode.ORG_BAD_VALUE, prefix + field, "must be a whole number of tokens, 0 or more", null);
+                return null;
+            }
+            return v.asLong();
+        }
+
+        private Long usd(JsonNode node, String field, String prefix) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) {
+                return null;
+            }
+            if (!v.isNumber() || v.asDouble() < 0) {
+                problem(ErrorCode.ORG_BAD_VALUE, prefix + field, "must be an amount in US dollars, 0 or more",
+                        "usd_per_month: 25.50");
+                return null;
+            }
+            return v.decimalValue().movePointRight(6).longValue();
         }
 
         private String memberId(JsonNode m, String path, Map<String, String> seen) {
