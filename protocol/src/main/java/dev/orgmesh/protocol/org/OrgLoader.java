@@ -820,7 +820,11 @@ public final class OrgLoader {
                     settings.put(e.getKey(), Json.mapper().convertValue(e.getValue(), Object.class));
                 }
             });
-            return new BrainSpec(b.get("kind").textValue(), settings);
+            // A layer that sets `brain: null` replaces the platform's brain, kind included: the default kind applies.
+            JsonNode kind = b.get("kind");
+            return new BrainSpec(kind != null && kind.isTextual()
+                    ? kind.textValue()
+                    : platformDefaults().path("brain").path("kind").textValue(), settings);
         }
     }
 }
