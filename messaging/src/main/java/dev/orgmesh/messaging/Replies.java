@@ -19,9 +19,35 @@ public final class Replies {
     /** The headers of an error reply. */
     public static Headers errorHeaders(OrgmeshException e) {
         Headers h = new Headers();
-        h.put(dev.orgmesh.protocol.Headers.SERVICE_ERROR, e.getMessage());
+        h.put(dev.orgmesh.protocol.Headers.SERVICE_ERROR, headerValue(e.getMessage()));
         h.put(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE, String.valueOf(e.code().code()));
         return h;
+    }
+
+    /** Longest error description put in a header; the JSON body carries the whole message. */
+    static final int MAX_HEADER_CHARS = 1024;
+
+    /**
+     * A NATS header value says {@code message}: only printable ASCII on one line is allowed there (jnats refuses
+     * anything else, and an error message may quote the bad input), so other characters are escaped (backslash,
+     * {@code u}, four hex digits) and a long message is cut.
+     */
+    static String headerValue(String message) {
+        String m = message == null ? "" : message;
+        StringBuilder b = new StringBuilder(Math.min(m.length(), MAX_HEADER_CHARS));
+        for (int i = 0; i < m.length() && b.length() < MAX_HEADER_CHARS; i++) {
+            char c = m.charAt(i);
+            if (c >= 0x20 && c < 0x7f) {
+                b.append(c);
+            } else {
+                b.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        if (b.length() >= MAX_HEADER_CHARS && m.length() > MAX_HEADER_CHARS) {
+            b.setLength(MAX_HEADER_CHARS - 3);
+            b.append("...");
+        }
+        return b.toString();
     }
 
     /** Sends an error reply to {@code replyTo}; does nothing for a request without a reply subject. */

@@ -1,0 +1,31 @@
+package dev.orgmesh.messaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+import io.nats.client.impl.Headers;
+
+import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.OrgmeshException;
+
+/** Error replies whose message quotes hostile input still make valid NATS headers (found by the bad-input suite). */
+class RepliesTest {
+    @Test
+    void anErrorMessageWithNonAsciiOrLineBreaksMakesValidHeaders() {
+        OrgmeshException e = new OrgmeshException(ErrorCode.DIRECTORY_BAD_REQUEST,
+                "'\u00e9\uFFFD\n\r\u0001x' is not a valid id");
+        Headers h = Replies.errorHeaders(e);
+        assertThat(h.getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR))
+                .isEqualTo("'\\u00e9\\ufffd\\u000a\\u000d\\u0001x' is not a valid id");
+        assertThat(h.getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE)).isEqualTo("3006");
+    }
+
+    @Test
+    void aLongMessageIsCutInTheHeader() {
+        String value = Replies.headerValue("x".repeat(100_000));
+        assertThat(value).hasSize(Replies.MAX_HEADER_CHARS).endsWith("...");
+        assertThat(Replies.headerValue("short")).isEqualTo("short");
+        assertThat(Replies.headerValue(null)).isEmpty();
+    }
+}
