@@ -23,6 +23,9 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             SecretsCommand.class,
             DlqCommand.class,
+            ApprovalCommands.List.class,
+            ApprovalCommands.Approve.class,
+            ApprovalCommands.Deny.class,
             AuditCommand.class,
             DeployCommand.class,
             CommandLine.HelpCommand.class })

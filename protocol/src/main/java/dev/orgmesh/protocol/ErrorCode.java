@@ -17,6 +17,7 @@ package dev.orgmesh.protocol;
  * <li>5000–5099 heartbeat</li>
  * <li>6000–6099 vault-bridge</li>
  * <li>7000–7099 command line</li>
+ * <li>8000–8099 human oversight (approvals, budgets)</li>
  * </ul>
  */
 public enum ErrorCode {
@@ -93,7 +94,20 @@ public enum ErrorCode {
 
     // 7000–7099: command line
     CLI_USAGE(7000, "the command was called with wrong arguments"), CLI_FILE_NOT_FOUND(7001,
-            "a file named on the command line does not exist");
+            "a file named on the command line does not exist"),
+
+    // @formatter:off
+    // 8000–8099: human oversight
+    APPROVAL_UNKNOWN(8000, "no held message with that approval id"),
+    APPROVAL_ALREADY_DECIDED(8001, "the held message was already approved, denied or expired"),
+    APPROVAL_NOT_APPROVER(8002, "the member deciding is not an approver of the gate"),
+    APPROVAL_BAD_REQUEST(8003, "the approval request is malformed"),
+    APPROVAL_DENIED(8004, "a human denied the held message"),
+    APPROVAL_EXPIRED(8005, "nobody decided within the gate's timeout and the gate denies"),
+    APPROVAL_FORGED(8006, "a message claims an approval its record does not grant"),
+    BUDGET_EXHAUSTED(8010, "a hard budget limit stops the agent from calling its model"),
+    BUDGET_BAD_REQUEST(8011, "the budget request is malformed");
+    // @formatter:on
 
     private final int code;
     private final String meaning;

@@ -27,6 +27,13 @@ public final class Headers {
     /** On a released message: the approval id whose record (status approved) lets it through its gate. */
     public static final String APPROVAL = "Orgmesh-Approval";
 
+    /** On a hold request: the gate that holds the message. */
+    public static final String HOLD_GATE = "Orgmesh-Hold-Gate";
+    /** On a hold request: the subject the held message was published to (where a release republishes it). */
+    public static final String HOLD_SUBJECT = "Orgmesh-Hold-Subject";
+    /** On a hold request: the recipient as the gate saw it ({@code cto-athena}, {@code role:role-devops}, …). */
+    public static final String HOLD_RECIPIENT = "Orgmesh-Hold-Recipient";
+
     private Headers() {
     }
 }

@@ -241,6 +241,11 @@ public final class Subjects {
         return "tasks-" + token(role);
     }
 
+    /** The approval desk's durable consumer of the holds stream. */
+    public static String approvalDeskConsumer() {
+        return "approval-desk";
+    }
+
     /** Durable consumer of an agent's heartbeat ticks. */
     public static String heartbeatConsumer(String agent) {
         return "hb-" + token(agent);

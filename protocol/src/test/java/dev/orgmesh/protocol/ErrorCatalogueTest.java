@@ -25,7 +25,7 @@ class ErrorCatalogueTest {
             if (block != null) {
                 assertThat(c.name()).startsWith(block);
             }
-            assertThat(c.code()).isBetween(1000, 7099);
+            assertThat(c.code()).isBetween(1000, 8099);
         }
     }
 

@@ -105,10 +105,33 @@ public final class AgentRuntime implements AutoCloseable {
         this.deadlines = new DeadlineTracker(soul.org(), self, options.clock(), Pipeline.zoneOf(soul), timer,
                 this::escalate);
         this.pipeline = new Pipeline(soul, handler, outbox, deadLetters, connection, options, metrics, this.listener,
-                workers, timer, permits, deadlines);
+                workers, timer, permits, deadlines, new Gatekeeper(soul.org(), soul.agent(),
+                        Gatekeeper.Records.of(approvalsBucket(connection, settings, subjects))));
         this.presence = new Presence(connection, NatsConnector.jetStreamOptions(settings), subjects, self,
                 options.beaconInterval());
         this.asker = new Asker(connection, soul.org(), self);
+    }
+
+    /** The approvals bucket, opened on first use (most messages meet no gate and never need it). */
+    private static java.util.function.Supplier<io.nats.client.KeyValue> approvalsBucket(Connection c,
+            NatsSettings settings, Subjects subjects) {
+        return new java.util.function.Supplier<>() {
+            private volatile io.nats.client.KeyValue kv;
+
+            @Override
+            public io.nats.client.KeyValue get() {
+                if (kv == null) {
+                    try {
+                        kv = c.keyValue(subjects.approvalsBucket(), io.nats.client.KeyValueOptions.builder()
+                                .jetStreamOptions(NatsConnector.jetStreamOptions(settings)).build());
+                    } catch (IOException e) {
+                        throw new dev.orgmesh.agent.brain.TransientException(
+                                "approvals bucket unavailable: " + e.getMessage());
+                    }
+                }
+                return kv;
+            }
+        };
     }
 
     /** Binds every source, answers asks, starts beacons and the dead-letter mover. Returns at once. */

@@ -89,6 +89,7 @@ final class Pipeline {
     private final RecentIds recent;
     private final LoopGuards loops;
     private final DeadlineTracker deadlines;
+    private final Gatekeeper gates;
     private final ZoneId zone;
     private final Map<String, String> failures = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
@@ -104,7 +105,8 @@ final class Pipeline {
 
     Pipeline(AgentSoul soul, Handler handler, Outbox outbox, DeadLetters deadLetters, Connection connection,
             RuntimeOptions options, AgentMetrics metrics, RuntimeListener listener, Executor workers,
-            ScheduledExecutorService timer, Semaphore handlerSlots, DeadlineTracker deadlines) {
+            ScheduledExecutorService timer, Semaphore handlerSlots, DeadlineTracker deadlines, Gatekeeper gates) {
+        this.gates = gates;
         this.handlerSlots = handlerSlots;
         this.soul = soul;
         this.self = soul.agent().id();
@@ -151,6 +153,10 @@ final class Pipeline {
 
         /** Run the handler. */
         record Work(Envelope in) implements Step {
+        }
+
+        /** An approval gate holds it: hand it to the approval desk, then ack. */
+        record Hold(Envelope in, Gatekeeper.Verdict.Hold gate) implements Step {
         }
     }
 
@@ -200,13 +206,14 @@ final class Pipeline {
         ScheduledFuture<?> keepAlive = timer.scheduleAtFixedRate(() -> inProgress(msg), period, period,
                 TimeUnit.MILLISECONDS);
 
-        Uni.createFrom().item(() -> inspect(msg.getData(), d.source(), d.positionId()))
+        Uni.createFrom().item(() -> inspect(msg.getData(), d.source(), d.positionId(), msg.getHeaders()))
                 .runSubscriptionOn(workers)
                 .chain(step -> switch (step) {
                     case Step.Skip s -> Uni.createFrom().<Settlement>item(new Settlement.Ack(s.in(), s.why()));
                     case Step.Malformed m -> malformed(d, msg, m);
                     case Step.Report r -> report(d, r);
                     case Step.Work w -> work(d, w.in());
+                    case Step.Hold h -> hold(d, msg, h);
                 })
                 .onFailure().recoverWithItem(t -> failed(d, t))
                 .emitOn(workers)
@@ -240,7 +247,7 @@ final class Pipeline {
      * Decodes and runs the guards. {@code positionId} is the id given to an envelope without one; {@code null} for a
      * request, which is answered, never skipped as own or duplicate and not rate-limited.
      */
-    private Step inspect(byte[] body, String source, String positionId) {
+    private Step inspect(byte[] body, String source, String positionId, Headers headers) {
         boolean request = positionId == null;
         ObjectNode raw;
         Envelope in;
@@ -264,6 +271,18 @@ final class Pipeline {
         deadlines.answered(in);
         if (!request && in.id() != null && recent.contains(in.id())) {
             return new Step.Skip(in, "already handled");
+        }
+        if (!request) {
+            switch (gates.check(in, source, headers)) {
+                case Gatekeeper.Verdict.Hold h -> {
+                    return new Step.Hold(in, h);
+                }
+                case Gatekeeper.Verdict.Forged f -> {
+                    return new Step.Report(in, raw, ErrorCode.APPROVAL_FORGED, f.reason());
+                }
+                case Gatekeeper.Verdict.Pass p -> {
+                }
+            }
         }
         // escalations climb the reporting tree, which has no cycles: one about a loop must reach the manager's brain
         // (which may well be part of that loop) instead of being taken for the loop itself
@@ -425,13 +444,37 @@ final class Pipeline {
         return new OutboundMessage(subject, h, EnvelopeCodec.encode(ready), ready.id());
     }
 
+    /**
+     * Hands a gated message to the approval desk ({@code {co}.human.hold}, de-duplicated by approval id so several
+     * recipients of one message hold it once) and acks it only once the hold is stored. It is not remembered as
+     * handled: the release comes back with the same id.
+     */
+    private Uni<Settlement> hold(Delivery d, Message msg, Step.Hold h) {
+        Headers hh = new Headers().put(dev.orgmesh.protocol.Headers.HOLD_GATE, h.gate().gate().id())
+                .put(dev.orgmesh.protocol.Headers.HOLD_SUBJECT, msg.getSubject())
+                .put(dev.orgmesh.protocol.Headers.HOLD_RECIPIENT, h.gate().recipient());
+        if (d.headers() != null && d.headers().getFirst(dev.orgmesh.protocol.Headers.TRACEPARENT) != null) {
+            hh.put(dev.orgmesh.protocol.Headers.TRACEPARENT,
+                    d.headers().getFirst(dev.orgmesh.protocol.Headers.TRACEPARENT));
+        }
+        OutboundMessage m = new OutboundMessage(subjects.humanHold(), hh, msg.getData(), h.gate().approvalId());
+        return store(List.of(m)).map(v -> {
+            LOG.infof("held %s for approval %s (gate %s)", describe(h.in()), h.gate().approvalId(),
+                    h.gate().gate().id());
+            listener.onHeld(h.in(), h.gate().approvalId());
+            return (Settlement) new Settlement.Ack(h.in(), "held for approval " + h.gate().approvalId());
+        });
+    }
+
     private Uni<Settlement> report(Delivery d, Step.Report r) {
         String key = d.keyOf(r.in());
         Envelope esc = escalations.escalation(r.in(), r.raw(), escalations.ownManager(), r.code(), r.reason(),
                 key + "-" + self + "-" + r.code().code());
         LOG.infof("%s not handling %s: %s", r.code().label(), describe(r.in()), r.reason());
         return store(List.of(message(esc, d.headers()))).map(v -> {
-            recent.add(key);
+            if (r.code() != ErrorCode.APPROVAL_FORGED) { // the real release of that message may still come
+                recent.add(key);
+            }
             return (Settlement) new Settlement.Ack(r.in(), r.code().name());
         });
     }
@@ -556,7 +599,7 @@ final class Pipeline {
     void onRequest(Message msg) {
         metrics.received("ask");
         String replyTo = msg.getReplyTo();
-        Uni.createFrom().item(() -> inspect(msg.getData(), "ask", null))
+        Uni.createFrom().item(() -> inspect(msg.getData(), "ask", null, null))
                 .runSubscriptionOn(workers)
                 .chain(step -> switch (step) {
                     case Step.Malformed m -> Uni.createFrom().<byte[]>failure(m.error());
@@ -564,6 +607,7 @@ final class Pipeline {
                     case Step.Skip s -> Uni.createFrom().<byte[]>failure(
                             new OrgmeshException(ErrorCode.AGENT_LOOP_DETECTED, s.why()));
                     case Step.Work w -> answer(w.in());
+                    case Step.Hold h -> answer(h.in()); // requests are never gated
                 })
                 .subscribe().with(body -> {
                     if (replyTo != null && !crashed) {

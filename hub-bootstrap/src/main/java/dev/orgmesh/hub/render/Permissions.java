@@ -92,6 +92,7 @@ public final class Permissions {
         jsAccountInfo(b);
         presenceKey(b, s, id);
         artifacts(b, s);
+        oversight(b, s);
         return b.build();
     }
 
@@ -113,6 +114,10 @@ public final class Permissions {
             b.publish(s.team(team));
         }
         b.publish(s.dmAll(), s.tasksAll(), s.eventsAll(), co + ".ask.*", s.orgAll(), ALL_INBOXES);
+        // humans decide on held messages and set budgets; the desk checks they are among the gate's approvers
+        b.publish(s.humanApprove(), s.humanDeny(), s.humanBudget());
+        kvRead(b, s.approvalsBucket());
+        kvRead(b, s.budgetsBucket());
 
         streamInfo(b, s.inboxStream());
         consumerAccess(b, new ConsumerRef(s.inboxStream(), Subjects.inboxConsumer(id)));
@@ -140,8 +145,15 @@ public final class Permissions {
                 jsRead(b);
             }
             case HUB_BOOTSTRAP -> {
-                b.subscribe(s.orgAll(), "$SRV.>", "$JS.EVENT.ADVISORY.>", ALL_INBOXES);
+                b.subscribe(s.orgAll(), "$SRV.>", "$JS.EVENT.ADVISORY.>", ALL_INBOXES, s.humanApprove(),
+                        s.humanDeny(), s.humanBudget());
                 b.publish(s.eventsAll(), s.dlqAll(), s.dmAll(), ALL_INBOXES);
+                // the approval desk releases held messages to where they were going
+                b.publish(s.all(), s.tasksAll());
+                for (String team : org.teams().keySet()) {
+                    b.publish(s.team(team));
+                }
+                b.publish("$KV." + s.approvalsBucket() + ".>", "$KV." + s.budgetsBucket() + ".>");
                 // It owns the JetStream assets: create and update streams, consumers and buckets (apply).
                 b.publish(API + ">", DOMAIN_API + ">", "$KV." + s.orgBucket() + ".>", "$JS.ACK.>", "$JS.FC.>");
             }
@@ -191,6 +203,28 @@ public final class Permissions {
         }
         // jnats publishes object chunks through the domain's API prefix from a leaf, as it does KV puts
         b.publish(DOMAIN_API + "$O." + bucket + ".>");
+    }
+
+    /**
+     * Approval gates and budgets (docs/oversight.md): an agent asks the desk to hold a gated message, reads approval
+     * records (to check that a released message was really approved) and reserves and settles spend counters by
+     * compare-and-set. It cannot write approvals or budget limits: only the desk can.
+     */
+    private static void oversight(UserPermissions.Builder b, Subjects s) {
+        b.publish(s.humanHold());
+        kvRead(b, s.approvalsBucket());
+        kvRead(b, s.budgetsBucket());
+        String spend = "$KV." + s.budgetsBucket() + ".spend.>";
+        b.publish(spend, DOMAIN_API + spend);
+    }
+
+    /** Reading a KV bucket's keys (get, through the stream or the direct API), not writing them. */
+    private static void kvRead(UserPermissions.Builder b, String bucket) {
+        String stream = "KV_" + bucket;
+        for (String prefix : List.of(API, DOMAIN_API)) {
+            b.publish(prefix + "STREAM.INFO." + stream, prefix + "STREAM.MSG.GET." + stream,
+                    prefix + "DIRECT.GET." + stream, prefix + "DIRECT.GET." + stream + ".>");
+        }
     }
 
     /** What a service needs to read streams and buckets and run its own (ephemeral or durable) consumers. */

@@ -21,6 +21,7 @@ import dev.orgmesh.hub.Bootstrap;
 import dev.orgmesh.hub.DeadLetterDesk;
 import dev.orgmesh.hub.directory.Directory;
 import dev.orgmesh.hub.directory.DirectoryService;
+import dev.orgmesh.hub.oversight.ApprovalDesk;
 import dev.orgmesh.messaging.NatsClient;
 import dev.orgmesh.messaging.assets.AssetLimits;
 import dev.orgmesh.messaging.assets.OrgDocument;
@@ -47,6 +48,7 @@ public class BootstrapService {
     private volatile NatsKeyValueWatchSubscription watch;
     private volatile Thread worker;
     private DeadLetterDesk deadLetters;
+    private volatile ApprovalDesk approvals;
     /** Where dead-letter moves run: they block on JetStream calls. */
     private final java.util.concurrent.ExecutorService moves = java.util.concurrent.Executors
             .newVirtualThreadPerTaskExecutor();
@@ -74,6 +76,9 @@ public class BootstrapService {
         }
         if (directory != null) {
             directory.close();
+        }
+        if (approvals != null) {
+            approvals.close();
         }
         synchronized (this) {
             if (deadLetters != null) {
@@ -106,6 +111,12 @@ public class BootstrapService {
             }
             directory = DirectoryService.start(c, new Directory(org), org.subjects(), "0.1.0");
             startDeadLetters(c, org);
+            try {
+                approvals = ApprovalDesk.start(c, nats.settings(), current::get, java.time.Clock.systemUTC(),
+                        Duration.ofSeconds(1));
+            } catch (java.io.IOException e) {
+                LOG.errorf("%s approval desk not started: %s", ErrorCode.NATS_UNAVAILABLE.label(), e.getMessage());
+            }
             LOG.infof("directory serving on %s", org.subjects().orgAll());
             watch = OrgDocument.watch(bootstrap.orgBucket(org.subjects()), changed -> onChange(bootstrap, changed));
         } catch (InterruptedException e) {

@@ -54,10 +54,13 @@ public record OrgAssets(Map<String, StreamConfiguration> streams, Map<String, Li
                 .build());
         streams.put(s.dlqStream(), stream(s.dlqStream(), "dead letters with their reason",
                 List.of(s.dlqAll()), RetentionPolicy.Limits, limits.dlqMaxAge(), limits).build());
+        streams.put(s.holdsStream(), stream(s.holdsStream(), "messages held by approval gates, for the approval desk",
+                List.of(s.humanHold()), RetentionPolicy.Interest, limits.inboxMaxAge(), limits).build());
         streams.put(s.auditStream(), StreamConfiguration.builder()
                 .name(s.auditStream())
                 .description("immutable history of everything said in the org")
-                .sources(List.of(s.channelsStream(), s.inboxStream(), s.tasksStream(), s.eventsStream(), s.dlqStream())
+                .sources(List.of(s.channelsStream(), s.inboxStream(), s.tasksStream(), s.eventsStream(), s.dlqStream(),
+                        s.holdsStream())
                         .stream()
                         .map(n -> Source.builder().name(n).build())
                         .toList())
@@ -86,6 +89,8 @@ public record OrgAssets(Map<String, StreamConfiguration> streams, Map<String, Li
                         DeliverPolicy.New, limits));
             }
         }
+        add(consumers, s.holdsStream(),
+                durable(Subjects.approvalDeskConsumer(), s.humanHold(), DeliverPolicy.All, limits));
         for (String role : org.roles()) {
             add(consumers, s.tasksStream(),
                     durable(Subjects.tasksConsumer(role), s.tasks(role), DeliverPolicy.All, limits));
@@ -103,6 +108,20 @@ public record OrgAssets(Map<String, StreamConfiguration> streams, Map<String, Li
                 .name(s.orgBucket())
                 .description("the org file; services watch key 'org'")
                 .maxHistoryPerKey(10)
+                .storageType(limits.storage())
+                .replicas(limits.replicas())
+                .build());
+        buckets.put(s.approvalsBucket(), KeyValueConfiguration.builder()
+                .name(s.approvalsBucket())
+                .description("held messages and their decisions, key = approval id; written by the approval desk")
+                .maxHistoryPerKey(5)
+                .storageType(limits.storage())
+                .replicas(limits.replicas())
+                .build());
+        buckets.put(s.budgetsBucket(), KeyValueConfiguration.builder()
+                .name(s.budgetsBucket())
+                .description("budget limits (limit.*) and spend counters (spend.*), reserved by compare-and-set")
+                .maxHistoryPerKey(1)
                 .storageType(limits.storage())
                 .replicas(limits.replicas())
                 .build());

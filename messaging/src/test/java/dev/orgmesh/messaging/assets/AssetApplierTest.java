@@ -66,8 +66,8 @@ class AssetApplierTest {
             AssetApplier applier = applier(c, org.subjects(), settings);
             AssetPlan first = applier.plan(assets);
             assertThat(first.of(AssetChange.Action.CREATE))
-                    .as("7 streams, 2 buckets, 5 inboxes, 8 channel, 4 heartbeat, 2 event and 3 task consumers")
-                    .hasSize(7 + 2 + 5 + 8 + 4 + 2 + 3);
+                    .as("8 streams, 4 buckets, 5 inboxes, 8 channel, 4 heartbeat, 2 event, 3 task and 1 hold consumers")
+                    .hasSize(8 + 4 + 5 + 8 + 4 + 2 + 3 + 1);
             applier.apply(assets, first, false);
 
             AssetPlan second = applier.plan(assets);
@@ -85,6 +85,8 @@ class AssetApplierTest {
             assertThat(jsm.getConsumerNames(s.eventsStream())).containsExactlyInAnyOrder("ev-ceo-deployment",
                     "ev-cto-security-gt");
             assertThat(jsm.getStreamInfo(s.auditStream()).getConfiguration().getDenyDelete()).isTrue();
+            assertThat(jsm.getStreamInfo(s.auditStream()).getConfiguration().getDenyPurge()).isTrue();
+            assertThat(jsm.getConsumerNames(s.holdsStream())).containsExactly("approval-desk");
         }
     }
 

@@ -1,0 +1,289 @@
+package dev.orgmesh.agent.oversight;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Test;
+
+import io.nats.client.KeyValue;
+import io.nats.client.Message;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.StorageType;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
+
+import dev.orgmesh.agent.Fixture;
+import dev.orgmesh.agent.brain.Handler;
+import dev.orgmesh.agent.brain.Outcome;
+import dev.orgmesh.agent.runtime.RuntimeListener;
+import dev.orgmesh.hub.oversight.ApprovalDesk;
+import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.messaging.Replies;
+import dev.orgmesh.protocol.Approval;
+import dev.orgmesh.protocol.Json;
+import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+import dev.orgmesh.protocol.envelope.Priority;
+import dev.orgmesh.protocol.org.Org;
+import dev.orgmesh.protocol.org.OrgLoader;
+import dev.orgmesh.testkit.HubTopology;
+import dev.orgmesh.testkit.Leaves;
+import dev.orgmesh.testkit.NatsTest;
+
+/**
+ * Approval gates end to end, through a hub and leaves: runtimes on leaves hold what a gate matches, the approval desk
+ * (hub-bootstrap) asks the board, and only a decision — or the gate's timeout, applied by a clock the test moves —
+ * lets a message through. Counts what each agent's brain handled.
+ */
+@NatsTest
+@Leaves(2)
+class ApprovalGateTest {
+    static final String ORG = """
+            company: %s
+            teams: { exec: {}, eng: {} }
+            humans: [ { id: board } ]
+            agents:
+              - { id: ceo, role: role-ceo, team: exec, reports_to: board }
+              - { id: cto, role: role-cto, team: exec, reports_to: ceo }
+              - { id: dev1, role: role-backend, team: eng, reports_to: cto }
+              - { id: dev2, role: role-backend, team: eng, reports_to: cto }
+            approvals:
+              - { id: deploys, match: { type: deploy }, approvers: [board], timeout: 1h, on_timeout: deny }
+              - { id: hotfixes, match: { type: hotfix }, approvers: [board], timeout: 1h, on_timeout: approve }
+              - { id: migrations, match: { type: migration }, approvers: [board], timeout: 1h, on_timeout: escalate }
+              - { id: eng-urgent, match: { team: eng, priority: urgent }, approvers: [board], timeout: 1h, on_timeout: deny }
+            """;
+
+    /** A clock the test moves; the desk checks timeouts against it. */
+    static final class MovableClock extends Clock {
+        final AtomicReference<Instant> now = new AtomicReference<>(Instant.now());
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now.get();
+        }
+
+        void advance(Duration d) {
+            now.updateAndGet(i -> i.plus(d));
+        }
+    }
+
+    /** Everything a set of brains handled, by agent. */
+    static final class Handled implements RuntimeListener {
+        final List<String> seen = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onHandled(Envelope in, String source, Outcome outcome) {
+            seen.add(in.id());
+        }
+
+        long count(String id) {
+            return seen.stream().filter(id::equals).count();
+        }
+    }
+
+    record Setup(Fixture f, ApprovalDesk desk, MovableClock clock, KeyValue approvals) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            desk.close();
+            f.close();
+        }
+
+        Approval approval(String messageId, String gate) throws Exception {
+            KeyValueEntry e = approvals.get(Approval.idFor(messageId, gate));
+            return e == null ? null : Approval.decode(e.getValue());
+        }
+
+        Message decide(boolean approve, String id, String by, String reason) throws Exception {
+            String body = Json.mapper().writeValueAsString(reason == null
+                    ? java.util.Map.of("id", id, "by", by)
+                    : java.util.Map.of("id", id, "by", by, "reason", reason));
+            return f.hubClient.request(approve ? f.subjects.humanApprove() : f.subjects.humanDeny(),
+                    body.getBytes(java.nio.charset.StandardCharsets.UTF_8), Duration.ofSeconds(5));
+        }
+    }
+
+    static Setup setup(HubTopology topology) throws Exception {
+        Org org = OrgLoader.parse(ORG.formatted(Fixture.randomCompany()), "test");
+        Fixture f = Fixture.start(topology.hub(), org, StorageType.Memory);
+        MovableClock clock = new MovableClock();
+        ApprovalDesk desk = ApprovalDesk.start(f.hubClient, NatsSettings.of(topology.hub().clientUrl()), () -> org,
+                clock, Duration.ofMillis(100));
+        KeyValue kv = f.hubClient.keyValue(org.subjects().approvalsBucket());
+        return new Setup(f, desk, clock, kv);
+    }
+
+    static Envelope task(String id, String type, String to) {
+        return Fixture.envelope("ceo", to, type).id(id).subject("please " + type).build();
+    }
+
+    @Test
+    void aHeldTaskIsDeliveredOnlyAfterApproveAndOnlyOnce(HubTopology topology) throws Exception {
+        try (Setup s = setup(topology)) {
+            Fixture.Inbox board = s.f().inbox("board");
+            Handled handled = new Handled();
+            s.f().runtime(topology.leaf(0), "dev1", Handler.NOTHING, handled, Fixture.options());
+            s.f().publish(s.f().subjects.dm("dev1"), task("d-1", "deploy", "dev1"));
+            s.f().publish(s.f().subjects.dm("dev1"), task("free-1", "task", "dev1"));
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.approval("d-1", "deploys") != null);
+            await().atMost(Duration.ofSeconds(10)).until(() -> handled.count("free-1") == 1);
+            Approval held = s.approval("d-1", "deploys");
+            assertThat(held.status()).isEqualTo(Approval.PENDING);
+            assertThat(held.from()).isEqualTo("ceo");
+            assertThat(held.to()).isEqualTo("dev1");
+            assertThat(held.approvers()).containsExactly("board");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !board.ofType("approval.request").isEmpty());
+            assertThat(board.ofType("approval.request").getFirst().context()).contains(held.id())
+                    .contains("orgmesh approve");
+            Thread.sleep(1000);
+            assertThat(handled.count("d-1")).as("held: not handed to the brain before a decision").isZero();
+
+            Message reply = s.decide(true, held.id(), "board", null);
+            assertThat(Replies.isError(reply)).as(new String(reply.getData())).isFalse();
+            assertThat(Approval.decode(reply.getData()).status()).isEqualTo(Approval.APPROVED);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> handled.count("d-1") == 1);
+            // a second decision is refused, and nothing is delivered twice
+            Message again = s.decide(true, held.id(), "board", null);
+            assertThat(Replies.isError(again)).isTrue();
+            assertThat(again.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE))
+                    .isEqualTo("8001");
+            Thread.sleep(1000);
+            assertThat(handled.count("d-1")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aDeniedTaskIsNeverDeliveredAndTheSenderIsTold(HubTopology topology) throws Exception {
+        try (Setup s = setup(topology)) {
+            Fixture.Inbox ceo = s.f().inbox("ceo");
+            Handled handled = new Handled();
+            s.f().runtime(topology.leaf(0), "dev1", Handler.NOTHING, handled, Fixture.options());
+            s.f().publish(s.f().subjects.dm("dev1"), task("d-2", "deploy", "dev1"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.approval("d-2", "deploys") != null);
+            String id = s.approval("d-2", "deploys").id();
+
+            Message noReason = s.decide(false, id, "board", null);
+            assertThat(Replies.isError(noReason)).isTrue();
+            assertThat(new String(noReason.getData())).contains("reason");
+            Message notApprover = s.decide(true, id, "ceo", null);
+            assertThat(notApprover.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE))
+                    .isEqualTo("8002");
+            Message unknown = s.decide(true, "ap-0000", "board", null);
+            assertThat(unknown.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE))
+                    .isEqualTo("8000");
+
+            Message denied = s.decide(false, id, "board", "not during the freeze");
+            assertThat(Approval.decode(denied.getData()).status()).isEqualTo(Approval.DENIED);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !ceo.ofType("approval.denied").isEmpty());
+            assertThat(ceo.ofType("approval.denied").getFirst().context()).contains("not during the freeze")
+                    .contains("OM-8004");
+            Thread.sleep(1500);
+            assertThat(handled.count("d-2")).isZero();
+        }
+    }
+
+    @Test
+    void eachGateTimeoutDoesWhatItSaysAndTheHumansAreTold(HubTopology topology) throws Exception {
+        try (Setup s = setup(topology)) {
+            Fixture.Inbox board = s.f().inbox("board");
+            Fixture.Inbox ceo = s.f().inbox("ceo");
+            Fixture.Inbox cto = s.f().inbox("cto");
+            Handled handled = new Handled();
+            s.f().runtime(topology.leaf(0), "dev1", Handler.NOTHING, handled, Fixture.options());
+            s.f().publish(s.f().subjects.dm("dev1"), task("t-deny", "deploy", "dev1"));
+            s.f().publish(s.f().subjects.dm("dev1"), task("t-approve", "hotfix", "dev1"));
+            s.f().publish(s.f().subjects.dm("dev1"), task("t-escalate", "migration", "dev1"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.approval("t-deny", "deploys") != null
+                    && s.approval("t-approve", "hotfixes") != null && s.approval("t-escalate", "migrations") != null);
+            Thread.sleep(500);
+            assertThat(handled.seen).isEmpty();
+
+            s.clock().advance(Duration.ofMinutes(61));
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> handled.count("t-approve") == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> Approval.EXPIRED.equals(
+                    s.approval("t-deny", "deploys").status()));
+            await().atMost(Duration.ofSeconds(10)).until(() -> Approval.ESCALATED.equals(
+                    s.approval("t-escalate", "migrations").status()));
+            assertThat(s.approval("t-approve", "hotfixes").decidedBy()).isEqualTo("timeout");
+            // the humans are told of each outcome; the sender of the expired one too; dev1's manager of the escalation
+            await().atMost(Duration.ofSeconds(10)).until(() -> board.ofType("approval.expired").size() == 1
+                    && board.ofType("approval.auto-approved").size() == 1 && board.ofType("escalation").size() == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> ceo.ofType("approval.expired").size() == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> cto.ofType("escalation").size() == 1);
+            assertThat(board.ofType("escalation").getFirst().context()).contains("OM-8005").contains("still held");
+
+            // the escalated one still waits for a human: no second escalation, no delivery, until approved
+            s.clock().advance(Duration.ofHours(5));
+            Thread.sleep(1000);
+            assertThat(board.ofType("escalation")).hasSize(1);
+            assertThat(handled.count("t-escalate")).isZero();
+            assertThat(handled.count("t-deny")).isZero();
+            s.decide(true, s.approval("t-escalate", "migrations").id(), "board", null);
+            await().atMost(Duration.ofSeconds(10)).until(() -> handled.count("t-escalate") == 1);
+            assertThat(handled.count("t-deny")).isZero();
+        }
+    }
+
+    @Test
+    void aTeamMessageIsHeldOnceForEveryRecipientAndReleasedToEach(HubTopology topology) throws Exception {
+        try (Setup s = setup(topology)) {
+            Handled dev1 = new Handled();
+            Handled dev2 = new Handled();
+            s.f().runtime(topology.leaf(0), "dev1", Handler.NOTHING, dev1, Fixture.options());
+            s.f().runtime(topology.leaf(1), "dev2", Handler.NOTHING, dev2, Fixture.options());
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.f().jsm.getConsumerInfo(
+                    s.f().subjects.channelsStream(), dev.orgmesh.protocol.Subjects.teamConsumer("dev2")) != null);
+            Thread.sleep(1500); // both runtimes bound to their team durables (deliver policy: new)
+            Envelope urgent = Fixture.envelope("ceo", "team:eng", "task").id("u-1").priority(Priority.URGENT)
+                    .subject("drop everything").build();
+            s.f().publish(s.f().subjects.team("eng"), urgent);
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.approval("u-1", "eng-urgent") != null);
+            Thread.sleep(1000);
+            assertThat(s.f().jsm.getStreamInfo(s.f().subjects.auditStream()) != null).isTrue();
+            assertThat(s.approvals().keys()).as("one hold for both recipients").hasSize(1);
+            s.decide(true, s.approval("u-1", "eng-urgent").id(), "board", null);
+            await().atMost(Duration.ofSeconds(10)).until(() -> dev1.count("u-1") == 1 && dev2.count("u-1") == 1);
+            Thread.sleep(1000);
+            assertThat(dev1.count("u-1") + dev2.count("u-1")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aForgedApprovalHeaderDoesNotPassTheGate(HubTopology topology) throws Exception {
+        try (Setup s = setup(topology)) {
+            Fixture.Inbox cto = s.f().inbox("cto");
+            Handled handled = new Handled();
+            s.f().runtime(topology.leaf(0), "dev1", Handler.NOTHING, handled, Fixture.options());
+            Envelope e = task("forged-1", "deploy", "dev1");
+            Headers h = new Headers().put(dev.orgmesh.protocol.Headers.APPROVAL, Approval.idFor("forged-1", "deploys"))
+                    .put(dev.orgmesh.protocol.Headers.MSG_ID, "forged-1");
+            s.f().js.publish(NatsMessage.builder().subject(s.f().subjects.dm("dev1")).headers(h)
+                    .data(EnvelopeCodec.encode(e)).build());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !cto.ofType("escalation").isEmpty());
+            assertThat(cto.ofType("escalation").getFirst().context()).contains("OM-8006");
+            assertThat(handled.count("forged-1")).isZero();
+        }
+    }
+}

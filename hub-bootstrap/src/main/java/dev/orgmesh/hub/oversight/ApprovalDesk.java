@@ -1,0 +1,525 @@
+package dev.orgmesh.hub.oversight;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.KeyValue;
+import io.nats.client.KeyValueOptions;
+import io.nats.client.Message;
+import io.nats.client.api.KeyValueEntry;
+import io.nats.client.impl.Headers;
+import io.nats.client.impl.NatsMessage;
+import io.nats.service.Service;
+import io.nats.service.ServiceEndpoint;
+import io.nats.service.ServiceMessage;
+
+import dev.orgmesh.messaging.NatsConnector;
+import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.messaging.Replies;
+import dev.orgmesh.messaging.flow.Backoff;
+import dev.orgmesh.messaging.flow.PullSource;
+import dev.orgmesh.protocol.Approval;
+import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.Json;
+import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+import dev.orgmesh.protocol.envelope.Priority;
+import dev.orgmesh.protocol.org.Agent;
+import dev.orgmesh.protocol.org.ApprovalGate;
+import dev.orgmesh.protocol.org.Human;
+import dev.orgmesh.protocol.org.Member;
+import dev.orgmesh.protocol.org.Org;
+
+/**
+ * The approval desk (docs/oversight.md): turns hold requests from runtimes into {@link Approval} records, asks the
+ * approvers, takes their decisions on {@code {co}.human.approve|deny}, releases approved messages to where they were
+ * going and applies every gate's timeout behaviour — always reported, never silent.
+ *
+ * <p>Only this desk writes the approvals bucket, and every write is a compare-and-set on the record, so two desks (or
+ * two humans) racing cannot both decide. A hold is acknowledged only after its record exists, so a crash loses none.
+ */
+public final class ApprovalDesk implements AutoCloseable {
+    /** The service name in {@code $SRV} discovery. */
+    public static final String NAME = "orgmesh-approvals";
+    private static final Logger LOG = Logger.getLogger(ApprovalDesk.class);
+    private static final String TIMEOUT = "timeout";
+
+    private final Connection connection;
+    private final JetStream js;
+    private final KeyValue approvals;
+    private final Supplier<Org> org;
+    private final Subjects subjects;
+    private final Clock clock;
+    private final PullSource holds;
+    private final Service service;
+    private final ScheduledExecutorService timer;
+    /** Open approvals and when their gate's timeout applies; escalated ones are open but have no timeout left. */
+    private final Map<String, Instant> due = new ConcurrentHashMap<>();
+
+    private ApprovalDesk(Connection connection, NatsSettings settings, Supplier<Org> org, Clock clock,
+            Duration sweep) throws IOException {
+        this.connection = connection;
+        this.org = org;
+        this.subjects = org.get().subjects();
+        this.clock = clock;
+        var jso = NatsConnector.jetStreamOptions(settings);
+        this.js = connection.jetStream(jso);
+        this.approvals = connection.keyValue(subjects.approvalsBucket(),
+                KeyValueOptions.builder().jetStreamOptions(jso).build());
+        load();
+        this.holds = new PullSource("holds", js, connection.jetStreamManagement(jso), subjects.holdsStream(),
+                Subjects.approvalDeskConsumer(), 16, Duration.ofSeconds(1), Backoff.defaults(), this::onHold);
+        this.service = Service.builder()
+                .connection(connection)
+                .name(NAME)
+                .version("0.1.0")
+                .description("orgmesh approval desk for " + subjects.company())
+                .addServiceEndpoint(endpoint("approve", subjects.humanApprove(), true))
+                .addServiceEndpoint(endpoint("deny", subjects.humanDeny(), false))
+                .build();
+        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("approval-timeouts").factory());
+        timer.scheduleWithFixedDelay(this::sweepSafely, sweep.toMillis(), sweep.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Starts the desk for the org {@code org} supplies (it may change: gates are looked up on each hold). */
+    public static ApprovalDesk start(Connection connection, NatsSettings settings, Supplier<Org> org, Clock clock,
+            Duration sweep) throws IOException {
+        ApprovalDesk desk = new ApprovalDesk(connection, settings, org, clock, sweep);
+        desk.service.startService();
+        desk.holds.start();
+        LOG.infof("approval desk serving %s and %s, %d open approvals", desk.subjects.humanApprove(),
+                desk.subjects.humanDeny(), desk.due.size());
+        return desk;
+    }
+
+    private ServiceEndpoint endpoint(String name, String subject, boolean approve) {
+        return ServiceEndpoint.builder().endpointName(name).endpointSubject(subject)
+                .handler(msg -> onDecision(msg, approve)).build();
+    }
+
+    private void load() throws IOException {
+        try {
+            for (String key : approvals.keys()) {
+                KeyValueEntry e = approvals.get(key);
+                if (e != null && e.getValue() != null) {
+                    Approval a = Approval.decode(e.getValue());
+                    if (Approval.PENDING.equals(a.status())) {
+                        due.put(a.id(), a.timeoutAt());
+                    }
+                }
+            }
+        } catch (JetStreamApiException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException("cannot read the approvals bucket: " + e.getMessage(), e);
+        }
+    }
+
+    // ---- holds ---------------------------------------------------------------------------------------------------
+
+    private void onHold(Message msg, Runnable release) {
+        Thread.ofVirtual().name("hold").start(() -> {
+            try {
+                hold(msg);
+                msg.ack();
+            } catch (RuntimeException | IOException | JetStreamApiException e) {
+                LOG.warnf("hold %s not recorded yet, will retry: %s", header(msg, dev.orgmesh.protocol.Headers.MSG_ID),
+                        e.toString());
+                msg.nakWithDelay(Duration.ofSeconds(1));
+            } finally {
+                release.run();
+            }
+        });
+    }
+
+    /** Records one hold request; does nothing when its record exists (a redelivered or repeated hold). */
+    void hold(Message msg) throws IOException, JetStreamApiException {
+        String id = header(msg, dev.orgmesh.protocol.Headers.MSG_ID);
+        String gateId = header(msg, dev.orgmesh.protocol.Headers.HOLD_GATE);
+        String subject = header(msg, dev.orgmesh.protocol.Headers.HOLD_SUBJECT);
+        Envelope env;
+        JsonNode tree;
+        try {
+            tree = EnvelopeCodec.parse(msg.getData(), EnvelopeCodec.DEFAULT_MAX_BYTES);
+            env = EnvelopeCodec.fromTree((com.fasterxml.jackson.databind.node.ObjectNode) tree);
+        } catch (OrgmeshException e) {
+            LOG.warnf("%s hold %s is not an envelope, dropped from the desk (it stays in the audit stream): %s",
+                    e.code().label(), id, e.getMessage());
+            return;
+        }
+        if (id == null || gateId == null || subject == null || !id.equals(Approval.idFor(env.id(), gateId))) {
+            LOG.warnf("%s hold on %s with id %s, gate %s, subject %s does not match its message %s; ignored",
+                    ErrorCode.APPROVAL_BAD_REQUEST.label(), msg.getSubject(), id, gateId, subject, env.id());
+            return;
+        }
+        if (approvals.get(id) != null) {
+            return;
+        }
+        Org o = org.get();
+        Optional<ApprovalGate> gate = o.oversight().approvals().stream().filter(g -> g.id().equals(gateId))
+                .findFirst();
+        Instant now = clock.instant();
+        String recipient = Optional.ofNullable(header(msg, dev.orgmesh.protocol.Headers.HOLD_RECIPIENT))
+                .orElse(env.to());
+        if (gate.isEmpty()) {
+            // the gate was removed after the runtime held the message: a message sent now would not be held
+            Approval a = new Approval(id, gateId, Approval.APPROVED, subject, env.id(), env.from(), recipient,
+                    env.type(), summary(env), tree, List.of(), now, now, ApprovalGate.OnTimeout.APPROVE.wire(),
+                    "desk", now, "gate '" + gateId + "' no longer exists in the org");
+            approvals.create(id, a.encode());
+            release(a);
+            return;
+        }
+        ApprovalGate g = gate.get();
+        Approval a = new Approval(id, g.id(), Approval.PENDING, subject, env.id(), env.from(), recipient, env.type(),
+                summary(env), tree, g.approvers(), now, now.plus(g.timeout()), g.onTimeout().wire(), null, null, null);
+        try {
+            approvals.create(id, a.encode());
+        } catch (JetStreamApiException e) {
+            if (approvals.get(id) != null) {
+                return; // another desk recorded it first
+            }
+            throw e;
+        }
+        due.put(id, a.timeoutAt());
+        for (String approver : g.approvers()) {
+            dm(approver, "approval.request", Priority.HIGH, "Approval needed: " + a.summary(),
+                    "Gate '" + g.id() + "' holds " + describe(a) + ". Approve with `orgmesh approve " + id
+                            + "` or deny with `orgmesh deny " + id + " --reason ...` (or in the console). If nobody"
+                            + " decides by " + a.timeoutAt() + " the gate will " + g.onTimeout().wire() + " it.",
+                    a, "-ask-" + approver);
+        }
+        event("approval.requested", a);
+        LOG.infof("held %s as %s (gate %s, %s on timeout at %s)", env.id(), id, g.id(), g.onTimeout().wire(),
+                a.timeoutAt());
+    }
+
+    // ---- decisions -----------------------------------------------------------------------------------------------
+
+    private void onDecision(ServiceMessage msg, boolean approve) {
+        try {
+            JsonNode req = request(msg.getData());
+            String id = text(req, "id", true);
+            String by = text(req, "by", false);
+            String reason = text(req, "reason", false);
+            String asker = askerOf(msg.getReplyTo());
+            if (asker != null) {
+                if (by != null && !by.equals(asker)) {
+                    throw new OrgmeshException(ErrorCode.APPROVAL_NOT_APPROVER,
+                            asker + " may not decide on behalf of " + by);
+                }
+                by = asker;
+            }
+            if (by == null) {
+                throw new OrgmeshException(ErrorCode.APPROVAL_BAD_REQUEST, "say who decides: {\"by\": \"<human id>\"}");
+            }
+            if (!approve && (reason == null || reason.isBlank())) {
+                throw new OrgmeshException(ErrorCode.APPROVAL_BAD_REQUEST,
+                        "a denial needs a reason: {\"reason\": \"...\"}");
+            }
+            Approval done = decide(id, by, approve, reason);
+            msg.respond(connection, done.encode());
+        } catch (OrgmeshException e) {
+            LOG.infof("%s %s on %s: %s", e.code().label(), approve ? "approval" : "denial", msg.getSubject(),
+                    e.getMessage());
+            Replies.error(connection, msg.getReplyTo(), e);
+        } catch (RuntimeException | IOException | JetStreamApiException e) {
+            LOG.warnf(e, "decision on %s failed", msg.getSubject());
+            Replies.error(connection, msg.getReplyTo(),
+                    new OrgmeshException(ErrorCode.APPROVAL_BAD_REQUEST, "the decision was not recorded: " + e));
+        }
+    }
+
+    /** A human's decision; the record changes only if it is still open (compare-and-set). */
+    Approval decide(String id, String by, boolean approve, String reason) throws IOException, JetStreamApiException {
+        if (!Subjects.SAFE_TOKEN.matcher(id).matches()) {
+            throw new OrgmeshException(ErrorCode.APPROVAL_BAD_REQUEST, "'" + id + "' is not an approval id");
+        }
+        KeyValueEntry entry = approvals.get(id);
+        if (entry == null || entry.getValue() == null) {
+            throw new OrgmeshException(ErrorCode.APPROVAL_UNKNOWN, "no held message with approval id '" + id + "'");
+        }
+        Approval a = Approval.decode(entry.getValue());
+        if (!a.open()) {
+            throw new OrgmeshException(ErrorCode.APPROVAL_ALREADY_DECIDED,
+                    id + " is already " + a.status() + (a.decidedBy() != null ? " by " + a.decidedBy() : ""));
+        }
+        Org o = org.get();
+        boolean human = o.member(by).map(Member::isHuman).orElse(false);
+        if (!"operator".equals(by) && (!human || !a.approvers().contains(by))) {
+            throw new OrgmeshException(ErrorCode.APPROVAL_NOT_APPROVER,
+                    "'" + by + "' is not an approver of gate '" + a.gate() + "' (approvers: "
+                            + String.join(", ", a.approvers()) + ")");
+        }
+        Approval done = a.decided(approve ? Approval.APPROVED : Approval.DENIED, by, clock.instant(), reason);
+        cas(entry, done);
+        settle(done, by);
+        return done;
+    }
+
+    private void cas(KeyValueEntry entry, Approval next) throws IOException, JetStreamApiException {
+        try {
+            approvals.update(entry.getKey(), next.encode(), entry.getRevision());
+        } catch (JetStreamApiException e) {
+            KeyValueEntry now = approvals.get(entry.getKey());
+            if (now != null && now.getRevision() != entry.getRevision()) {
+                Approval other = Approval.decode(now.getValue());
+                throw new OrgmeshException(ErrorCode.APPROVAL_ALREADY_DECIDED, next.id() + " was just "
+                        + other.status() + (other.decidedBy() != null ? " by " + other.decidedBy() : ""));
+            }
+            throw e;
+        }
+        if (!Approval.PENDING.equals(next.status())) {
+            due.remove(next.id());
+        }
+    }
+
+    /** What follows a decision: release or tell the sender, and report it. */
+    private void settle(Approval a, String by) throws IOException, JetStreamApiException {
+        switch (a.status()) {
+            case Approval.APPROVED -> {
+                release(a);
+                LOG.infof("%s approved by %s: %s released to %s", a.id(), by, a.messageId(), a.subject());
+            }
+            case Approval.DENIED, Approval.EXPIRED -> {
+                ErrorCode code = Approval.DENIED.equals(a.status())
+                        ? ErrorCode.APPROVAL_DENIED
+                        : ErrorCode.APPROVAL_EXPIRED;
+                String text = code.label() + " " + describe(a) + " was " + a.status() + " by " + by + ": "
+                        + a.reason() + ". It was not delivered.";
+                if (a.from() != null && org.get().member(a.from()).isPresent()) {
+                    dm(a.from(), "approval." + a.status(), Priority.NORMAL, "Not delivered: " + a.summary(), text, a,
+                            "-" + a.status());
+                }
+                if (Approval.EXPIRED.equals(a.status())) {
+                    for (String approver : a.approvers()) {
+                        dm(approver, "approval.expired", Priority.HIGH, "Expired undecided: " + a.summary(), text,
+                                a, "-expired-" + approver);
+                    }
+                }
+                LOG.infof("%s %s", a.id(), text);
+            }
+            default -> {
+            }
+        }
+        event("approval." + a.status(), a);
+    }
+
+    /** Republishes the held message to its subject; the runtime lets it through because the record says approved. */
+    private void release(Approval a) throws IOException, JetStreamApiException {
+        Headers h = new Headers();
+        h.put(dev.orgmesh.protocol.Headers.APPROVAL, a.id());
+        h.put(dev.orgmesh.protocol.Headers.MSG_ID, a.id() + ".released");
+        js.publish(NatsMessage.builder().subject(a.subject()).headers(h).data(Json.write(a.envelope())).build());
+    }
+
+    // ---- timeouts ------------------------------------------------------------------------------------------------
+
+    private void sweepSafely() {
+        try {
+            sweep();
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "approval timeout sweep failed; retrying");
+        }
+    }
+
+    /** Applies the timeout of every pending approval whose time has come. */
+    void sweep() {
+        Instant now = clock.instant();
+        for (Map.Entry<String, Instant> e : List.copyOf(due.entrySet())) {
+            if (e.getValue().isAfter(now)) {
+                continue;
+            }
+            try {
+                expire(e.getKey());
+            } catch (OrgmeshException x) {
+                due.remove(e.getKey()); // decided meanwhile
+            } catch (IOException | JetStreamApiException x) {
+                LOG.warnf("timeout of %s not applied yet: %s", e.getKey(), x.toString());
+            }
+        }
+    }
+
+    private void expire(String id) throws IOException, JetStreamApiException {
+        KeyValueEntry entry = approvals.get(id);
+        if (entry == null) {
+            due.remove(id);
+            return;
+        }
+        Approval a = Approval.decode(entry.getValue());
+        if (!Approval.PENDING.equals(a.status())) {
+            due.remove(id);
+            return;
+        }
+        Instant now = clock.instant();
+        String why = "nobody decided within the gate's timeout (" + a.heldAt() + " → " + a.timeoutAt() + ")";
+        switch (ApprovalGate.OnTimeout.parse(a.onTimeout())) {
+            case DENY -> {
+                Approval done = a.decided(Approval.EXPIRED, TIMEOUT, now, why + "; gate '" + a.gate() + "' denies");
+                cas(entry, done);
+                settle(done, TIMEOUT);
+            }
+            case APPROVE -> {
+                Approval done = a.decided(Approval.APPROVED, TIMEOUT, now, why + "; gate '" + a.gate()
+                        + "' approves");
+                cas(entry, done);
+                settle(done, TIMEOUT);
+                for (String approver : a.approvers()) {
+                    dm(approver, "approval.auto-approved", Priority.HIGH, "Delivered undecided: " + a.summary(),
+                            describe(a) + " was delivered without a decision: " + done.reason(), done,
+                            "-auto-" + approver);
+                }
+            }
+            case ESCALATE -> {
+                Approval esc = a.decided(Approval.ESCALATED, null, null, why + "; gate '" + a.gate() + "' escalates");
+                cas(entry, esc);
+                due.remove(id);
+                Set<String> told = new LinkedHashSet<>();
+                org.get().humans().stream().map(Human::id).forEach(told::add);
+                managerOfRecipient(a).ifPresent(told::add);
+                for (String who : told) {
+                    dm(who, "escalation", Priority.URGENT, "Escalation: still waiting for approval: " + a.summary(),
+                            ErrorCode.APPROVAL_EXPIRED.label() + " " + describe(a) + " is still held: " + esc.reason()
+                                    + ". Decide with `orgmesh approve " + id + "` or `orgmesh deny " + id
+                                    + " --reason ...`.",
+                            esc, "-escalated-" + who);
+                }
+                event("approval.escalated", esc);
+                LOG.infof("%s escalated to %s", id, told);
+            }
+        }
+    }
+
+    private Optional<String> managerOfRecipient(Approval a) {
+        Org o = org.get();
+        if (a.to() == null) {
+            return Optional.empty();
+        }
+        Optional<Agent> agent = o.agent(a.to());
+        return agent.flatMap(ag -> o.manager(ag.id())).map(Member::id);
+    }
+
+    // ---- telling people ------------------------------------------------------------------------------------------
+
+    private void dm(String to, String type, Priority priority, String subject, String text, Approval a,
+            String idSuffix) {
+        Envelope e = Envelope.builder().id(a.id() + idSuffix).from("approval-desk").to(to).type(type)
+                .priority(priority).subject(subject).context(text).re(a.messageId())
+                .thread(a.envelope() != null && a.envelope().hasNonNull("thread")
+                        ? a.envelope().get("thread").asText()
+                        : a.messageId())
+                .ts(clock.instant()).build();
+        publish(subjects.dm(to), e);
+    }
+
+    private void event(String type, Approval a) {
+        Envelope e = Envelope.builder().id(a.id() + "-" + type).from("approval-desk").type("event")
+                .subject(type + ": " + a.summary()).context(describe(a) + " — " + a.status()
+                        + (a.decidedBy() != null ? " by " + a.decidedBy() : "") + (a.reason() != null
+                                ? " (" + a.reason() + ")"
+                                : ""))
+                .re(a.messageId()).ts(clock.instant()).build();
+        publish(subjects.events(type), e);
+    }
+
+    private void publish(String subject, Envelope e) {
+        Headers h = new Headers();
+        h.put(dev.orgmesh.protocol.Headers.MSG_ID, e.id());
+        try {
+            js.publish(NatsMessage.builder().subject(subject).headers(h).data(EnvelopeCodec.encode(e)).build());
+        } catch (IOException | JetStreamApiException x) {
+            LOG.warnf("could not publish %s to %s: %s", e.type(), subject, x.toString());
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------------
+
+    private static String describe(Approval a) {
+        return a.type() + " " + a.messageId() + " from " + a.from() + " to " + a.to() + " (\"" + a.summary() + "\")";
+    }
+
+    private static String summary(Envelope e) {
+        String s = e.subject() != null ? e.subject() : e.summary() != null ? e.summary() : e.type();
+        return s == null ? "(no subject)" : s.length() > 200 ? s.substring(0, 200) + "…" : s;
+    }
+
+    /** The member whose private inbox the reply goes to ({@code _INBOX.<member>.…}), or null (operator, service). */
+    private String askerOf(String replyTo) {
+        if (replyTo == null || !replyTo.startsWith("_INBOX.")) {
+            return null;
+        }
+        String[] parts = replyTo.split("\\.");
+        return parts.length > 2 && org.get().member(parts[1]).isPresent() ? parts[1] : null;
+    }
+
+    private static JsonNode request(byte[] data) {
+        if (data == null || data.length == 0) {
+            throw new OrgmeshException(ErrorCode.APPROVAL_BAD_REQUEST,
+                    "empty request: send {\"id\": \"ap-...\", \"by\": \"<human>\", \"reason\": \"...\"}");
+        }
+        try {
+            JsonNode n = Json.mapper().readTree(new String(data, StandardCharsets.UTF_8));
+            if (n == null || !n.isObject()) {
+                throw new OrgmeshException(ErrorCode.APPROVAL_BAD_REQUEST, "the request must be a JSON object");
+            }
+            return n;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new OrgmeshException(ErrorCode.APPROVAL_BAD_REQUEST,
+                    "malformed JSON request: " + e.getOriginalMessage());
+        }
+    }
+
+    private static String text(JsonNode n, String field, boolean required) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            if (required) {
+                throw new OrgmeshException(ErrorCode.APPROVAL_BAD_REQUEST, "the request has no '" + field + "'");
+            }
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new OrgmeshException(ErrorCode.APPROVAL_BAD_REQUEST, "'" + field + "' must be a string");
+        }
+        return v.textValue();
+    }
+
+    private static String header(Message m, String name) {
+        return m.getHeaders() == null ? null : m.getHeaders().getFirst(name);
+    }
+
+    /** Ids of open approvals whose timeout is still to apply (for tests and status). */
+    List<String> pending() {
+        return new ArrayList<>(due.keySet());
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        holds.close();
+        service.stop();
+    }
+}
