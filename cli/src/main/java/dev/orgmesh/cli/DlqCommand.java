@@ -6,9 +6,9 @@ import java.util.concurrent.Callable;
 
 import io.nats.client.Connection;
 
-import dev.orgmesh.cli.ops.DeadLetterOps;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.messaging.ops.DeadLetterOps;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
 

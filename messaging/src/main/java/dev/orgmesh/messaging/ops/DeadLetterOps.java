@@ -1,4 +1,4 @@
-package dev.orgmesh.cli.ops;
+package dev.orgmesh.messaging.ops;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -22,7 +22,7 @@ import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 
 /**
- * {@code orgmesh dlq}: list, show and replay dead letters. A replay publishes the envelope again to the subject it
+ * Dead letters for operators ({@code orgmesh dlq}, the console's dead-letter table): list, show and replay them. A replay publishes the envelope again to the subject it
  * was first sent to, under a new id (the runtime remembers handled ids, and the old one may still be in the
  * stream's duplicate window) with {@code replay_of} naming the original; the dead letter itself is kept unless
  * the operator asks to remove it.

@@ -1,4 +1,4 @@
-package dev.orgmesh.cli.ops;
+package dev.orgmesh.messaging.ops;
 
 import java.io.IOException;
 import java.util.ArrayList;
