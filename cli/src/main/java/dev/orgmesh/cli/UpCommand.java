@@ -41,6 +41,7 @@ final class UpCommand implements Callable<Integer> {
                 s.org().company());
         out.printf("  with the nats CLI:  nats --server %s --nkey %s sub '%s.>'%n%n", s.operatorUrl(),
                 s.operatorCreds(), s.org().company());
+        out.printf("  console: %s   (org chart, live feed, approvals, budgets, dead letters)%n%n", s.consoleUrl());
         out.printf("  watch:   ./orgmesh tail %s%n", f);
         out.printf(
                 "  talk:    ./orgmesh send %s --from board --to cto-athena --type question --subject \"How is it going?\"%n",

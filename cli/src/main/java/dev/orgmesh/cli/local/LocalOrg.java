@@ -34,7 +34,7 @@ import dev.orgmesh.protocol.org.OrgLoader;
 
 /**
  * A whole org on this machine, on 127.0.0.1 (DESIGN §7 {@code deploy/local}): the hub, one leaf per agent, the
- * hub-bootstrap (directory), heartbeat and every agent, each a background process with its log under
+ * hub-bootstrap (directory), heartbeat, vault-bridge, the console and every agent, each a background process with its log under
  * {@code <state>/logs}. {@link #up} refuses to start twice and leaves nothing running when a step fails;
  * {@link #down} stops what {@code up} started and nothing else.
  */
@@ -65,7 +65,8 @@ public final class LocalOrg {
     }
 
     /** What {@code up} tells the operator. */
-    public record Started(Org org, Path stateDir, String operatorUrl, Path operatorCreds, Path logs, int processes) {
+    public record Started(Org org, Path stateDir, String operatorUrl, Path operatorCreds, Path logs, int processes,
+            String consoleUrl) {
     }
 
     public Started up(Path orgFile, int basePort) throws IOException, InterruptedException {
@@ -153,6 +154,9 @@ public final class LocalOrg {
                 List.of("-Dorgmesh.vault.org-file=" + orgFile, "-Dorgmesh.vault.keys-dir=" + render,
                         "-Dorgmesh.vault.store-path=" + store)),
                 Map.of("ORGMESH_VAULT_MASTER_KEY", masterKey));
+        // The console connects as the operator, like ./orgmesh does: it sees every subject and may decide approvals.
+        spawn(processes, "console", logs, service(java, "console", ports.consoleHttp(), hubUrl, operatorCreds, null,
+                List.of("-Dorgmesh.console.org-file=" + orgFile)), Map.of());
         for (Agent a : org.agents()) {
             String leafUrl = "nats://127.0.0.1:" + ports.leaf(a.id());
             spawn(processes, "agent:" + a.id(), logs,
@@ -162,11 +166,12 @@ public final class LocalOrg {
                                     "-Dorgmesh.agent.id=" + a.id(), "-Dorgmesh.agent.hub-url=" + hubLeafUrl)),
                     Map.of());
         }
-        progress.accept("started hub-bootstrap, heartbeat, vault-bridge and " + org.agents().size()
+        progress.accept("started hub-bootstrap, heartbeat, vault-bridge, the console and " + org.agents().size()
                 + " agents; waiting for every agent to be present");
         new LocalState(hubUrl, operatorCreds).write(state);
         awaitPresent(org, operator, processes, logs);
-        return new Started(org, state, hubUrl, operatorCreds, logs, processes.read().size());
+        return new Started(org, state, hubUrl, operatorCreds, logs, processes.read().size(),
+                "http://127.0.0.1:" + ports.consoleHttp() + "/");
     }
 
     private void awaitPresent(Org org, NatsSettings operator, LocalProcesses processes, Path logs)
@@ -295,7 +300,7 @@ public final class LocalOrg {
     }
 
     private void checkJars() {
-        for (String m : List.of("hub-bootstrap", "heartbeat", "vault-bridge", "agent-runtime")) {
+        for (String m : List.of("hub-bootstrap", "heartbeat", "vault-bridge", "console", "agent-runtime")) {
             if (!Files.exists(jar(m))) {
                 throw new OrgmeshException(ErrorCode.CLI_FILE_NOT_FOUND,
                         jar(m) + " is missing; build with ./mvnw -B package -DskipTests"

@@ -15,7 +15,7 @@ import dev.orgmesh.protocol.org.Org;
 /**
  * The 127.0.0.1 ports a local org uses, all derived from one base so two orgs (or a test) can run side by side:
  * hub client {@code base}, hub leafnode {@code base+1}, hub monitoring {@code base+2}, service HTTP ports
- * {@code base+10..13}, and per agent (in file order) a leaf port {@code base+100+i} and an HTTP port
+ * {@code base+10..13} (the console's page at {@code base+13}), and per agent (in file order) a leaf port {@code base+100+i} and an HTTP port
  * {@code base+200+i}.
  */
 public record LocalPorts(int base, List<String> agents) {
@@ -47,6 +47,11 @@ public record LocalPorts(int base, List<String> agents) {
         return base + 12;
     }
 
+    /** The console's page and API on 127.0.0.1. */
+    public int consoleHttp() {
+        return base + 13;
+    }
+
     public int leaf(String agent) {
         return base + 100 + index(agent);
     }
@@ -72,6 +77,7 @@ public record LocalPorts(int base, List<String> agents) {
         m.put(bootstrapHttp(), "hub-bootstrap HTTP");
         m.put(heartbeatHttp(), "heartbeat HTTP");
         m.put(vaultHttp(), "vault-bridge HTTP");
+        m.put(consoleHttp(), "console page");
         for (String a : agents) {
             m.put(leaf(a), a + "'s leaf");
             m.put(agentHttp(a), a + "'s HTTP");

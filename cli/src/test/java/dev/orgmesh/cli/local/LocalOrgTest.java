@@ -76,8 +76,18 @@ class LocalOrgTest {
         try {
             assertThat(Duration.between(start, Instant.now())).as("present within 60 s")
                     .isLessThan(Duration.ofSeconds(60));
-            assertThat(started).as("hub, 5 leaves, 3 services, 5 agents").hasSize(1 + 5 + 3 + 5);
+            assertThat(started).as("hub, 5 leaves, 4 services (with the console), 5 agents").hasSize(1 + 5 + 4 + 5);
+            assertThat(s.consoleUrl()).isEqualTo("http://127.0.0.1:" + LocalPorts.of(org, base).consoleHttp() + "/");
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                var page = java.net.http.HttpClient.newHttpClient().send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.consoleUrl() + "api/state")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(page.statusCode()).isEqualTo(200);
+                assertThat(page.body().split("\"state\":\"up\"", -1)).as("the console sees every agent up")
+                        .hasSize(org.agents().size() + 1);
+            });
             assertThat(progress).anySatisfy(l -> assertThat(l).isEqualTo("5 of 5 agents present"));
+            approveThroughTheConsole(s, org);
             NatsSettings operator = NatsSettings.of(s.operatorUrl()).withCreds(s.operatorCreds());
             try (Connection c = NatsConnector.connect(operator)) {
                 assertThat(OrgStatus.read(c, operator, org, Instant.now()))
@@ -117,6 +127,33 @@ class LocalOrgTest {
             assertThat(ProcessHandle.of(e.pid()).filter(ProcessHandle::isAlive)).as("%s stopped", e.name()).isEmpty();
         }
         assertThat(local.down(EXAMPLE)).as("a second down finds nothing").isEmpty();
+    }
+
+    /**
+     * End to end with the real pieces: a task to the devops role meets the org's gate in Hermes's runtime, the
+     * approval desk (hub-bootstrap) records it, the console lists it and relays the board's approval to the desk.
+     */
+    private static void approveThroughTheConsole(LocalOrg.Started s, Org org) throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        Envelope deploy = Envelope.builder().from("cto-athena").to("role:role-devops").type("task")
+                .subject("Deploy the migration").build().withIdIfAbsent();
+        String approval = dev.orgmesh.protocol.Approval.idFor(deploy.id(), "devops-tasks");
+        try (Connection c = NatsConnector.connect(NatsSettings.of(s.operatorUrl()).withCreds(s.operatorCreds()))) {
+            Headers h = new Headers();
+            h.put("Nats-Msg-Id", deploy.id());
+            c.jetStream().publish(NatsMessage.builder().subject(org.subjects().tasks("role-devops")).headers(h)
+                    .data(EnvelopeCodec.encode(deploy)).build());
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(http.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.consoleUrl() + "api/state")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body()).contains(approval));
+        var decided = http.send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create(s.consoleUrl() + "api/approvals/" + approval + "/approve"))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(decided.statusCode()).as(decided.body()).isEqualTo(200);
+        assertThat(decided.body()).contains("\"status\":\"approved\"").contains("\"decided_by\":\"board\"");
     }
 
     @Test

@@ -1,0 +1,219 @@
+package dev.orgmesh.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.File;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.impl.Headers;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+import dev.orgmesh.protocol.Approval;
+import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+import dev.orgmesh.protocol.org.Member;
+import dev.orgmesh.testkit.NatsTestResource;
+
+/**
+ * The page in a real browser: headless Chromium (Debian's, driven through its chromedriver; nothing is downloaded)
+ * against the console started by {@code @QuarkusTest} on a real nats-server. It shows every member of the seed's org
+ * with presence, a live feed, a pending approval whose Approve button sends the decision over NATS, and a denial
+ * with a reason; screenshots go to {@code target/}. Skipped only when {@code /usr/bin/chromium} is not installed
+ * ({@code apt-get install -y chromium chromium-driver}; .ci/run does).
+ */
+@QuarkusTest
+@QuarkusTestResource(NatsTestResource.class)
+class ConsolePageTest {
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    @ConfigProperty(name = "orgmesh.nats.url")
+    String natsUrl;
+
+    @TestHTTPResource("/")
+    URL page;
+
+    Connection nats;
+    StandInDesk desk;
+    WebDriver browser;
+    Path profile;
+
+    @BeforeEach
+    void start() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "no headless browser: install Debian's chromium and chromium-driver (/usr/bin/chromium,"
+                        + " /usr/bin/chromedriver) to run the console's browser test");
+        nats = Nats.connect(natsUrl);
+        OrgFixture.apply(nats);
+        desk = new StandInDesk(nats);
+        profile = Files.createTempDirectory("console-chromium-");
+        // Selenium Manager is never asked for anything: both the driver and the browser are given.
+        System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.toString());
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1400,1900", "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+        browser.manage().timeouts().pageLoadTimeout(WAIT);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (desk != null) {
+            desk.close();
+        }
+        if (nats != null) {
+            nats.close();
+        }
+        if (profile != null) {
+            try (var files = Files.walk(profile)) {
+                files.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+            }
+        }
+    }
+
+    @Test
+    void showsTheOrgAndApprovesAHeldMessageOverNats() throws Exception {
+        OrgFixture.beacon(nats, "ceo-genesis", "up");
+        OrgFixture.beacon(nats, "cto-athena", "up");
+        OrgFixture.beacon(nats, "backend-hephaestus", "up");
+        OrgFixture.beacon(nats, "security-argus", "stopping");
+        Approval held = OrgFixture.hold(nats, "ap-page-approve", "Deploy the Postgres migration to production",
+                List.of("board"));
+        OrgFixture.hold(nats, "ap-page-deny", "Rotate every API key tonight", List.of("board"));
+        OrgFixture.limit(nats, "agent.cto-athena", "{\"tokens_per_day\":100000,\"usd_per_day\":5}");
+        OrgFixture.spend(nats, "agent.cto-athena", 23_450, 1_250_000);
+        OrgFixture.spend(nats, "team.exec", 31_000, 1_600_000);
+        OrgFixture.spend(nats, "company.komodo-ai", 40_200, 2_100_000);
+        OrgFixture.deadLetter(nats, "poison-1", "Rebuild the staging cluster");
+
+        browser.get(page.toString());
+        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+
+        // Every member of the org, humans and agents, with presence; beacons make "up" show.
+        for (Member m : OrgFixture.ORG.members()) {
+            wait.until(ExpectedConditions.presenceOfElementLocated(member(m.id())));
+        }
+        wait.until(d -> "up".equals(d.findElement(member("cto-athena")).getDomAttribute("data-presence")));
+        wait.until(d -> "stopping".equals(d.findElement(member("security-argus")).getDomAttribute("data-presence")));
+        assertThat(browser.findElement(member("devops-hermes")).getDomAttribute("data-presence")).isEqualTo("unknown");
+        assertThat(browser.findElement(By.cssSelector("[data-team='eng']")).getText()).contains("Hephaestus",
+                "Hermes");
+        assertThat(browser.findElement(By.id("decider")).getText()).isEqualTo("board");
+
+        // The live feed: a message sent now appears without reloading.
+        Envelope task = Envelope.builder().id("feed-1").from("ceo-genesis").to("team:exec").type("task")
+                .subject("Evaluate the database migration").thread("feed-1").build();
+        Headers h = new Headers();
+        h.put(dev.orgmesh.protocol.Headers.MSG_ID, task.id());
+        nats.jetStream().publish(OrgFixture.S.team("exec"), h, EnvelopeCodec.encode(task));
+        nats.publish(OrgFixture.S.dm("cto-athena"), EnvelopeCodec.encode(task.report("cto-athena", "complete",
+                "Safe to migrate with a blue/green switch.").subject("Migration assessment").build()));
+        wait.until(d -> d.findElement(By.id("feed")).getText().contains("Evaluate the database migration"));
+        wait.until(d -> d.findElement(By.id("feed")).getText().contains("Migration assessment"));
+
+        // Budgets and dead letters.
+        wait.until(d -> d.findElement(By.cssSelector("[data-budget='agent.cto-athena']")).getText()
+                .contains("23,450 / 100,000"));
+        wait.until(d -> d.findElement(By.id("dlq")).getText().contains("Rebuild the staging cluster")
+                || d.findElement(By.id("dlq")).getText().contains("poison-1"));
+
+        // The pending approval, then a screenshot of the whole page as the operator sees it.
+        WebElement row = wait.until(ExpectedConditions.visibilityOfElementLocated(approval(held.id())));
+        assertThat(row.getText()).contains("Deploy the Postgres migration to production", "cto-athena");
+        screenshot("console.png");
+
+        row.findElement(By.cssSelector("button.approve")).click();
+        StandInDesk.Request sent = desk.requests.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(sent).isEqualTo(new StandInDesk.Request(OrgFixture.S.humanApprove(), held.id(), "board", null));
+        await().atMost(WAIT)
+                .until(() -> Approval.APPROVED.equals(OrgFixture.approval(nats, held.id()).status()));
+        wait.until(d -> d.findElement(By.id("approval-msg")).getText().contains(held.id() + " approved by board"));
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(approval(held.id())));
+
+        // Deny asks for a reason, and the reason travels with the request.
+        WebElement other = browser.findElement(approval("ap-page-deny"));
+        other.findElement(By.cssSelector("button.deny")).click();
+        other.findElement(By.cssSelector("input.reason")).sendKeys("Not during the freeze");
+        other.findElement(By.cssSelector("button.confirm-deny")).click();
+        StandInDesk.Request denial = desk.requests.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(denial).isEqualTo(
+                new StandInDesk.Request(OrgFixture.S.humanDeny(), "ap-page-deny", "board", "Not during the freeze"));
+        await().atMost(WAIT).until(() -> OrgFixture.approval(nats, "ap-page-deny").reason() != null);
+        assertThat(OrgFixture.approval(nats, "ap-page-deny").status()).isEqualTo(Approval.DENIED);
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(approval("ap-page-deny")));
+        screenshot("console-decided.png");
+    }
+
+    @Test
+    void showsTheDesksRefusal() throws Exception {
+        OrgFixture.hold(nats, "ap-page-refused", "Scale the fleet to zero", List.of("someone-else"));
+        browser.get(page.toString());
+        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        WebElement row = wait.until(ExpectedConditions.visibilityOfElementLocated(approval("ap-page-refused")));
+        row.findElement(By.cssSelector("button.approve")).click();
+        wait.until(d -> d.findElement(By.id("approval-msg")).getText().contains("OM-8002"));
+        assertThat(browser.findElement(By.id("approval-msg")).getText())
+                .contains("board is not an approver of gate devops-tasks");
+        assertThat(OrgFixture.approval(nats, "ap-page-refused").status()).isEqualTo(Approval.PENDING);
+
+        // A denial without a reason is not even sent.
+        int before = desk.requests.size();
+        row = browser.findElement(approval("ap-page-refused"));
+        row.findElement(By.cssSelector("button.deny")).click();
+        row.findElement(By.cssSelector("button.confirm-deny")).click();
+        wait.until(d -> d.findElement(By.id("approval-msg")).getText().contains("needs a reason"));
+        assertThat(desk.requests).hasSize(before);
+    }
+
+    private void screenshot(String name) throws Exception {
+        browser.manage().window().setSize(new Dimension(1400, 1900));
+        Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+        Path target = Path.of("target", name);
+        Files.createDirectories(target.getParent());
+        Files.copy(shot, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static By member(String id) {
+        return By.cssSelector("#chart [data-member='" + id + "']");
+    }
+
+    private static By approval(String id) {
+        return By.cssSelector("tr[data-approval='" + id + "']");
+    }
+}
