@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             ApprovalCommands.List.class,
             ApprovalCommands.Approve.class,
             ApprovalCommands.Deny.class,
+            BudgetCommand.class,
             AuditCommand.class,
             DeployCommand.class,
             CommandLine.HelpCommand.class })

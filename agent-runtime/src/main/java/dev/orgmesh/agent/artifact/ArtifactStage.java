@@ -57,6 +57,11 @@ public final class ArtifactStage implements Handler {
     }
 
     @Override
+    public boolean spendsBudget() {
+        return brain.spendsBudget();
+    }
+
+    @Override
     public Outcome handle(Envelope in, HandlerContext ctx) throws Exception {
         Map<Path, byte[]> fetchedDigests = new HashMap<>();
         List<ArtifactFile> files = fetch(in, fetchedDigests);

@@ -36,6 +36,7 @@ import dev.orgmesh.protocol.org.BrainSpec;
  * <tr><td></td><td>{@code api_key_env}</td><td>the secret or environment variable holding the key</td></tr>
  * <tr><td></td><td>{@code timeout}</td><td>per request, default 60s</td></tr>
  * <tr><td></td><td>{@code temperature}, {@code max_tokens}, {@code wake_on_heartbeat}</td><td>optional</td></tr>
+ * <tr><td></td><td>{@code usd_per_1k_tokens}</td><td>price, so budgets count money as well as tokens</td></tr>
  * </table>
  */
 public final class Brains {
@@ -111,6 +112,7 @@ public final class Brains {
                 .or(() -> Optional.ofNullable(System.getenv(n))));
         Integer maxTokens = s.number("max_tokens").map(Double::intValue).orElse(null);
         return new OpenAiBrain(endpoint, models, key, s.duration("timeout", Duration.ofSeconds(60)),
-                setup.workspace(), s.number("temperature").orElse(null), maxTokens, s.flag("wake_on_heartbeat", false));
+                setup.workspace(), s.number("temperature").orElse(null), maxTokens, s.flag("wake_on_heartbeat", false),
+                s.number("usd_per_1k_tokens").orElse(0.0));
     }
 }

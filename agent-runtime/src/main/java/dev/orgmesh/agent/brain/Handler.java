@@ -21,6 +21,14 @@ public interface Handler {
     /** Decides what to do with {@code in}. */
     Outcome handle(Envelope in, HandlerContext ctx) throws Exception;
 
+    /**
+     * Whether a call may spend model tokens or money, so the runtime reserves budget before it (docs/oversight.md).
+     * Model-backed brains say yes; scripted rules do not spend.
+     */
+    default boolean spendsBudget() {
+        return false;
+    }
+
     /** A handler that does nothing with any message. */
     Handler NOTHING = (in, ctx) -> Outcome.nothing();
 }

@@ -18,13 +18,20 @@ import dev.orgmesh.protocol.org.Org;
  * @param clock the runtime's clock (templates such as {@code {{now+2d}}} and deadlines are read on it)
  * @param artifacts the artifacts the message references, fetched into the workspace before the brain runs (one
  *        entry per reference; a reference that could not be fetched has no path and says why)
+ * @param usage where the brain reports what its model calls spent (tokens, money)
  */
 public record HandlerContext(Agent self, Org org, String source, long delivery, Clock clock,
-        List<ArtifactFile> artifacts) {
+        List<ArtifactFile> artifacts, UsageMeter usage) {
 
     public HandlerContext {
         clock = clock != null ? clock : Clock.systemUTC();
+        usage = usage != null ? usage : new UsageMeter();
         artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
+    }
+
+    public HandlerContext(Agent self, Org org, String source, long delivery, Clock clock,
+            List<ArtifactFile> artifacts) {
+        this(self, org, source, delivery, clock, artifacts, null);
     }
 
     /** A context on the system clock without artifacts. */
@@ -34,6 +41,6 @@ public record HandlerContext(Agent self, Org org, String source, long delivery, 
 
     /** This context with the fetched artifacts of the message. */
     public HandlerContext withArtifacts(List<ArtifactFile> fetched) {
-        return new HandlerContext(self, org, source, delivery, clock, fetched);
+        return new HandlerContext(self, org, source, delivery, clock, fetched, usage);
     }
 }

@@ -106,15 +106,17 @@ public final class AgentRuntime implements AutoCloseable {
                 this::escalate);
         this.pipeline = new Pipeline(soul, handler, outbox, deadLetters, connection, options, metrics, this.listener,
                 workers, timer, permits, deadlines, new Gatekeeper(soul.org(), soul.agent(),
-                        Gatekeeper.Records.of(approvalsBucket(connection, settings, subjects))));
+                        Gatekeeper.Records.of(bucket(connection, settings, subjects.approvalsBucket()))),
+                new dev.orgmesh.agent.budget.Budgets(soul.org(), soul.agent(),
+                        bucket(connection, settings, subjects.budgetsBucket()), options.clock()));
         this.presence = new Presence(connection, NatsConnector.jetStreamOptions(settings), subjects, self,
                 options.beaconInterval());
         this.asker = new Asker(connection, soul.org(), self);
     }
 
-    /** The approvals bucket, opened on first use (most messages meet no gate and never need it). */
-    private static java.util.function.Supplier<io.nats.client.KeyValue> approvalsBucket(Connection c,
-            NatsSettings settings, Subjects subjects) {
+    /** A KV bucket (approvals, budgets), opened on first use: most messages never need it. */
+    private static java.util.function.Supplier<io.nats.client.KeyValue> bucket(Connection c, NatsSettings settings,
+            String name) {
         return new java.util.function.Supplier<>() {
             private volatile io.nats.client.KeyValue kv;
 
@@ -122,11 +124,11 @@ public final class AgentRuntime implements AutoCloseable {
             public io.nats.client.KeyValue get() {
                 if (kv == null) {
                     try {
-                        kv = c.keyValue(subjects.approvalsBucket(), io.nats.client.KeyValueOptions.builder()
+                        kv = c.keyValue(name, io.nats.client.KeyValueOptions.builder()
                                 .jetStreamOptions(NatsConnector.jetStreamOptions(settings)).build());
                     } catch (IOException e) {
                         throw new dev.orgmesh.agent.brain.TransientException(
-                                "approvals bucket unavailable: " + e.getMessage());
+                                name + " bucket unavailable: " + e.getMessage());
                     }
                 }
                 return kv;

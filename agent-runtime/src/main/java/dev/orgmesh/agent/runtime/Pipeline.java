@@ -37,6 +37,7 @@ import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.brain.HandlerContext;
 import dev.orgmesh.agent.brain.Outcome;
 import dev.orgmesh.agent.brain.TransientException;
+import dev.orgmesh.agent.budget.Budgets;
 import dev.orgmesh.messaging.Replies;
 import dev.orgmesh.messaging.flow.DeadLetter;
 import dev.orgmesh.messaging.flow.DeadLetters;
@@ -71,6 +72,7 @@ final class Pipeline {
     private static final Logger LOG = Logger.getLogger(Pipeline.class);
     private static final Duration DEFAULT_ACK_WAIT = Duration.ofSeconds(30);
     private static final int FAILURES_KEPT = 1024;
+    private static final Duration BUDGET_POLL = Duration.ofSeconds(1);
 
     private final AgentSoul soul;
     private final String self;
@@ -90,6 +92,8 @@ final class Pipeline {
     private final LoopGuards loops;
     private final DeadlineTracker deadlines;
     private final Gatekeeper gates;
+    private final Budgets budgets;
+    private final java.util.Set<String> budgetTold = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ZoneId zone;
     private final Map<String, String> failures = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
@@ -105,8 +109,10 @@ final class Pipeline {
 
     Pipeline(AgentSoul soul, Handler handler, Outbox outbox, DeadLetters deadLetters, Connection connection,
             RuntimeOptions options, AgentMetrics metrics, RuntimeListener listener, Executor workers,
-            ScheduledExecutorService timer, Semaphore handlerSlots, DeadlineTracker deadlines, Gatekeeper gates) {
+            ScheduledExecutorService timer, Semaphore handlerSlots, DeadlineTracker deadlines, Gatekeeper gates,
+            Budgets budgets) {
         this.gates = gates;
+        this.budgets = budgets;
         this.handlerSlots = handlerSlots;
         this.soul = soul;
         this.self = soul.agent().id();
@@ -341,7 +347,85 @@ final class Pipeline {
                 });
     }
 
+    /**
+     * Reserves budget (waiting, without a timeout, while a hard limit is reached: the message stays in progress and
+     * the model is not called), runs the handler under its timeout, then settles the reservation to what the brain
+     * reported.
+     */
     private Uni<Outcome> runHandler(Envelope in, HandlerContext ctx) {
+        return reserveBudget(in).chain(r -> invokeHandler(in, ctx)
+                .onTermination().call(() -> Uni.createFrom().voidItem().invoke(Unchecked.consumer(v -> settle(r, ctx)))
+                        .runSubscriptionOn(workers)));
+    }
+
+    private Uni<Budgets.Reservation> reserveBudget(Envelope in) {
+        if (budgets == null || !handler.spendsBudget()) {
+            return Uni.createFrom().item(Budgets.Reservation.NONE);
+        }
+        return Uni.createFrom().item(Unchecked.supplier(() -> {
+            boolean waited = false;
+            while (true) {
+                Budgets.Result r = budgets.reserve(soul.org().oversight().reserveTokens());
+                if (r.ok()) {
+                    if (waited) {
+                        LOG.infof("budget available again: %s goes on with %s", self, describe(in));
+                    }
+                    return r.granted();
+                }
+                exhausted(r.refused(), in);
+                waited = true;
+                if (crashed) {
+                    throw new TransientException("stopping while waiting for budget");
+                }
+                Thread.sleep(BUDGET_POLL); // a raised limit is seen within this
+            }
+        })).runSubscriptionOn(workers);
+    }
+
+    private void settle(Budgets.Reservation r, HandlerContext ctx) {
+        if (r.keys().isEmpty()) {
+            return;
+        }
+        long tokens = ctx.usage().calls() > 0 ? ctx.usage().tokens() : r.tokens();
+        try {
+            budgets.settle(r, tokens, ctx.usage().microUsd());
+        } catch (java.io.IOException e) {
+            LOG.warnf("budget not settled (%d tokens stay reserved): %s", r.tokens(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Tells the manager, the humans and the events stream, once per limit and period, that the agent stopped. */
+    private void exhausted(Budgets.Exhausted x, Envelope in) {
+        if (!budgetTold.add(x.key())) {
+            return;
+        }
+        String text = ErrorCode.BUDGET_EXHAUSTED.label() + " BUDGET_EXHAUSTED: " + self + " stops calling its model: "
+                + x.describe() + ". Messages wait in their streams, none is lost. Raise the limit to resume: orgmesh"
+                + " budget ORG set " + x.scope().kind() + " " + x.scope().id() + " --"
+                + (x.measure().equals("usd") ? "usd" : "tokens") + "-per-" + (x.period().startsWith("d")
+                        ? "day"
+                        : "month")
+                + " N";
+        LOG.warn(text);
+        java.util.LinkedHashSet<String> tell = new java.util.LinkedHashSet<>();
+        tell.add(escalations.ownManager());
+        soul.org().humans().forEach(h -> tell.add(h.id()));
+        String base = "budget-" + self + "-" + x.key();
+        for (String who : tell) {
+            Envelope e = Envelope.builder().id(base + "-" + who).from(self).to(who).type("escalation")
+                    .priority(dev.orgmesh.protocol.envelope.Priority.HIGH).subject("Budget exhausted: " + self)
+                    .context(text).re(in.id()).thread(in.threadOrId()).ts(options.clock().instant()).build();
+            outbox.publish(message(e, null));
+        }
+        Envelope ev = Envelope.builder().id(base + "-event").from(self).type("event")
+                .subject("budget.exhausted: " + self).context(text).ts(options.clock().instant()).build();
+        outbox.publish(new OutboundMessage(subjects.events("budget.exhausted"), null, EnvelopeCodec.encode(ev),
+                ev.id()));
+    }
+
+    private Uni<Outcome> invokeHandler(Envelope in, HandlerContext ctx) {
         return Uni.createFrom().item(Unchecked.supplier(() -> {
             handlerSlots.acquire();
             try {

@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
@@ -39,6 +40,9 @@ public final class FakeChatServer implements AutoCloseable {
             return body.path("messages").path(1).path("content").asText();
         }
     }
+
+    /** What every answer reports in {@code usage.total_tokens}. */
+    public static final int TOKENS_PER_ANSWER = 1000;
 
     private final HttpServer server;
     private final Map<String, Behavior> behaviors;
@@ -90,11 +94,13 @@ public final class FakeChatServer implements AutoCloseable {
     }
 
     private static String completion(String model, String content) {
-        return Json.mapper().createObjectNode().put("id", "chatcmpl-fake").put("object", "chat.completion")
-                .put("model", model).set("choices", Json.mapper().createArrayNode().add(Json.mapper()
-                        .createObjectNode().put("index", 0).put("finish_reason", "stop").set("message", Json.mapper()
-                                .createObjectNode().put("role", "assistant").put("content", content))))
-                .toString();
+        ObjectNode root = Json.mapper().createObjectNode().put("id", "chatcmpl-fake").put("object", "chat.completion")
+                .put("model", model);
+        ObjectNode choice = root.putArray("choices").addObject().put("index", 0).put("finish_reason", "stop");
+        choice.putObject("message").put("role", "assistant").put("content", content);
+        root.putObject("usage").put("prompt_tokens", 700).put("completion_tokens", 300)
+                .put("total_tokens", TOKENS_PER_ANSWER);
+        return root.toString();
     }
 
     private static void respond(HttpExchange x, int status, String json) throws IOException {

@@ -22,6 +22,7 @@ import dev.orgmesh.hub.DeadLetterDesk;
 import dev.orgmesh.hub.directory.Directory;
 import dev.orgmesh.hub.directory.DirectoryService;
 import dev.orgmesh.hub.oversight.ApprovalDesk;
+import dev.orgmesh.hub.oversight.BudgetDesk;
 import dev.orgmesh.messaging.NatsClient;
 import dev.orgmesh.messaging.assets.AssetLimits;
 import dev.orgmesh.messaging.assets.OrgDocument;
@@ -49,6 +50,7 @@ public class BootstrapService {
     private volatile Thread worker;
     private DeadLetterDesk deadLetters;
     private volatile ApprovalDesk approvals;
+    private volatile BudgetDesk budgets;
     /** Where dead-letter moves run: they block on JetStream calls. */
     private final java.util.concurrent.ExecutorService moves = java.util.concurrent.Executors
             .newVirtualThreadPerTaskExecutor();
@@ -79,6 +81,9 @@ public class BootstrapService {
         }
         if (approvals != null) {
             approvals.close();
+        }
+        if (budgets != null) {
+            budgets.close();
         }
         synchronized (this) {
             if (deadLetters != null) {
@@ -114,8 +119,10 @@ public class BootstrapService {
             try {
                 approvals = ApprovalDesk.start(c, nats.settings(), current::get, java.time.Clock.systemUTC(),
                         Duration.ofSeconds(1));
+                budgets = BudgetDesk.start(c, nats.settings(), current::get);
             } catch (java.io.IOException e) {
-                LOG.errorf("%s approval desk not started: %s", ErrorCode.NATS_UNAVAILABLE.label(), e.getMessage());
+                LOG.errorf("%s approval or budget desk not started: %s", ErrorCode.NATS_UNAVAILABLE.label(),
+                        e.getMessage());
             }
             LOG.infof("directory serving on %s", org.subjects().orgAll());
             watch = OrgDocument.watch(bootstrap.orgBucket(org.subjects()), changed -> onChange(bootstrap, changed));

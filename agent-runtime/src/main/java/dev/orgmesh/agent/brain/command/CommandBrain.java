@@ -74,6 +74,12 @@ public final class CommandBrain implements Handler {
         this.secrets = secrets;
     }
 
+    /** A command may call a model; it does not report usage, so it is charged what it reserved. */
+    @Override
+    public boolean spendsBudget() {
+        return true;
+    }
+
     @Override
     public Outcome handle(Envelope in, HandlerContext ctx) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(argv).directory(workspace.dir().toFile());

@@ -62,6 +62,7 @@ public final class OpenAiBrain implements Handler {
     private final Double temperature;
     private final Integer maxTokens;
     private final boolean wakeOnHeartbeat;
+    private final double usdPer1kTokens;
     private final HttpClient http;
 
     /**
@@ -71,9 +72,12 @@ public final class OpenAiBrain implements Handler {
      * @param timeout per request, connection included
      * @param temperature sent when set
      * @param maxTokens sent when set
+     * @param usdPer1kTokens the price, so the usage reported for budgets carries money as well as tokens
      */
     public OpenAiBrain(String endpoint, List<String> models, Supplier<Optional<String>> apiKey, Duration timeout,
-            Workspace workspace, Double temperature, Integer maxTokens, boolean wakeOnHeartbeat) {
+            Workspace workspace, Double temperature, Integer maxTokens, boolean wakeOnHeartbeat,
+            double usdPer1kTokens) {
+        this.usdPer1kTokens = usdPer1kTokens;
         if (models.isEmpty()) {
             throw new IllegalArgumentException("at least one model is needed");
         }
@@ -99,7 +103,7 @@ public final class OpenAiBrain implements Handler {
         messages.addObject().put("role", "user").put("content", userPrompt(in, ctx));
         List<String> attempts = new ArrayList<>();
         for (String model : models) {
-            Attempt a = call(model, messages);
+            Attempt a = call(model, messages, ctx);
             switch (a) {
                 case Attempt.Answer ok -> {
                     if (!attempts.isEmpty()) {
@@ -130,7 +134,12 @@ public final class OpenAiBrain implements Handler {
         }
     }
 
-    private Attempt call(String model, ArrayNode messages) throws InterruptedException {
+    @Override
+    public boolean spendsBudget() {
+        return true;
+    }
+
+    private Attempt call(String model, ArrayNode messages, HandlerContext ctx) throws InterruptedException {
         ObjectNode body = Json.mapper().createObjectNode().put("model", model);
         body.set("messages", messages);
         if (temperature != null) {
@@ -160,6 +169,8 @@ public final class OpenAiBrain implements Handler {
         }
         try {
             JsonNode json = Json.mapper().readTree(resp.body());
+            long tokens = json.path("usage").path("total_tokens").asLong(0);
+            ctx.usage().add(tokens, Math.round(tokens * usdPer1kTokens * 1000)); // micro-dollars
             JsonNode content = json.path("choices").path(0).path("message").path("content");
             if (!content.isTextual()) {
                 return new Attempt.NextModel("answer without choices[0].message.content");
