@@ -1,0 +1,236 @@
+package dev.orgmesh.evidence.security;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.orgmesh.hub.render.Permissions;
+import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.org.Agent;
+import dev.orgmesh.protocol.org.Org;
+
+/**
+ * The security matrix: for every member of the org (each agent, each human, the company's operator) and every class
+ * of subject DESIGN §3 speaks about, whether that member may subscribe or publish there. The expectations are written
+ * down here, as a table ({@link #EXPECTED}), from DESIGN §3 and the subjects table, not derived from
+ * {@code Permissions}: the tests compare the rendered permissions and a real hub against this table.
+ *
+ * <p>DESIGN §3: an agent "may subscribe to its own DM, its team, {co}.all, its role's tasks and its chosen events,
+ * and publish to channels, DMs, tasks, events, its own presence key and its own vault subject — nothing else". The
+ * subjects table adds what request/reply needs: its own heartbeat and ask subject (subscribe), asks, the directory
+ * and its private reply inbox; §4 adds dead letters (the runtime dead-letters malformed input). Humans oversee: every
+ * channel and event, the dead letters, their own DM, no secrets and no task queues; they decide on held messages. The
+ * operator administers the account without restriction; the audit stream itself refuses purge (deny_purge).
+ */
+public final class SecurityMatrix {
+    /** Who a member is. */
+    public enum Kind {
+        AGENT, HUMAN, OPERATOR
+    }
+
+    /** Subscribe or publish. */
+    public enum Op {
+        SUB, PUB
+    }
+
+    /** A member of the matrix; {@code agent} is set for agents. */
+    public record Member(String id, Kind kind, Agent agent) {
+        @Override
+        public String toString() {
+            return id + " (" + kind.name().toLowerCase() + ")";
+        }
+    }
+
+    /**
+     * One cell: a member, an operation on a subject, the class of that subject for this member, what is expected,
+     * and for a subscription the concrete subject a probe is published to.
+     */
+    public record Cell(Member member, Op op, String subject, String probe, String cls, boolean expected) {
+        @Override
+        public String toString() {
+            return member + " " + op + " " + subject + " [" + cls + "] expected " + (expected ? "allow" : "deny");
+        }
+    }
+
+    /**
+     * Expected allow (Y) or deny (N) per subject class and member kind; "-" where the class does not exist for that
+     * kind (a human has no own team; the operator owns nothing).
+     */
+    public static final String TABLE = """
+            class                               agent human operator
+            sub own DM                          Y     Y     -
+            sub other's DM                      N     N     Y
+            sub own team                        Y     -     -
+            sub other team                      N     Y     Y
+            sub {co}.all                        Y     Y     Y
+            sub own role tasks                  Y     -     -
+            sub other role tasks                N     N     Y
+            sub chosen events                   Y     -     -
+            sub unchosen events                 N     Y     Y
+            sub every event (events.>)          N     Y     Y
+            sub own heartbeat                   Y     -     -
+            sub other's heartbeat               N     N     Y
+            sub own ask                         Y     -     -
+            sub other's ask                     N     N     Y
+            sub a vault subject                 N     N     Y
+            sub the directory                   N     N     Y
+            sub dlq                             N     Y     Y
+            sub own reply inbox                 Y     Y     -
+            sub other's reply inbox             N     N     Y
+            pub {co}.all                        Y     Y     Y
+            pub a team channel                  Y     Y     Y
+            pub a DM                            Y     Y     Y
+            pub role tasks                      Y     Y     Y
+            pub an event                        Y     Y     Y
+            pub an ask                          Y     Y     Y
+            pub a heartbeat tick                N     N     Y
+            pub own presence key                Y     -     -
+            pub other's presence key            N     N     Y
+            pub own vault subject               Y     -     -
+            pub other's vault subject           N     N     Y
+            pub a directory request             Y     Y     Y
+            pub dlq                             Y     N     Y
+            pub an approval decision            N     Y     Y
+            pub audit purge                     N     N     Y
+            pub audit delete                    N     N     Y
+            """;
+
+    /** {@link #TABLE} parsed: class → kind → expected (absent for "-"). */
+    public static final Map<String, Map<Kind, Boolean>> EXPECTED = parse(TABLE);
+
+    private SecurityMatrix() {
+    }
+
+    /** The members of the matrix: every agent and human of the org, and the operator. */
+    public static List<Member> members(Org org) {
+        List<Member> out = new ArrayList<>();
+        org.agents().forEach(a -> out.add(new Member(a.id(), Kind.AGENT, a)));
+        org.humans().forEach(h -> out.add(new Member(h.id(), Kind.HUMAN, null)));
+        out.add(new Member("operator", Kind.OPERATOR, null));
+        return out;
+    }
+
+    /** Every cell of the org: each member against each concrete subject of each class. */
+    public static List<Cell> cells(Org org) {
+        List<Cell> out = new ArrayList<>();
+        for (Member m : members(org)) {
+            out.addAll(cells(org, m));
+        }
+        // an event an agent follows by name is also one of its patterns: keep one cell for it
+        return List.copyOf(new java.util.LinkedHashSet<>(out));
+    }
+
+    static List<Cell> cells(Org org, Member m) {
+        Subjects s = org.subjects();
+        List<Cell> out = new ArrayList<>();
+        Agent a = m.agent();
+        List<String> memberIds = org.members().stream().map(x -> x.id()).toList();
+        List<String> agentIds = org.agents().stream().map(Agent::id).toList();
+
+        for (String id : memberIds) {
+            sub(out, m, s.dm(id), null, id.equals(m.id()) ? "sub own DM" : "sub other's DM");
+            sub(out, m, Permissions.inboxPrefix(id) + ".>", Permissions.inboxPrefix(id) + ".probe",
+                    id.equals(m.id()) ? "sub own reply inbox" : "sub other's reply inbox");
+            pub(out, m, s.dm(id), "pub a DM");
+        }
+        for (String team : org.teams().keySet()) {
+            sub(out, m, s.team(team), null, a != null && a.team().equals(team) ? "sub own team" : "sub other team");
+            pub(out, m, s.team(team), "pub a team channel");
+        }
+        sub(out, m, s.all(), null, "sub {co}.all");
+        pub(out, m, s.all(), "pub {co}.all");
+        for (String role : org.roles()) {
+            sub(out, m, s.tasks(role), null,
+                    a != null && a.role().equals(role) ? "sub own role tasks" : "sub other role tasks");
+            pub(out, m, s.tasks(role), "pub role tasks");
+        }
+        // secret.rotated is left out: DESIGN §5.6 has agents with secrets hear it whatever events they chose
+        for (String type : List.of("deployment", "security.alert", "agent.down", "agent.up", "sprint.update")) {
+            sub(out, m, s.events(type), null,
+                    a != null && follows(a, type) ? "sub chosen events" : "sub unchosen events");
+        }
+        if (a != null) {
+            for (String pattern : a.events()) {
+                sub(out, m, s.events(pattern), s.events(pattern.replace(">", "probe").replace("*", "probe")),
+                        "sub chosen events");
+            }
+        }
+        sub(out, m, s.eventsAll(), s.events("probe"), "sub every event (events.>)");
+        pub(out, m, s.events("deployment"), "pub an event");
+        for (String agent : agentIds) {
+            boolean own = agent.equals(m.id());
+            sub(out, m, s.heartbeat(agent), null, own ? "sub own heartbeat" : "sub other's heartbeat");
+            sub(out, m, s.ask(agent), null, own ? "sub own ask" : "sub other's ask");
+            sub(out, m, s.vaultGet(agent), null, "sub a vault subject");
+            pub(out, m, s.heartbeat(agent), "pub a heartbeat tick");
+            pub(out, m, s.ask(agent), "pub an ask");
+            pub(out, m, s.vaultGet(agent), own ? "pub own vault subject" : "pub other's vault subject");
+        }
+        for (String id : memberIds) {
+            String cls = id.equals(m.id()) && m.kind() == Kind.AGENT
+                    ? "pub own presence key"
+                    : "pub other's presence key";
+            pub(out, m, "$KV." + s.presenceBucket() + "." + id, cls);
+            pub(out, m, s.presence(id), cls);
+        }
+        sub(out, m, s.orgAll(), s.org("member"), "sub the directory");
+        pub(out, m, s.org("member"), "pub a directory request");
+        sub(out, m, s.dlqAll(), s.dlq("probe"), "sub dlq");
+        pub(out, m, s.dlq(m.id()), "pub dlq");
+        pub(out, m, s.humanApprove(), "pub an approval decision");
+        pub(out, m, s.humanDeny(), "pub an approval decision");
+        for (String api : List.of("$JS.API.", "$JS." + Permissions.JS_DOMAIN + ".API.")) {
+            pub(out, m, api + "STREAM.PURGE." + s.auditStream(), "pub audit purge");
+            pub(out, m, api + "STREAM.DELETE." + s.auditStream(), "pub audit delete");
+        }
+        return out;
+    }
+
+    /** Whether agent {@code a} chose to follow event {@code type} (one of its patterns matches it). */
+    static boolean follows(Agent a, String type) {
+        return a.events().stream().anyMatch(p -> dev.orgmesh.hub.render.SubjectPattern.matches(p, type));
+    }
+
+    private static void sub(List<Cell> out, Member m, String subject, String probe, String cls) {
+        add(out, m, Op.SUB, subject, probe == null ? subject : probe, cls);
+    }
+
+    private static void pub(List<Cell> out, Member m, String subject, String cls) {
+        add(out, m, Op.PUB, subject, subject, cls);
+    }
+
+    private static void add(List<Cell> out, Member m, Op op, String subject, String probe, String cls) {
+        Map<Kind, Boolean> row = EXPECTED.get(cls);
+        if (row == null) {
+            throw new IllegalStateException("no row for class '" + cls + "' in the table");
+        }
+        Boolean expected = row.get(m.kind());
+        if (expected == null) {
+            throw new IllegalStateException("class '" + cls + "' has no entry for " + m);
+        }
+        out.add(new Cell(m, op, subject, probe, cls, expected));
+    }
+
+    private static Map<String, Map<Kind, Boolean>> parse(String table) {
+        Map<String, Map<Kind, Boolean>> out = new LinkedHashMap<>();
+        for (String line : table.strip().lines().skip(1).toList()) {
+            String[] t = line.strip().split("\\s+");
+            String cls = String.join(" ", java.util.Arrays.copyOf(t, t.length - 3));
+            Map<Kind, Boolean> row = new LinkedHashMap<>();
+            for (int i = 0; i < 3; i++) {
+                String mark = t[t.length - 3 + i];
+                if (!mark.matches("[YN-]")) {
+                    throw new IllegalStateException("bad mark '" + mark + "' in row: " + line);
+                }
+                if (!mark.equals("-")) {
+                    row.put(Kind.values()[i], mark.equals("Y"));
+                }
+            }
+            if (out.put(cls, row) != null) {
+                throw new IllegalStateException("repeated row: " + line);
+            }
+        }
+        return out;
+    }
+}
