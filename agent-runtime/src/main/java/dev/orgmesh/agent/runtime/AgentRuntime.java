@@ -136,6 +136,15 @@ public final class AgentRuntime implements AutoCloseable {
         };
     }
 
+    /**
+     * Every body this agent publishes (replies, escalations, answers, events) goes through {@code filter} first; the
+     * service uses it to replace known secret values, so not even a brain that echoes one can leak it.
+     */
+    public AgentRuntime filterOutgoing(java.util.function.UnaryOperator<byte[]> filter) {
+        pipeline.filterOutgoing(filter);
+        return this;
+    }
+
     /** Binds every source, answers asks, starts beacons and the dead-letter mover. Returns at once. */
     public AgentRuntime start() {
         if (started) {

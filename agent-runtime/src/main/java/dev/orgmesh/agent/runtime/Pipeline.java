@@ -93,6 +93,8 @@ final class Pipeline {
     private final DeadlineTracker deadlines;
     private final Gatekeeper gates;
     private final Budgets budgets;
+    /** Applied to every body this agent publishes: removes known secret values (set by the service). */
+    private volatile java.util.function.UnaryOperator<byte[]> outgoing = java.util.function.UnaryOperator.identity();
     private final java.util.Set<String> budgetTold = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ZoneId zone;
     private final Map<String, String> failures = new LinkedHashMap<>(64, 0.75f, true) {
@@ -132,6 +134,11 @@ final class Pipeline {
         this.loops = new LoopGuards(self, options.maxChainRepeats(), options.pairRateLimit(), options.clock());
         this.deadlines = deadlines;
         this.zone = zoneOf(soul);
+    }
+
+    /** Every body this agent publishes goes through {@code filter} (secret scrubbing). */
+    void filterOutgoing(java.util.function.UnaryOperator<byte[]> filter) {
+        this.outgoing = filter;
     }
 
     /** The agent's time zone (its heartbeat's), in which a deadline written as a date ends. */
@@ -421,8 +428,8 @@ final class Pipeline {
         }
         Envelope ev = Envelope.builder().id(base + "-event").from(self).type("event")
                 .subject("budget.exhausted: " + self).context(text).ts(options.clock().instant()).build();
-        outbox.publish(new OutboundMessage(subjects.events("budget.exhausted"), null, EnvelopeCodec.encode(ev),
-                ev.id()));
+        outbox.publish(new OutboundMessage(subjects.events("budget.exhausted"), null,
+                outgoing.apply(EnvelopeCodec.encode(ev)), ev.id()));
     }
 
     private Uni<Outcome> invokeHandler(Envelope in, HandlerContext ctx) {
@@ -525,7 +532,7 @@ final class Pipeline {
             h = new Headers().put(dev.orgmesh.protocol.Headers.TRACEPARENT,
                     incoming.getFirst(dev.orgmesh.protocol.Headers.TRACEPARENT));
         }
-        return new OutboundMessage(subject, h, EnvelopeCodec.encode(ready), ready.id());
+        return new OutboundMessage(subject, h, outgoing.apply(EnvelopeCodec.encode(ready)), ready.id());
     }
 
     /**
@@ -696,7 +703,7 @@ final class Pipeline {
                 .subscribe().with(body -> {
                     if (replyTo != null && !crashed) {
                         try {
-                            connection.publish(replyTo, body);
+                            connection.publish(replyTo, outgoing.apply(body));
                         } catch (IllegalStateException e) {
                             LOG.debugf("answer not sent, the connection is closed: %s", e.getMessage());
                         }

@@ -26,6 +26,16 @@ public interface AgentConfig {
      */
     Optional<String> hubUrl();
 
+    /**
+     * The agent's NKey seed file (rendered by hub-bootstrap as {@code agents/<id>/user.nk}): vault requests are
+     * signed with it. Without it an agent that lists secrets runs without them (and says so).
+     */
+    Optional<Path> nkeyFile();
+
+    /** How long boot waits for the vault bridge to hand over the agent's secrets before going on without them. */
+    @WithDefault("60s")
+    Duration secretsPatience();
+
     /** Messages handled at once, across all sources. */
     @WithDefault("4")
     int concurrency();

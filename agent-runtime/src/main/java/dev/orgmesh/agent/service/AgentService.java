@@ -22,9 +22,11 @@ import dev.orgmesh.agent.brain.Brains;
 import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.runtime.AgentRuntime;
 import dev.orgmesh.agent.runtime.RuntimeOptions;
+import dev.orgmesh.agent.secret.AgentSecrets;
 import dev.orgmesh.agent.workspace.Workspace;
 import dev.orgmesh.messaging.NatsClient;
 import dev.orgmesh.messaging.NatsConnector;
+import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 
 /**
@@ -45,6 +47,7 @@ public class AgentService {
     private volatile Workspace workspace;
     private volatile Handler brain;
     private volatile Thread starter;
+    private volatile AgentSecrets secrets;
 
     public AgentService(NatsClient nats, AgentConfig config, MeterRegistry registry) {
         this.nats = nats;
@@ -61,8 +64,10 @@ public class AgentService {
                 ".orgmesh", "workspaces", soul.org().company(), soul.agent().id())));
         workspace.materialize(soul, options);
         Path baseDir = config.orgFile().toAbsolutePath().getParent();
-        // secrets come from the vault bridge once it is wired; until then brains get none
-        brain = Brains.create(new Brains.Setup(soul, workspace, baseDir, Map::of));
+        secrets = secretsOf(soul);
+        SecretLogFilter.use(secrets);
+        AgentSecrets s = secrets;
+        brain = Brains.create(new Brains.Setup(soul, workspace, baseDir, s != null ? s::current : Map::of));
         starter = Thread.ofVirtual().name("agent-start").start(() -> startWhenConnected(options));
     }
 
@@ -84,11 +89,43 @@ public class AgentService {
             ArtifactStores store = new ArtifactStores(new ObjectStoreArtifacts(c,
                     NatsConnector.jetStreamOptions(nats.settings()), bucket), Map.of());
             Handler handler = new ArtifactStage(brain, workspace, store, bucket);
-            runtime = new AgentRuntime(c, nats.settings(), soul, handler, options, registry, null).start();
+            AgentSecrets s = secrets;
+            if (s != null) {
+                s.followRotations(c);
+                s.fetch(c, config.secretsPatience()); // before the first message reaches the brain
+            }
+            AgentRuntime r = new AgentRuntime(c, nats.settings(), soul, handler, options, registry, null);
+            if (s != null) {
+                r.filterOutgoing(s::scrub);
+            }
+            runtime = r.start();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (OrgmeshException e) {
             LOG.errorf("%s agent runtime did not start: %s", e.code().label(), e.getMessage());
+        }
+    }
+
+    /** The agent's secrets client when its soul lists secrets and its NKey seed is configured. */
+    private AgentSecrets secretsOf(AgentSoul soul) {
+        if (soul.agent().secrets().isEmpty()) {
+            return null;
+        }
+        if (config.nkeyFile().isEmpty()) {
+            LOG.warnf("%s %s lists secrets (%s) but orgmesh.agent.nkey-file is not set: its vault requests cannot be"
+                    + " signed, so its brain runs without them", ErrorCode.VAULT_BAD_SIGNATURE.label(),
+                    soul.agent().id(), String.join(", ", soul.agent().secrets()));
+            return null;
+        }
+        Path file = config.nkeyFile().get();
+        try {
+            char[] seed = java.nio.file.Files.readString(file).strip().toCharArray();
+            io.nats.client.NKey key = io.nats.client.NKey.fromSeed(seed);
+            java.util.Arrays.fill(seed, ' ');
+            return new AgentSecrets(soul.agent(), soul.org().subjects(), key);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new OrgmeshException(ErrorCode.VAULT_BAD_SIGNATURE,
+                    "cannot read the agent's NKey seed " + file + ": " + e.getMessage(), e);
         }
     }
 

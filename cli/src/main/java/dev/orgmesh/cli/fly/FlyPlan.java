@@ -402,6 +402,8 @@ public final class FlyPlan {
         env.put("ORGMESH_NATS_INBOX_PREFIX", Permissions.inboxPrefix(a.id()));
         env.put("ORGMESH_LEAF_CONF", RUN_DIR + "/leaf.conf");
         env.put("ORGMESH_AGENT_SEED", RUN_DIR + "/user.nk");
+        // the runtime signs its vault requests with this seed and gets its secrets from vault-bridge at boot
+        env.put("ORGMESH_AGENT_NKEY_FILE", RUN_DIR + "/user.nk");
         t.comment("The machine runs the agent's leaf (nats-server on 127.0.0.1:" + LEAF_LOCAL_PORT
                 + ", dialing " + hubApp + ".internal:" + HubUrl.LEAFNODE_PORT + ") and the runtime.");
         env(t, env,
@@ -501,18 +503,11 @@ public final class FlyPlan {
                 continue;
             }
             agents.add(importFile(a));
-            Agent agent = org.agents().stream().filter(x -> x.id().equals(a.agentId())).findFirst().orElseThrow();
-            if (!agent.secrets().isEmpty()) {
-                agents.add("./orgmesh secrets export " + sh(orgFile) + " --agent " + agent.id() + " --store "
-                        + sh(options.vaultStore().toAbsolutePath().normalize()) + " --format env"
-                        + " | fly secrets import --stage --app " + a.name()
-                        + "   # " + String.join(", ", agent.secrets()));
-            }
             agents.add(deploy(a, false));
         }
         s.add(new Step("5. The agents: each one's leaf credential and NKey seed, then its machine (leaf + runtime).\n"
-                + "   'secrets export' lines: interim, until agent-runtime fetches its secrets from vault-bridge at"
-                + " boot\n   (DESIGN §5.6); 'orgmesh secrets export' is not built yet.", agents));
+                + "   An agent's own secrets are not set here: its runtime fetches them from vault-bridge at boot,"
+                + " sealed to it\n   (DESIGN §5.6), so their values never pass through fly secrets.", agents));
         return List.copyOf(s);
     }
 

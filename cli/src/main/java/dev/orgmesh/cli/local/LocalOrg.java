@@ -163,7 +163,9 @@ public final class LocalOrg {
                     service(java, "agent-runtime", ports.agentHttp(a.id()), leafUrl, null,
                             Permissions.inboxPrefix(a.id()),
                             List.of("-Dorgmesh.nats.domain=hub", "-Dorgmesh.agent.org-file=" + orgFile,
-                                    "-Dorgmesh.agent.id=" + a.id(), "-Dorgmesh.agent.hub-url=" + hubLeafUrl)),
+                                    "-Dorgmesh.agent.id=" + a.id(), "-Dorgmesh.agent.hub-url=" + hubLeafUrl,
+                                    // vault requests are signed with the agent's own NKey (DESIGN §5.6)
+                                    "-Dorgmesh.agent.nkey-file=" + HubLayout.agentSeed(render, a.id()))),
                     Map.of());
         }
         progress.accept("started hub-bootstrap, heartbeat, vault-bridge, the console and " + org.agents().size()

@@ -223,7 +223,8 @@ class FlyDeployTest {
         int agent = index(lines, "fly deploy --config " + dir.resolve("out/komodo-ai-cto-athena/fly.toml"));
         assertThat(List.of(volume, hub, bootstrapSecrets, bootstrap, heartbeat, vault, leafSecrets, agent))
                 .isSorted().doesNotContain(-1);
-        assertThat(r.out()).contains("./orgmesh secrets export").contains("--agent cto-athena")
+        assertThat(r.out()).as("agents fetch their own secrets from vault-bridge at boot")
+                .doesNotContain("secrets export").contains("fetches them from vault-bridge at boot")
                 .contains("printf 'ORGMESH_VAULT_MASTER_KEY=%s\\n' \"$ORGMESH_VAULT_MASTER_KEY\"");
     }
 

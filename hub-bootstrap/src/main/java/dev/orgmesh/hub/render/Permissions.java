@@ -76,6 +76,10 @@ public final class Permissions {
             b.subscribe(s.events(pattern));
         }
         b.subscribe(s.heartbeat(id), s.ask(id), inboxPrefix(id) + ".>");
+        if (!agent.secrets().isEmpty()) {
+            // rotation notices carry names only; the runtime refetches its values from the bridge
+            b.subscribe(s.events("secret.rotated"));
+        }
 
         b.publish(s.all());
         for (String team : org.teams().keySet()) {

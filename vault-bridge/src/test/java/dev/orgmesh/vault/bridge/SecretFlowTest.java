@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -33,20 +34,30 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.ErrorListener;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
 import io.nats.client.KeyValueOptions;
 import io.nats.client.Message;
 import io.nats.client.NKey;
 import io.nats.client.Nats;
+import io.nats.client.PullSubscribeOptions;
 import io.nats.client.Subscription;
 import io.nats.client.api.MessageInfo;
 import io.nats.client.api.StreamInfo;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 
+import dev.orgmesh.agent.boot.AgentSoul;
+import dev.orgmesh.agent.brain.command.CommandBrain;
+import dev.orgmesh.agent.runtime.AgentRuntime;
+import dev.orgmesh.agent.runtime.RuntimeOptions;
+import dev.orgmesh.agent.secret.AgentSecrets;
+import dev.orgmesh.agent.service.SecretLogFilter;
+import dev.orgmesh.agent.workspace.Workspace;
 import dev.orgmesh.hub.render.HubLayout;
 import dev.orgmesh.hub.render.HubRenderer;
 import dev.orgmesh.hub.render.HubService;
@@ -63,6 +74,8 @@ import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
 import dev.orgmesh.testkit.FreePorts;
@@ -332,10 +345,89 @@ class SecretFlowTest {
         assertThat(new String(again.get("GITHUB_TOKEN"), StandardCharsets.UTF_8)).isEqualTo(newValue);
     }
 
+    /**
+     * The runtime's side (DESIGN §5.6): alice's agent runtime, on her rendered credentials, fetches her secrets at
+     * boot with a request signed by her NKey, hands them to a command brain's environment only, scrubs what the brain
+     * echoes from its reply and from the log, and picks up a rotation without a restart. The scan of the next test
+     * covers everything this one produced (wire, streams, workspace files, logs).
+     */
     @Test
     @Order(7)
+    void theRuntimeInjectsSecretsIntoTheBrainOnlyScrubsEchoesAndFollowsRotation() throws Exception {
+        AgentSoul soul = AgentSoul.of(ORG, "alice", Optional.empty());
+        AgentSecrets secrets = new AgentSecrets(soul.agent(), S, aliceKey);
+        SecretLogFilter.use(secrets);
+        secrets.followRotations(alice);
+        assertThat(secrets.fetch(alice, WAIT)).isTrue();
+        String current = new String(new EmbeddedStore(store.file(), masterKey).read(SecretPath.company("GITHUB_TOKEN"))
+                .orElseThrow().value(), StandardCharsets.UTF_8);
+        assertThat(secrets.current()).containsOnlyKeys("GITHUB_TOKEN", "DB_PASSWORD")
+                .containsEntry("GITHUB_TOKEN", current);
+
+        Workspace ws = Workspace.at(tmp.resolve("workspaces/alice"));
+        RuntimeOptions options = RuntimeOptions.defaults().withFetchWait(Duration.ofMillis(500));
+        ws.materialize(soul, options);
+        // a brain that tries to leak: it echoes the token in its reply and prints a fingerprint to compare
+        String script = "printf '{\"type\":\"report\",\"to\":\"boss\",\"subject\":\"echo\","
+                + "\"summary\":\"token=%s sha=%s\"}' \"$GITHUB_TOKEN\" "
+                + "\"$(printf %s \"$GITHUB_TOKEN\" | sha256sum | cut -c1-16)\"";
+        CommandBrain brain = new CommandBrain(List.of("/bin/sh", "-c", script), ws, Duration.ofSeconds(20), Map.of(),
+                List.of(), secrets::current);
+        AgentRuntime runtime = new AgentRuntime(alice, agentSettings("alice"), soul, brain, options,
+                new SimpleMeterRegistry(), null).filterOutgoing(secrets::scrub).start();
+        try {
+            JetStreamSubscription boss = operator.jetStream().subscribe(S.dm("boss"),
+                    PullSubscribeOptions.bind(S.inboxStream(), Subjects.inboxConsumer("boss")));
+            org.jboss.logging.Logger.getLogger("dev.orgmesh.test").infof("the brain may hold %s", current);
+
+            Envelope report = ask(boss, "echo-1");
+            assertThat(report.summary()).isEqualTo("token=[REDACTED:GITHUB_TOKEN] sha=" + sha16(current));
+
+            String rotated = secret("ghp_second_rotation_");
+            new EmbeddedStore(store.file(), masterKey).put(SecretPath.company("GITHUB_TOKEN"),
+                    rotated.getBytes(StandardCharsets.UTF_8));
+            await().atMost(WAIT).until(() -> rotated.equals(secrets.current().get("GITHUB_TOKEN")));
+            assertThat(secrets.fetches()).isEqualTo(2);
+
+            Envelope after = ask(boss, "echo-2");
+            assertThat(after.summary()).as("the running agent's brain got the rotated value without a restart")
+                    .isEqualTo("token=[REDACTED:GITHUB_TOKEN] sha=" + sha16(rotated));
+            assertThat(logs.lines).anyMatch(l -> l.contains("the brain may hold [REDACTED:GITHUB_TOKEN]"));
+        } finally {
+            runtime.close(Duration.ofSeconds(5));
+            secrets.close();
+        }
+    }
+
+    /** Sends a task to alice from the boss and returns the report that comes back to the boss. */
+    static Envelope ask(JetStreamSubscription boss, String id) throws Exception {
+        operator.jetStream().publish(NatsMessage.builder().subject(S.dm("alice"))
+                .headers(new Headers().put(dev.orgmesh.protocol.Headers.MSG_ID, id))
+                .data(EnvelopeCodec.encode(Envelope.builder().id(id).from("boss").to("alice").type("task")
+                        .subject("show your token").build()))
+                .build());
+        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < until) {
+            for (Message m : boss.fetch(10, Duration.ofMillis(500))) {
+                m.ack();
+                Envelope e = EnvelopeCodec.decode(m.getData());
+                if (id.equals(e.re())) {
+                    return e;
+                }
+            }
+        }
+        throw new AssertionError("no report to " + id + " within 20s");
+    }
+
+    static String sha16(String v) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(v.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
+    }
+
+    @Test
+    @Order(8)
     void noValueAppearsOnTheWireInStreamsOnDiskOrInLogs() throws Exception {
-        assertThat(values).hasSize(4);
+        assertThat(values).hasSize(5);
         // the audit stream sources the events stream: wait until it holds the access events.
         await().atMost(WAIT).until(() -> streamMessages(S.auditStream()).stream()
                 .anyMatch(m -> m.getSubject().equals(S.events(NatsEvents.ACCESSED))));

@@ -1,0 +1,161 @@
+package dev.orgmesh.agent.secret;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.jboss.logging.Logger;
+
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.NKey;
+
+import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+import dev.orgmesh.protocol.org.Agent;
+import dev.orgmesh.vault.client.SecretScrubber;
+import dev.orgmesh.vault.client.VaultClient;
+
+/**
+ * The agent's secrets, injected (DESIGN §5.6): fetched from the vault bridge at boot with a request signed by the
+ * agent's NKey, kept in memory only, handed to the brain's process environment ({@link #current()}), fetched again
+ * when {@code {co}.events.secret.rotated} names one of them, and scrubbed from everything the agent sends and logs
+ * ({@link #scrub}). Nothing is written to disk.
+ */
+public final class AgentSecrets {
+    private static final Logger LOG = Logger.getLogger(AgentSecrets.class);
+
+    private final Agent agent;
+    private final Subjects subjects;
+    private final NKey signingKey;
+    private final VaultClient client;
+    private final SecretScrubber scrubber = new SecretScrubber();
+    private final AtomicLong fetches = new AtomicLong();
+    private volatile Map<String, String> values = Map.of();
+    private volatile Dispatcher rotations;
+    private volatile Connection rotationConnection;
+
+    public AgentSecrets(Agent agent, Subjects subjects, NKey signingKey) {
+        this.agent = agent;
+        this.subjects = subjects;
+        this.signingKey = signingKey;
+        this.client = new VaultClient(subjects);
+    }
+
+    /** The names the soul lists. */
+    public List<String> names() {
+        return agent.secrets();
+    }
+
+    /** The values by name as of now (empty until fetched); only the brain's environment gets them. */
+    public Map<String, String> current() {
+        return values;
+    }
+
+    /** How many fetches succeeded (boot + rotations). */
+    public long fetches() {
+        return fetches.get();
+    }
+
+    /**
+     * Fetches every listed secret, retrying until {@code patience} is spent while no bridge answers. A refusal by
+     * policy or a missing secret is not retried: it is logged with its code and the agent runs without them.
+     */
+    public boolean fetch(Connection connection, Duration patience) throws InterruptedException {
+        if (names().isEmpty()) {
+            return true;
+        }
+        long giveUp = System.nanoTime() + patience.toNanos();
+        Duration pause = Duration.ofMillis(200);
+        while (true) {
+            try {
+                Map<String, byte[]> got = client.fetch(connection, agent.id(), signingKey, names(),
+                        Duration.ofSeconds(5));
+                Map<String, String> next = new LinkedHashMap<>();
+                got.forEach((name, value) -> {
+                    next.put(name, new String(value, StandardCharsets.UTF_8));
+                    scrubber.add(name, value);
+                    Arrays.fill(value, (byte) 0);
+                });
+                values = Map.copyOf(next);
+                fetches.incrementAndGet();
+                LOG.infof("%s holds %d secret(s) in memory: %s", agent.id(), next.size(), String.join(", ",
+                        next.keySet()));
+                return true;
+            } catch (OrgmeshException e) {
+                boolean retry = e.code() == ErrorCode.NO_RESPONDERS || e.code() == ErrorCode.REQUEST_TIMEOUT
+                        || e.code() == ErrorCode.VAULT_BACKEND_UNAVAILABLE;
+                if (!retry || System.nanoTime() > giveUp) {
+                    LOG.errorf("%s %s could not fetch its secrets (%s): %s", e.code().label(), agent.id(),
+                            String.join(", ", names()), e.getMessage());
+                    return false;
+                }
+                Thread.sleep(pause);
+                pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0
+                        ? Duration.ofSeconds(5)
+                        : pause.multipliedBy(2);
+            }
+        }
+    }
+
+    /** Fetches again whenever {@code secret.rotated} names one of this agent's secrets (the name only, never a value). */
+    public void followRotations(Connection connection) {
+        if (names().isEmpty()) {
+            return;
+        }
+        Dispatcher d = connection.createDispatcher(msg -> {
+            String name = rotatedName(msg.getData());
+            if (name == null || names().contains(name)) {
+                Thread.ofVirtual().name("secret-refetch").start(() -> {
+                    try {
+                        LOG.infof("%s refetches its secrets: %s was rotated", agent.id(), name);
+                        fetch(connection, Duration.ofSeconds(30));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+        });
+        d.subscribe(subjects.events("secret.rotated"));
+        rotations = d;
+        rotationConnection = connection;
+    }
+
+    private static String rotatedName(byte[] body) {
+        try {
+            Envelope e = EnvelopeCodec.decode(body);
+            if (e.extra().get("name") != null) {
+                return e.extra().get("name").asText();
+            }
+            return e.subject() != null && e.subject().matches("[A-Za-z_][A-Za-z0-9_]*") ? e.subject() : null;
+        } catch (RuntimeException ex) {
+            return null;
+        }
+    }
+
+    /** Text with every known value replaced by {@code [REDACTED:NAME]}. */
+    public String scrub(String text) {
+        return scrubber.scrub(text);
+    }
+
+    /** Bytes (an outgoing message) with every known value replaced. */
+    public byte[] scrub(byte[] bytes) {
+        return scrubber.scrub(bytes);
+    }
+
+    public void close() {
+        Dispatcher d = rotations;
+        if (d != null && rotationConnection != null) {
+            rotationConnection.closeDispatcher(d);
+        }
+        values = Map.of();
+        scrubber.clear();
+    }
+}
