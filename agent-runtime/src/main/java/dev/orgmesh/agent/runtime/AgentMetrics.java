@@ -36,6 +36,13 @@ public final class AgentMetrics {
                 .register(registry).increment();
     }
 
+    /** A heartbeat tick was acknowledged without waking the brain: nothing to do. */
+    public void heartbeatSkipped() {
+        Counter.builder("orgmesh.agent.heartbeat.skipped")
+                .description("heartbeat ticks that did not wake the brain (no work: zero tokens)").tag("agent", agent)
+                .register(registry).increment();
+    }
+
     /** A message was stored by its stream. */
     public void sent() {
         out.increment();

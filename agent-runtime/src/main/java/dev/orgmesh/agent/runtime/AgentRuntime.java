@@ -108,7 +108,8 @@ public final class AgentRuntime implements AutoCloseable {
                 workers, timer, permits, deadlines, new Gatekeeper(soul.org(), soul.agent(),
                         Gatekeeper.Records.of(bucket(connection, settings, subjects.approvalsBucket()))),
                 new dev.orgmesh.agent.budget.Budgets(soul.org(), soul.agent(),
-                        bucket(connection, settings, subjects.budgetsBucket()), options.clock()));
+                        bucket(connection, settings, subjects.budgetsBucket()), options.clock()),
+                new HeartbeatCheck(jsm, subjects, soul.agent(), options.clock(), Pipeline.zoneOf(soul)));
         this.presence = new Presence(connection, NatsConnector.jetStreamOptions(settings), subjects, self,
                 options.beaconInterval());
         this.asker = new Asker(connection, soul.org(), self);
@@ -134,6 +135,12 @@ public final class AgentRuntime implements AutoCloseable {
                 return kv;
             }
         };
+    }
+
+    /** The workspace's {@code HEARTBEAT.md}: an unchecked item whose due time passed wakes the brain on a tick. */
+    public AgentRuntime heartbeatChecklist(java.nio.file.Path file) {
+        pipeline.heartbeatChecklist(file);
+        return this;
     }
 
     /**

@@ -93,6 +93,7 @@ final class Pipeline {
     private final DeadlineTracker deadlines;
     private final Gatekeeper gates;
     private final Budgets budgets;
+    private final HeartbeatCheck heartbeats;
     /** Applied to every body this agent publishes: removes known secret values (set by the service). */
     private volatile java.util.function.UnaryOperator<byte[]> outgoing = java.util.function.UnaryOperator.identity();
     private final java.util.Set<String> budgetTold = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -112,7 +113,8 @@ final class Pipeline {
     Pipeline(AgentSoul soul, Handler handler, Outbox outbox, DeadLetters deadLetters, Connection connection,
             RuntimeOptions options, AgentMetrics metrics, RuntimeListener listener, Executor workers,
             ScheduledExecutorService timer, Semaphore handlerSlots, DeadlineTracker deadlines, Gatekeeper gates,
-            Budgets budgets) {
+            Budgets budgets, HeartbeatCheck heartbeats) {
+        this.heartbeats = heartbeats;
         this.gates = gates;
         this.budgets = budgets;
         this.handlerSlots = handlerSlots;
@@ -134,6 +136,13 @@ final class Pipeline {
         this.loops = new LoopGuards(self, options.maxChainRepeats(), options.pairRateLimit(), options.clock());
         this.deadlines = deadlines;
         this.zone = zoneOf(soul);
+    }
+
+    /** The workspace's HEARTBEAT.md, for due items. */
+    void heartbeatChecklist(java.nio.file.Path file) {
+        if (heartbeats != null) {
+            heartbeats.checklist(file);
+        }
     }
 
     /** Every body this agent publishes goes through {@code filter} (secret scrubbing). */
@@ -284,6 +293,17 @@ final class Pipeline {
         deadlines.answered(in);
         if (!request && in.id() != null && recent.contains(in.id())) {
             return new Step.Skip(in, "already handled");
+        }
+        if ("heartbeat".equals(source) && "heartbeat".equals(in.type()) && heartbeats != null) {
+            Optional<String> wake = heartbeats.reasonToWake(in);
+            if (wake.isEmpty()) {
+                metrics.heartbeatSkipped();
+                listener.onHeartbeatSkipped(in);
+                LOG.infof("heartbeat %s: nothing to do (inbox and queue empty, no due item); brain not woken",
+                        in.id());
+                return new Step.Skip(in, "heartbeat with nothing to do");
+            }
+            LOG.debugf("heartbeat %s wakes the brain: %s", in.id(), wake.get());
         }
         if (!request) {
             switch (gates.check(in, source, headers)) {

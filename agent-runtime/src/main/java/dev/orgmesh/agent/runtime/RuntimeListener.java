@@ -7,6 +7,10 @@ import dev.orgmesh.protocol.envelope.Envelope;
 /** Observes what the runtime did with messages; for a local API, tests and tools. Called on worker threads. */
 public interface RuntimeListener {
     /** The handler returned {@code outcome} for {@code in} (its messages are not published yet). */
+    /** A heartbeat tick found nothing to do: the brain was not woken (zero tokens spent). */
+    default void onHeartbeatSkipped(Envelope tick) {
+    }
+
     /** An approval gate held {@code in}; the approval desk now waits for a human. */
     default void onHeld(Envelope in, String approvalId) {
     }

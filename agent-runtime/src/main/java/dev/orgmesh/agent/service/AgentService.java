@@ -94,7 +94,8 @@ public class AgentService {
                 s.followRotations(c);
                 s.fetch(c, config.secretsPatience()); // before the first message reaches the brain
             }
-            AgentRuntime r = new AgentRuntime(c, nats.settings(), soul, handler, options, registry, null);
+            AgentRuntime r = new AgentRuntime(c, nats.settings(), soul, handler, options, registry, null)
+                    .heartbeatChecklist(workspace.dir().resolve("HEARTBEAT.md"));
             if (s != null) {
                 r.filterOutgoing(s::scrub);
             }

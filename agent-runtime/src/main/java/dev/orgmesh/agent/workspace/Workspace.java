@@ -77,7 +77,8 @@ public final class Workspace {
         try {
             Files.createDirectories(artifactsDir());
             for (Map.Entry<String, String> f : files.entrySet()) {
-                if (writeIfChanged(dir.resolve(f.getKey()), f.getValue().getBytes(StandardCharsets.UTF_8))) {
+                String content = f.getKey().equals("HEARTBEAT.md") ? keepChecklist(f.getValue()) : f.getValue();
+                if (writeIfChanged(dir.resolve(f.getKey()), content.getBytes(StandardCharsets.UTF_8))) {
                     written.add(f.getKey());
                 }
             }
@@ -87,6 +88,18 @@ public final class Workspace {
         LOG.infof("workspace of %s in %s: %s", soul.agent().id(), dir,
                 written.isEmpty() ? "up to date" : "wrote " + String.join(", ", written));
         return written;
+    }
+
+    /** {@code rendered} HEARTBEAT.md with the checklist the existing file holds (items people or brains added). */
+    private String keepChecklist(String rendered) throws IOException {
+        Path existing = dir.resolve("HEARTBEAT.md");
+        if (!Files.exists(existing)) {
+            return rendered;
+        }
+        String old = Files.readString(existing, StandardCharsets.UTF_8);
+        int o = old.indexOf(WorkspaceFiles.CHECKLIST);
+        int r = rendered.indexOf(WorkspaceFiles.CHECKLIST);
+        return o < 0 || r < 0 ? rendered : rendered.substring(0, r) + old.substring(o);
     }
 
     /** The text of a workspace file, or empty when it does not exist. */

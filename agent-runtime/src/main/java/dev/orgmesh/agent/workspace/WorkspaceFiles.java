@@ -173,6 +173,9 @@ public final class WorkspaceFiles {
         return b.toString();
     }
 
+    /** The heading of HEARTBEAT.md's own checklist; what follows it is kept when the file is written again. */
+    public static final String CHECKLIST = "## Checklist";
+
     static String heartbeat(Org org, Agent a) {
         Subjects s = org.subjects();
         HeartbeatSpec hb = a.heartbeat();
@@ -198,7 +201,14 @@ public final class WorkspaceFiles {
         b.append("3. If something blocks you that you cannot resolve, escalate to your manager, ")
                 .append(memberLabel(org, a.reportsTo())).append(", on `").append(s.dm(a.reportsTo()))
                 .append("` — not to the company broadcast.\n");
-        b.append("4. If nothing needs attention, do nothing. Do not send messages just to say so.\n");
+        b.append("4. If nothing needs attention, do nothing. Do not send messages just to say so.\n\n");
+        b.append("The runtime wakes you for a tick only when there is work: messages waiting in your inbox or your"
+                + " role's queue, a forced heartbeat, or an item below whose due time has passed. Otherwise the tick is"
+                + " recorded as skipped and costs no tokens.\n\n");
+        b.append(CHECKLIST).append("\n\n");
+        b.append("<!-- Add items here; they survive restarts. An item is due from its date (and time, in ")
+                .append(hb != null && hb.tz() != null ? hb.tz() : "UTC")
+                .append("):\n- [ ] rotate the staging keys (due 2026-11-21 09:00)\nTick it off with [x] when done. -->\n");
         return b.toString();
     }
 

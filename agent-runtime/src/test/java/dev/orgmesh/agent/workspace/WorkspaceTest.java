@@ -69,6 +69,20 @@ class WorkspaceTest {
     }
 
     @Test
+    void heartbeatChecklistItemsSurviveMaterializingAgain(@TempDir Path dir) throws Exception {
+        Workspace ws = Workspace.at(dir);
+        AgentSoul genesis = AgentSoul.of(KOMODO, "ceo-genesis", Optional.empty());
+        ws.materialize(genesis, RuntimeOptions.defaults());
+        Path hb = dir.resolve("HEARTBEAT.md");
+        assertThat(java.nio.file.Files.readString(hb)).contains("## Checklist").contains("costs no tokens");
+        java.nio.file.Files.writeString(hb, "- [ ] review the Q3 plan (due 2026-12-01 09:00)\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        ws.materialize(genesis, RuntimeOptions.defaults());
+        assertThat(java.nio.file.Files.readString(hb)).as("a restart keeps what people and brains added")
+                .contains("- [ ] review the Q3 plan (due 2026-12-01 09:00)");
+    }
+
+    @Test
     void theSoulOverridesResponsibilitiesAndNeverWritesCredentials(@TempDir Path dir) throws Exception {
         Org org = OrgLoader.parse("""
                 company: acme
