@@ -88,6 +88,8 @@ final class DemoCommand implements Callable<Integer> {
             c.flush(Duration.ofSeconds(5));
             Headers h = new Headers();
             h.put(dev.orgmesh.protocol.Headers.MSG_ID, task.id());
+            h.put(dev.orgmesh.protocol.Headers.TRACEPARENT,
+                    dev.orgmesh.protocol.TraceContext.traceparent(null, task.threadOrId(), task.id()));
             c.jetStream(NatsConnector.jetStreamOptions(settings)).publish(NatsMessage.builder()
                     .subject(org.subjects().team("exec"))
                     .headers(h)

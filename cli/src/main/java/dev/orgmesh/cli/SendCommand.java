@@ -120,6 +120,8 @@ final class SendCommand implements Callable<Integer> {
         try (Connection c = NatsConnector.connect(settings)) {
             Headers h = new Headers();
             h.put(dev.orgmesh.protocol.Headers.MSG_ID, e.id());
+            h.put(dev.orgmesh.protocol.Headers.TRACEPARENT,
+                    dev.orgmesh.protocol.TraceContext.traceparent(null, e.threadOrId(), e.id()));
             PublishAck ack = c.jetStream(NatsConnector.jetStreamOptions(settings))
                     .publish(NatsMessage.builder().subject(target).headers(h).data(EnvelopeCodec.encode(e)).build());
             spec.commandLine().getOut().printf("sent %s to %s (stream %s, seq %d%s)%n", e.id(), target, ack.getStream(),

@@ -547,11 +547,10 @@ final class Pipeline {
     /** The outbox message for a ready envelope: routed by its {@code to}, its id as {@code Nats-Msg-Id}. */
     OutboundMessage message(Envelope ready, Headers incoming) {
         String subject = router.subjectFor(ready);
-        Headers h = null;
-        if (incoming != null && incoming.getFirst(dev.orgmesh.protocol.Headers.TRACEPARENT) != null) {
-            h = new Headers().put(dev.orgmesh.protocol.Headers.TRACEPARENT,
-                    incoming.getFirst(dev.orgmesh.protocol.Headers.TRACEPARENT));
-        }
+        // W3C trace context: continue the trace of what this answers, or start one from the thread (docs/oversight.md)
+        String parent = incoming == null ? null : incoming.getFirst(dev.orgmesh.protocol.Headers.TRACEPARENT);
+        Headers h = new Headers().put(dev.orgmesh.protocol.Headers.TRACEPARENT,
+                dev.orgmesh.protocol.TraceContext.traceparent(parent, ready.threadOrId(), ready.id()));
         return new OutboundMessage(subject, h, outgoing.apply(EnvelopeCodec.encode(ready)), ready.id());
     }
 

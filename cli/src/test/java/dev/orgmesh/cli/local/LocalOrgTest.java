@@ -119,6 +119,32 @@ class LocalOrgTest {
             assertThat(demo).as(demoOut.toString()).isZero();
             assertThat(demoOut.toString()).contains("cto-athena → ceo-genesis [report")
                     .contains("walkthrough complete");
+
+            // audit --thread reconstructs it from the audit stream, in order, one trace across the agents
+            java.util.regex.Matcher task = java.util.regex.Pattern.compile("published the seed's task (\\S+) to")
+                    .matcher(demoOut.toString());
+            assertThat(task.find()).as(demoOut.toString()).isTrue();
+            java.io.StringWriter auditOut = new java.io.StringWriter();
+            picocli.CommandLine audit = dev.orgmesh.cli.OrgmeshCommand.commandLine();
+            audit.setOut(new java.io.PrintWriter(auditOut, true));
+            audit.setErr(new java.io.PrintWriter(auditOut, true));
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                auditOut.getBuffer().setLength(0);
+                assertThat(audit.execute("audit", EXAMPLE.toString(), "-s", s.operatorUrl(), "--creds",
+                        s.operatorCreds().toString(), "--thread", task.group(1))).isZero();
+                String text = auditOut.toString();
+                int t = text.indexOf("ceo-genesis → ");
+                int report = text.indexOf("cto-athena → ceo-genesis [report");
+                int followUp = text.indexOf("ceo-genesis → ", report + 1);
+                assertThat(t).as(text).isGreaterThanOrEqualTo(0);
+                assertThat(report).as("the report follows the task: " + text).isGreaterThan(t);
+                assertThat(followUp).as("Genesis's follow-up follows the report: " + text).isGreaterThan(report);
+                String trace = dev.orgmesh.protocol.TraceContext.traceId(dev.orgmesh.protocol.TraceContext
+                        .traceparent(null, task.group(1), task.group(1)));
+                assertThat(text.split("\n")).filteredOn(l -> l.contains(" → "))
+                        .as("every message of the thread carries the same W3C trace id").allMatch(l -> l.contains(
+                                "trace 00-" + trace + "-"));
+            });
         } finally {
             List<String> stopped = local.down(EXAMPLE);
             assertThat(stopped).hasSize(started.size());
