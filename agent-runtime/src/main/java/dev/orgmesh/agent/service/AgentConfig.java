@@ -36,6 +36,26 @@ public interface AgentConfig {
     @WithDefault("60s")
     Duration secretsPatience();
 
+    /** The local leaf the runtime may start and supervise ({@code orgmesh.agent.leaf.*}). */
+    Leaf leaf();
+
+    /** {@code orgmesh.agent.leaf.*}. */
+    interface Leaf {
+        /**
+         * The leaf's config ({@code agents/<id>/leaf.conf} of the render). When set, the runtime starts
+         * {@code nats-server -c} on it and restarts it whenever it dies; when not, it connects to
+         * {@code orgmesh.nats.url} as given (a leaf run by someone else, or the hub itself).
+         */
+        Optional<Path> conf();
+
+        /** The nats-server binary for the supervised leaf. */
+        @WithDefault("nats-server")
+        String natsServer();
+
+        /** Where the supervised leaf's output goes; defaults to {@code <id>-leaf.log} beside the workspace. */
+        Optional<Path> log();
+    }
+
     /** Messages handled at once, across all sources. */
     @WithDefault("4")
     int concurrency();

@@ -18,6 +18,7 @@ import dev.orgmesh.agent.artifact.ArtifactStage;
 import dev.orgmesh.agent.artifact.ArtifactStores;
 import dev.orgmesh.agent.artifact.ObjectStoreArtifacts;
 import dev.orgmesh.agent.boot.AgentSoul;
+import dev.orgmesh.agent.boot.LeafSupervisor;
 import dev.orgmesh.agent.brain.Brains;
 import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.runtime.AgentRuntime;
@@ -48,6 +49,7 @@ public class AgentService {
     private volatile Handler brain;
     private volatile Thread starter;
     private volatile AgentSecrets secrets;
+    private volatile LeafSupervisor leaf;
 
     public AgentService(NatsClient nats, AgentConfig config, MeterRegistry registry) {
         this.nats = nats;
@@ -64,6 +66,14 @@ public class AgentService {
                 ".orgmesh", "workspaces", soul.org().company(), soul.agent().id())));
         workspace.materialize(soul, options);
         Path baseDir = config.orgFile().toAbsolutePath().getParent();
+        config.leaf().conf().ifPresent(conf -> {
+            Path log = config.leaf().log().orElseGet(() -> workspace.dir().toAbsolutePath().getParent().resolve(
+                    soul.agent().id() + "-leaf.log"));
+            leaf = new LeafSupervisor(config.leaf().natsServer(), conf, log,
+                    new dev.orgmesh.messaging.flow.Backoff(java.time.Duration.ofMillis(500),
+                            java.time.Duration.ofSeconds(30)))
+                    .start();
+        });
         secrets = secretsOf(soul);
         SecretLogFilter.use(secrets);
         AgentSecrets s = secrets;
@@ -79,6 +89,11 @@ public class AgentService {
         AgentRuntime r = runtime;
         if (r != null) {
             r.close(config.shutdownGrace());
+        }
+        // the leaf last: the runtime's outbox drains through it
+        LeafSupervisor l = leaf;
+        if (l != null) {
+            l.close();
         }
     }
 
@@ -133,6 +148,11 @@ public class AgentService {
     /** The running runtime, once started. */
     public Optional<AgentRuntime> runtime() {
         return Optional.ofNullable(runtime);
+    }
+
+    /** The supervised local leaf, when {@code orgmesh.agent.leaf.conf} is set. */
+    public Optional<LeafSupervisor> leaf() {
+        return Optional.ofNullable(leaf);
     }
 
     /** The soul read at start. */
