@@ -157,7 +157,9 @@ class LocalOrgTest {
 
     /**
      * End to end with the real pieces: a task to the devops role meets the org's gate in Hermes's runtime, the
-     * approval desk (hub-bootstrap) records it, the console lists it and relays the board's approval to the desk.
+     * approval desk (hub-bootstrap) records it, the console page lists it, the board approves it with a click in
+     * headless Chromium (through the console's API when no browser is installed; CI installs one), and Hermes's brain
+     * then handles it: its report, answering the task, reaches the audit stream.
      */
     private static void approveThroughTheConsole(LocalOrg.Started s, Org org) throws Exception {
         var http = java.net.http.HttpClient.newHttpClient();
@@ -169,17 +171,64 @@ class LocalOrgTest {
             h.put("Nats-Msg-Id", deploy.id());
             c.jetStream().publish(NatsMessage.builder().subject(org.subjects().tasks("role-devops")).headers(h)
                     .data(EnvelopeCodec.encode(deploy)).build());
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(http.send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.consoleUrl() + "api/state")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body()).contains(approval));
+            Thread.sleep(1500);
+            assertThat(hermesAnswered(c, org, deploy.id())).as("held: Hermes's brain has not seen it").isFalse();
+
+            if (Files.isExecutable(Path.of("/usr/bin/chromium"))
+                    && Files.isExecutable(Path.of("/usr/bin/chromedriver"))) {
+                approveByClicking(s.consoleUrl(), approval);
+            } else {
+                var decided = http.send(java.net.http.HttpRequest
+                        .newBuilder(java.net.URI.create(s.consoleUrl() + "api/approvals/" + approval + "/approve"))
+                        .header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(decided.statusCode()).as(decided.body()).isEqualTo(200);
+                assertThat(decided.body()).contains("\"status\":\"approved\"").contains("\"decided_by\":\"board\"");
+            }
+            await("the approved task reaches Hermes's brain, which reports").atMost(Duration.ofSeconds(30))
+                    .until(() -> hermesAnswered(c, org, deploy.id()));
         }
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(http.send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.consoleUrl() + "api/state")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body()).contains(approval));
-        var decided = http.send(java.net.http.HttpRequest
-                .newBuilder(java.net.URI.create(s.consoleUrl() + "api/approvals/" + approval + "/approve"))
-                .header("Content-Type", "application/json")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertThat(decided.statusCode()).as(decided.body()).isEqualTo(200);
-        assertThat(decided.body()).contains("\"status\":\"approved\"").contains("\"decided_by\":\"board\"");
+    }
+
+    /** Whether Hermes's report answering {@code taskId} is in the audit stream. */
+    private static boolean hermesAnswered(Connection c, Org org, String taskId) throws Exception {
+        return dev.orgmesh.cli.ops.AuditOps.thread(c.jetStreamManagement(), org.subjects(), taskId, 10_000)
+                .stream().anyMatch(e -> "devops-hermes".equals(e.envelope().from())
+                        && taskId.equals(e.envelope().re()));
+    }
+
+    /** Opens the console in headless Chromium and clicks Approve on the approval's row. */
+    private static void approveByClicking(String consoleUrl, String approval) throws Exception {
+        Path profile = Files.createTempDirectory("local-org-chromium-");
+        System.setProperty(org.openqa.selenium.chrome.ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY,
+                "/usr/bin/chromedriver");
+        var options = new org.openqa.selenium.chrome.ChromeOptions();
+        options.setBinary("/usr/bin/chromium");
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1400,1900", "--user-data-dir=" + profile);
+        var service = new org.openqa.selenium.chrome.ChromeDriverService.Builder()
+                .usingDriverExecutable(new java.io.File("/usr/bin/chromedriver")).usingAnyFreePort().build();
+        var browser = new org.openqa.selenium.chrome.ChromeDriver(service, options);
+        try {
+            browser.get(consoleUrl);
+            var wait = new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(30));
+            var row = org.openqa.selenium.By.cssSelector("tr[data-approval='" + approval + "']");
+            wait.until(org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(row));
+            browser.findElement(row).findElement(org.openqa.selenium.By.cssSelector("button.approve")).click();
+            wait.until(d -> d.findElement(org.openqa.selenium.By.id("approval-msg")).getText()
+                    .contains(approval + " approved by board"));
+            Path shot = ((org.openqa.selenium.TakesScreenshot) browser)
+                    .getScreenshotAs(org.openqa.selenium.OutputType.FILE).toPath();
+            Files.copy(shot, Path.of("target", "local-org-console-approved.png"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            browser.quit();
+        }
     }
 
     @Test
