@@ -88,7 +88,7 @@ class WalkthroughTest {
             // Athena receives the task on her team channel and reads the brief from the artifact store
             Handled task;
             try {
-                task = await().atMost(Duration.ofSeconds(20)).until(
+                task = await().atMost(Duration.ofSeconds(60)).until(
                         () -> first(handled, h -> h.agent().equals("cto-athena") && "task".equals(h.in().type())),
                         java.util.Objects::nonNull);
             } catch (org.awaitility.core.ConditionTimeoutException e) {

@@ -43,8 +43,9 @@ class CatchUpTest {
             f.publish(f.subjects.team("exec"), Fixture.envelope("ceo", "team:exec", "status").id("team-1").build());
             f.publish(f.subjects.all(), Fixture.envelope("board", "all", "status").id("all-1").build());
             f.publish(f.subjects.events("deployment"), Fixture.envelope("dev1", "all", "event").id("ev-1").build());
+            // forced: the zero-token check would otherwise skip a tick once the inbox is empty (ZeroTokenHeartbeatTest)
             f.publish(f.subjects.heartbeat("cto"), Fixture.envelope("heartbeat", "cto", "heartbeat").id("hb-1")
-                    .build());
+                    .extra("force", com.fasterxml.jackson.databind.node.BooleanNode.TRUE).build());
             f.publish(f.subjects.team("exec"), Fixture.envelope("cto", "team:exec", "status").id("own-1").build());
             f.publish(f.subjects.dm("cto"), Fixture.envelope("ceo", "cto", "task").id("late-1")
                     .deadline(Instant.now().minusSeconds(60).toString()).build());
