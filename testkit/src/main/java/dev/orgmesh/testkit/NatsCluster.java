@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -30,6 +31,11 @@ public final class NatsCluster implements AutoCloseable {
 
     /** Starts {@code size} nodes (at least 2; use 3 for R3 streams) and waits for the JetStream meta leader. */
     public static NatsCluster start(int size) {
+        return start(size, UnaryOperator.identity());
+    }
+
+    /** As {@link #start(int)}, each node's config passed through {@code customize} (domain, leafnode listener). */
+    static NatsCluster start(int size, UnaryOperator<ServerConfig> customize) {
         if (size < 2) {
             throw new IllegalArgumentException("a cluster needs at least 2 nodes, was " + size);
         }
@@ -37,7 +43,7 @@ public final class NatsCluster implements AutoCloseable {
             List<NatsServer> nodes = new ArrayList<>();
             try {
                 for (ServerConfig config : configs(size)) {
-                    nodes.add(NatsServer.create(config));
+                    nodes.add(NatsServer.create(customize.apply(config)));
                 }
                 NatsCluster cluster = new NatsCluster(nodes);
                 cluster.launchAndAwait();
@@ -135,6 +141,18 @@ public final class NatsCluster implements AutoCloseable {
     public void restart() {
         nodes.forEach(NatsServer::stop);
         launchAndAwait();
+    }
+
+    /**
+     * Starts every node that is not running (after {@link NatsServer#kill()} or {@link NatsServer#stop()} of some or
+     * all of them) on its old ports and store, and waits until each accepts clients and the meta leader is settled
+     * (not for {@code /healthz}, which under load may take long to call every stream current).
+     */
+    public void startStopped() {
+        List<NatsServer> stopped = nodes.stream().filter(node -> !node.isRunning()).toList();
+        stopped.forEach(NatsServer::launch);
+        stopped.forEach(NatsServer::awaitAcceptingClients);
+        awaitMetaLeader(META_LEADER_TIMEOUT);
     }
 
     /** Closes every node. */

@@ -348,6 +348,31 @@ public final class NatsServer implements AutoCloseable {
         awaitReady();
     }
 
+    /**
+     * Starts the server again after {@link #kill()} or {@link #stop()} (stopping it first if it still runs) on the
+     * same config, ports and store, and waits only until its client port accepts connections, not for
+     * {@code /healthz}: a cluster node that comes back under load can take a long time to report every stream and
+     * consumer current, and a fault test wants its traffic to find the node as soon as it listens.
+     */
+    public synchronized void restartAcceptingClients() {
+        stop();
+        launch();
+        awaitAcceptingClients();
+    }
+
+    /** Waits until the client port accepts a TCP connection; throws with the log tail if the process exits first. */
+    void awaitAcceptingClients() {
+        Process current = process;
+        long deadline = System.nanoTime() + readyTimeout.toNanos();
+        while (!acceptsClients()) {
+            if (!current.isAlive() || System.nanoTime() > deadline) {
+                throw new NatsServerStartException(this + " did not accept clients within " + readyTimeout, logFile,
+                        logTail(LOG_TAIL_LINES));
+            }
+            pauseUnlessExited(current, POLL_INTERVAL);
+        }
+    }
+
     /** Stops the server and deletes its temp dir. Idempotent. */
     @Override
     public synchronized void close() {

@@ -40,6 +40,14 @@ record ServerConfig(String serverName, int port, int monitorPort, int leafnodePo
                 clusterPort, routes);
     }
 
+    /**
+     * One leaf remote that may dial any of {@code urls} (the nodes of a clustered hub): a single leafnode connection
+     * that fails over, not one connection per URL.
+     */
+    ServerConfig withLeafRemoteAnyOf(List<String> urls) {
+        return withLeafRemote(String.join(",", urls));
+    }
+
     ServerConfig withCluster(String name, int listenPort, List<String> routeUrls) {
         return new ServerConfig(serverName, port, monitorPort, leafnodePort, jetStream, domain, leafRemotes, name,
                 listenPort, routeUrls);
@@ -66,8 +74,7 @@ record ServerConfig(String serverName, int port, int monitorPort, int leafnodePo
             }
             if (!leafRemotes.isEmpty()) {
                 conf.append("  remotes = [ ")
-                        .append(leafRemotes.stream().map(url -> "{ url: " + quote(url) + " }")
-                                .collect(Collectors.joining(", ")))
+                        .append(leafRemotes.stream().map(ServerConfig::remote).collect(Collectors.joining(", ")))
                         .append(" ]\n");
             }
             conf.append("}\n");
@@ -80,6 +87,15 @@ record ServerConfig(String serverName, int port, int monitorPort, int leafnodePo
                     .append(" ]\n}\n");
         }
         return conf.toString();
+    }
+
+    /** A remote entry: {@code url} for one URL, {@code urls} for several (comma separated here). */
+    private static String remote(String urls) {
+        if (!urls.contains(",")) {
+            return "{ url: " + quote(urls) + " }";
+        }
+        return "{ urls: [ " + java.util.Arrays.stream(urls.split(",")).map(ServerConfig::quote)
+                .collect(Collectors.joining(", ")) + " ] }";
     }
 
     static String hostPort(int port) {
