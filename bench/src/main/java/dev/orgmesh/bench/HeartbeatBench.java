@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -46,7 +47,7 @@ final class HeartbeatBench {
     record Result(String name, long ticks, Histogram lateness, double cpuCores) {
     }
 
-    static String run(int agents, int seconds) throws Exception {
+    static String run(int agents, int seconds, List<Figure> figures) throws Exception {
         Org org = org("hbbench", agents);
         try (NatsServer server = NatsServer.jetStream()) {
             try (Connection admin = Nats.connect(server.clientUrl())) {
@@ -67,14 +68,42 @@ final class HeartbeatBench {
             });
             BenchOutput.progress("heartbeat: raw jnats");
             Result raw = measure("raw jnats", server, "raw.heartbeat.>", seconds, () -> rawPublisher(server, agents));
+            String k = agents % 1000 == 0 ? agents / 1000 + "k" : String.valueOf(agents);
+            figures.add(new Figure("heartbeat", "p50 lateness, " + k + " agents", "ms",
+                    ours.lateness().getValueAtPercentile(50) / 1000.0, raw.lateness().getValueAtPercentile(50) / 1000.0,
+                    false, null));
+            figures.add(new Figure("heartbeat", "p99 lateness, " + k + " agents", "ms",
+                    ours.lateness().getValueAtPercentile(99) / 1000.0, raw.lateness().getValueAtPercentile(99) / 1000.0,
+                    false, null));
+            figures.add(new Figure("heartbeat", "CPU, " + k + " agents", "cores", ours.cpuCores(), raw.cpuCores(),
+                    false, null));
             return report(agents, seconds, ours, raw);
         }
     }
 
+    /** Agents per org file chunk: the loader refuses files over 3 MiB, which 100,000 agents exceed. */
+    private static final int CHUNK = 20_000;
+
+    /**
+     * An org of {@code agents} agents with the mixed schedules. Large orgs are loaded (and validated) in chunks of
+     * {@value #CHUNK} agents, then joined into one {@link Org}: the scheduler sees one org either way.
+     */
     static Org org(String company, int agents) {
+        Org first = null;
+        List<dev.orgmesh.protocol.org.Agent> all = new java.util.ArrayList<>(agents);
+        for (int from = 0; from < agents; from += CHUNK) {
+            Org part = chunk(company, from, Math.min(agents, from + CHUNK));
+            first = first == null ? part : first;
+            all.addAll(part.agents());
+        }
+        return new Org(first.company(), first.name(), first.hub(), first.teams(), first.humans(), all,
+                first.oversight());
+    }
+
+    private static Org chunk(String company, int from, int to) {
         StringBuilder sb = new StringBuilder(
                 "company: " + company + "\nteams: { ops: {} }\nhumans: [ { id: boss } ]\nagents:\n");
-        for (int i = 0; i < agents; i++) {
+        for (int i = from; i < to; i++) {
             int p = PERIODS[i % PERIODS.length];
             String hb = switch (i % PERIODS.length) {
                 case 3 -> "{ cron: \"*/5 * * * * *\" }";

@@ -68,7 +68,7 @@ final class PipelineBench {
               - { id: raw, role: role-c, team: t, reports_to: board }
             """;
 
-    static String run(int messages, int pings) throws Exception {
+    static String run(int messages, int pings, List<Figure> figures) throws Exception {
         Org org = OrgLoader.parse(ORG, "bench");
         Subjects s = org.subjects();
         try (HubTopology topo = HubTopology.start(2)) {
@@ -91,6 +91,15 @@ final class PipelineBench {
                 Histogram oursLatency = oursLatency(topo, org, pings);
                 Histogram rawOneWay = rawOneWay(topo, s, pings);
                 Histogram rawRtt = rawRequestReply(topo, pings);
+                figures.add(new Figure("pipeline", "DMs/s, 1 agent", "msg/s", ours, raw, true, 0.5));
+                figures.add(new Figure("pipeline", "DM p50 vs JetStream", "ms", ms(oursLatency, 50), ms(rawOneWay, 50),
+                        false, null));
+                figures.add(new Figure("pipeline", "DM p99 vs JetStream", "ms", ms(oursLatency, 99), ms(rawOneWay, 99),
+                        false, null));
+                figures.add(new Figure("pipeline", "DM p50 vs request/reply", "ms", ms(oursLatency, 50),
+                        ms(rawRtt, 50), false, 1.5));
+                figures.add(new Figure("pipeline", "DM p99 vs request/reply", "ms", ms(oursLatency, 99),
+                        ms(rawRtt, 99), false, 1.5));
                 return report(messages, ours, raw, pings, oursLatency, rawOneWay, rawRtt);
             }
         }
@@ -289,6 +298,10 @@ final class PipelineBench {
     static void row(StringBuilder sb, String name, Histogram h) {
         sb.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f |%n", name, h.getValueAtPercentile(50) / 1000.0,
                 h.getValueAtPercentile(99) / 1000.0));
+    }
+
+    static double ms(Histogram h, double p) {
+        return h.getValueAtPercentile(p) / 1000.0;
     }
 
     static double ratio(Histogram a, Histogram b, double p) {

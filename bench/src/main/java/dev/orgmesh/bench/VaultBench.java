@@ -61,7 +61,7 @@ final class VaultBench {
         }
     }
 
-    static String run(int requests, int concurrency) throws Exception {
+    static String run(int requests, int concurrency, List<Figure> figures) throws Exception {
         Org org = OrgLoader.parse("""
                 company: vbench
                 teams: { ops: {} }
@@ -120,6 +120,12 @@ final class VaultBench {
                     }
                     return m;
                 });
+                figures.add(new Figure("vault", "fetches/s, " + concurrency + " callers", "req/s", ours.perSecond(),
+                        rawResult.perSecond(), true, null));
+                figures.add(new Figure("vault", "fetch p50", "ms", ours.latency().getValueAtPercentile(50) / 1000.0,
+                        rawResult.latency().getValueAtPercentile(50) / 1000.0, false, null));
+                figures.add(new Figure("vault", "fetch p99", "ms", ours.latency().getValueAtPercentile(99) / 1000.0,
+                        rawResult.latency().getValueAtPercentile(99) / 1000.0, false, null));
                 return report(requests, concurrency, requestSize, replySize, ours, rawResult);
             }
         }

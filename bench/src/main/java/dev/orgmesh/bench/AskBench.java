@@ -1,0 +1,191 @@
+package dev.orgmesh.bench;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.api.StorageType;
+
+import dev.orgmesh.agent.ask.Fallback;
+import dev.orgmesh.agent.boot.AgentSoul;
+import dev.orgmesh.agent.brain.Handler;
+import dev.orgmesh.agent.brain.Outcome;
+import dev.orgmesh.agent.runtime.AgentRuntime;
+import dev.orgmesh.agent.runtime.RuntimeOptions;
+import dev.orgmesh.messaging.NatsConnector;
+import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.messaging.assets.AssetApplier;
+import dev.orgmesh.messaging.assets.AssetLimits;
+import dev.orgmesh.messaging.assets.OrgAssets;
+import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+import dev.orgmesh.protocol.org.Org;
+import dev.orgmesh.protocol.org.OrgLoader;
+import dev.orgmesh.testkit.HubTopology;
+
+/**
+ * Request/reply to an agent, leaf → hub → leaf (issue 4's latency target, like for like): an agent runtime on leaf 0
+ * calls {@link AgentRuntime#ask} ({@code {co}.ask.worker}, core NATS, with its {@code Nats-Msg-Id} header, the answer
+ * decoded as an envelope) and the worker's runtime on leaf 1 answers it through its pipeline (decode, guards, handler
+ * returning a reply, encode); raw jnats: {@code Connection.request} on leaf 0 to a dispatcher on leaf 1 that publishes
+ * a fixed reply, request and reply of the same sizes as orgmesh's. One caller at a time for latency, then 8 callers
+ * for throughput.
+ */
+final class AskBench {
+    private AskBench() {
+    }
+
+    static String run(int pings, int concurrentRequests, List<Figure> figures) throws Exception {
+        Org org = OrgLoader.parse(PipelineBench.ORG, "bench");
+        try (HubTopology topo = HubTopology.start(2)) {
+            AssetLimits limits = new AssetLimits(1, StorageType.Memory, Duration.ofHours(1), Duration.ofHours(1),
+                    Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), Duration.ofMinutes(10), 1024 * 1024,
+                    Duration.ofSeconds(30), 5, 1024);
+            try (Connection hub = Nats.connect(topo.hub().clientUrl())) {
+                AssetApplier applier = new AssetApplier(hub.jetStreamManagement(), hub.keyValueManagement(),
+                        org.subjects().assetPrefix());
+                OrgAssets assets = OrgAssets.of(org, limits);
+                applier.apply(assets, applier.plan(assets), false);
+            }
+            Handler answer = (in, ctx) -> Outcome.reply(in.reply("worker", "answer").subject("a").build());
+            NatsSettings ws = PipelineBench.leafSettings(topo, 1, "ask-worker");
+            NatsSettings ss = PipelineBench.leafSettings(topo, 0, "ask-sender");
+            RuntimeOptions options = RuntimeOptions.defaults().withConcurrency(16)
+                    .withLoopLimits(RuntimeOptions.defaults().maxChainRepeats(), Integer.MAX_VALUE);
+            try (Connection wc = NatsConnector.connect(ws); Connection sc = NatsConnector.connect(ss)) {
+                AgentRuntime worker = new AgentRuntime(wc, ws, AgentSoul.of(org, "worker", Optional.empty()), answer,
+                        options, new SimpleMeterRegistry(), null).start();
+                AgentRuntime sender = new AgentRuntime(sc, ss, AgentSoul.of(org, "sender", Optional.empty()),
+                        Handler.NOTHING, options, new SimpleMeterRegistry(), null).start();
+                try {
+                    Callable<Envelope> ask = () -> sender.ask("worker", question(), Duration.ofSeconds(5),
+                            Fallback.none()).await().atMost(Duration.ofSeconds(10));
+                    awaitAnswering(ask);
+                    // sizes of one real exchange, for the raw baseline
+                    Envelope q = question().toBuilder().from("sender").to("worker").build().withIdIfAbsent();
+                    int requestSize = EnvelopeCodec.encode(q).length;
+                    byte[] answerBytes = EnvelopeCodec.encode(ask.call());
+                    int replySize = answerBytes.length;
+                    byte[] questionBytes = EnvelopeCodec.encode(q);
+                    try (Connection ca = Nats.connect(topo.leaf(0).clientUrl());
+                            Connection cb = Nats.connect(topo.leaf(1).clientUrl())) {
+                        // a real answer's bytes, so orgmesh's asker can also call this responder (diagnostic below)
+                        Dispatcher d = cb.createDispatcher(m -> cb.publish(m.getReplyTo(), answerBytes));
+                        d.subscribe("pbench.ask.raw");
+                        cb.flush(Duration.ofSeconds(5));
+                        byte[] body = questionBytes;
+                        Callable<Message> raw = () -> {
+                            Message m = ca.request("pbench.ask.raw", body, Duration.ofSeconds(5));
+                            if (m == null) {
+                                throw new IllegalStateException("no reply");
+                            }
+                            return m;
+                        };
+                        awaitAnswering(raw);
+                        int warmup = Math.max(200, pings / 5);
+                        BenchOutput.progress("ask: warm-up " + warmup + " each");
+                        VaultBench.measure("warm-up", warmup, 1, ask);
+                        VaultBench.measure("warm-up", warmup, 1, raw);
+                        BenchOutput.progress("ask: " + pings + " one at a time");
+                        VaultBench.Result oursSerial = VaultBench.measure("orgmesh ask", pings, 1, ask);
+                        VaultBench.Result rawSerial = VaultBench.measure("raw jnats request/reply", pings, 1, raw);
+                        // where the difference is: each orgmesh side against a raw other side
+                        Callable<Envelope> askRaw = () -> sender.ask("raw", question(), Duration.ofSeconds(5),
+                                Fallback.none()).await().atMost(Duration.ofSeconds(10));
+                        Callable<Message> rawAskWorker = () -> {
+                            Message m = ca.request("pbench.ask.worker", questionBytes, Duration.ofSeconds(5));
+                            if (m == null) {
+                                throw new IllegalStateException("no reply");
+                            }
+                            return m;
+                        };
+                        awaitAnswering(askRaw);
+                        awaitAnswering(rawAskWorker);
+                        VaultBench.measure("warm-up", warmup, 1, askRaw);
+                        VaultBench.measure("warm-up", warmup, 1, rawAskWorker);
+                        VaultBench.Result askerOnly = VaultBench.measure("orgmesh ask → raw responder", pings, 1,
+                                askRaw);
+                        VaultBench.Result answerOnly = VaultBench.measure("raw request → orgmesh runtime answering",
+                                pings, 1, rawAskWorker);
+                        BenchOutput.progress("ask: " + concurrentRequests + " with 8 callers");
+                        VaultBench.Result oursPar = VaultBench.measure("orgmesh ask", concurrentRequests, 8, ask);
+                        VaultBench.Result rawPar = VaultBench.measure("raw jnats request/reply", concurrentRequests,
+                                8, raw);
+                        figures.add(new Figure("ask", "ask p50, 1 caller", "ms", p(oursSerial, 50), p(rawSerial, 50),
+                                false, 1.5));
+                        figures.add(new Figure("ask", "ask p99, 1 caller", "ms", p(oursSerial, 99), p(rawSerial, 99),
+                                false, 1.5));
+                        figures.add(new Figure("ask", "asks/s, 8 callers", "req/s", oursPar.perSecond(),
+                                rawPar.perSecond(), true, null));
+                        figures.add(new Figure("ask", "ask p99, 8 callers", "ms", p(oursPar, 99), p(rawPar, 99),
+                                false, null));
+                        return report(requestSize, replySize, oursSerial, rawSerial, oursPar, rawPar, askerOnly,
+                                answerOnly);
+                    }
+                } finally {
+                    sender.close(Duration.ofSeconds(5));
+                    worker.close(Duration.ofSeconds(5));
+                }
+            }
+        }
+    }
+
+    static Envelope question() {
+        return Envelope.builder().type("question").subject("ping").context("how is the build?").build();
+    }
+
+    /** The first requests may find the interest not yet propagated through the hub: retry until one is answered. */
+    static void awaitAnswering(Callable<?> call) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (true) {
+            try {
+                call.call();
+                return;
+            } catch (Exception e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    static double p(VaultBench.Result r, double percentile) {
+        return r.latency().getValueAtPercentile(percentile) / 1000.0;
+    }
+
+    static String report(int requestSize, int replySize, VaultBench.Result oursSerial, VaultBench.Result rawSerial,
+            VaultBench.Result oursPar, VaultBench.Result rawPar, VaultBench.Result askerOnly,
+            VaultBench.Result answerOnly) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT,
+                "### Ask (request/reply to an agent) leaf → hub → leaf, %d-byte question, %d-byte answer%n%n",
+                requestSize, replySize));
+        sb.append("| run | callers | requests | per second | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n");
+        for (Object[] r : new Object[][]{{oursSerial, 1}, {rawSerial, 1}, {oursPar, 8}, {rawPar, 8}}) {
+            VaultBench.Result x = (VaultBench.Result) r[0];
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %,d | %,.0f | %.2f | %.2f |%n", x.name(), r[1], x.ok(),
+                    x.perSecond(), p(x, 50), p(x, 99)));
+        }
+        sb.append(String.format(Locale.ROOT,
+                "%nRatio orgmesh / raw jnats, 1 caller: p50 %.2f×, p99 %.2f× (target ≤ 1.5×); 8 callers: "
+                        + "throughput %.2f×, p99 %.2f×.%n%n",
+                p(oursSerial, 50) / p(rawSerial, 50), p(oursSerial, 99) / p(rawSerial, 99),
+                oursPar.perSecond() / rawPar.perSecond(), p(oursPar, 99) / p(rawPar, 99)));
+        sb.append("Where the difference is (1 caller, each orgmesh side against a raw other side):\n\n");
+        sb.append("| run | p50 ms | p99 ms | p50 ratio to raw |\n|---|---|---|---|\n");
+        for (VaultBench.Result x : new VaultBench.Result[]{askerOnly, answerOnly}) {
+            sb.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f× |%n", x.name(), p(x, 50), p(x, 99),
+                    p(x, 50) / p(rawSerial, 50)));
+        }
+        sb.append('\n');
+        return sb.toString();
+    }
+}
