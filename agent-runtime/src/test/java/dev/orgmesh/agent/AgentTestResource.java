@@ -36,7 +36,9 @@ public class AgentTestResource implements QuarkusTestResourceLifecycleManager {
             }
             return Map.of(NatsTestResource.URL_PROPERTY, server.clientUrl(), "orgmesh.agent.org-file",
                     orgFile.toString(), "orgmesh.agent.id", "cto", "orgmesh.agent.beacon-interval", "1s",
-                    "orgmesh.agent.workspace", dir.resolve("workspace").toString());
+                    "orgmesh.agent.workspace", dir.resolve("workspace").toString(),
+                    // configured but never used here: the boot reads the r2 store's settings
+                    "orgmesh.agent.artifacts.r2.endpoint", "https://account.r2.cloudflarestorage.com");
         } catch (Exception e) {
             throw new IllegalStateException("cannot prepare the agent test server", e);
         }

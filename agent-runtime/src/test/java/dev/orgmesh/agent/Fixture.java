@@ -23,8 +23,10 @@ import io.nats.client.api.MessageInfo;
 import io.nats.client.api.StorageType;
 
 import dev.orgmesh.agent.artifact.ArtifactStage;
+import dev.orgmesh.agent.artifact.ArtifactStore;
 import dev.orgmesh.agent.artifact.ArtifactStores;
 import dev.orgmesh.agent.artifact.ObjectStoreArtifacts;
+import dev.orgmesh.agent.artifact.S3Artifacts;
 import dev.orgmesh.agent.boot.AgentSoul;
 import dev.orgmesh.agent.brain.Brains;
 import dev.orgmesh.agent.brain.Handler;
@@ -166,13 +168,25 @@ public final class Fixture implements AutoCloseable {
     /** As {@link #agent(NatsServer, String, Path, Path, RuntimeListener, RuntimeOptions)}, with these secrets. */
     public Running agent(NatsServer leaf, String id, Path baseDir, Path workspaces, Map<String, String> secrets,
             RuntimeListener listener, RuntimeOptions options) {
+        return agent(leaf, id, baseDir, workspaces, secrets, Map.of(), listener, options);
+    }
+
+    /**
+     * As {@link #agent(NatsServer, String, Path, Path, Map, RuntimeListener, RuntimeOptions)}, with S3-compatible
+     * stores for {@code r2://} / {@code s3://} (as {@code orgmesh.agent.artifacts.*} configures them), their
+     * credentials read from {@code secrets}.
+     */
+    public Running agent(NatsServer leaf, String id, Path baseDir, Path workspaces, Map<String, String> secrets,
+            Map<String, S3Artifacts.Settings> s3, RuntimeListener listener, RuntimeOptions options) {
         AgentSoul soul = AgentSoul.of(org, id, Optional.empty());
         Workspace ws = Workspace.at(workspaces.resolve(id));
         ws.materialize(soul, options);
         Handler brain = Brains.create(new Brains.Setup(soul, ws, baseDir, () -> secrets));
         String bucket = subjects.artifactBucket();
+        Map<String, ArtifactStore> stores = new java.util.HashMap<>();
+        s3.forEach((scheme, settings) -> stores.put(scheme, new S3Artifacts(settings, () -> secrets)));
         return runtime(leaf, id, c -> new ArtifactStage(brain, ws, new ArtifactStores(new ObjectStoreArtifacts(c,
-                NatsConnector.jetStreamOptions(settings(leaf, id)), bucket), Map.of()), bucket), listener, options);
+                NatsConnector.jetStreamOptions(settings(leaf, id)), bucket), stores), bucket), listener, options);
     }
 
     /** Reads everything a member's DM durable holds, from the hub side (that member must not be running). */

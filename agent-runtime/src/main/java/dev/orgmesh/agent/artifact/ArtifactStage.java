@@ -36,7 +36,11 @@ import dev.orgmesh.protocol.envelope.Envelope;
  * relative to the workspace is published as {@code obj://{artifact bucket}/{agent}/{path}} and the message carries
  * that reference instead.</li>
  * </ol>
- * A store that cannot be reached makes the message a {@link TransientException}: it is redelivered later.
+ * A store that cannot be reached (or answers 5xx, 429) makes the message a {@link TransientException}: it is
+ * redelivered later. A store that refuses for a reason retrying will not fix ({@link ArtifactException} not
+ * {@link ArtifactException#retryable() retryable}: credentials missing or refused, over the size limit) fails the
+ * message with what the store said ({@link Outcome.Failed}: the manager is told); a refused fetch does so before the
+ * brain runs.
  */
 public final class ArtifactStage implements Handler {
     private static final Logger LOG = Logger.getLogger(ArtifactStage.class);
@@ -64,18 +68,34 @@ public final class ArtifactStage implements Handler {
     @Override
     public Outcome handle(Envelope in, HandlerContext ctx) throws Exception {
         Map<Path, byte[]> fetchedDigests = new HashMap<>();
-        List<ArtifactFile> files = fetch(in, fetchedDigests);
+        List<ArtifactFile> files;
+        try {
+            files = fetch(in, fetchedDigests);
+        } catch (Refused r) {
+            return Outcome.failed(r.getMessage());
+        }
         Outcome outcome = brain.handle(in, ctx.withArtifacts(files));
         if (outcome == null) {
             return Outcome.nothing();
         }
-        return switch (outcome) {
-            case Outcome.Reply r -> new Outcome.Reply(publish(r.reply(), ctx, fetchedDigests), r.also().stream()
-                    .map(e -> publish(e, ctx, fetchedDigests)).toList());
-            case Outcome.Send s -> new Outcome.Send(s.messages().stream()
-                    .map(e -> publish(e, ctx, fetchedDigests)).toList());
-            default -> outcome;
-        };
+        try {
+            return switch (outcome) {
+                case Outcome.Reply r -> new Outcome.Reply(publish(r.reply(), ctx, fetchedDigests), r.also().stream()
+                        .map(e -> publish(e, ctx, fetchedDigests)).toList());
+                case Outcome.Send s -> new Outcome.Send(s.messages().stream()
+                        .map(e -> publish(e, ctx, fetchedDigests)).toList());
+                default -> outcome;
+            };
+        } catch (Refused r) {
+            return Outcome.failed(r.getMessage());
+        }
+    }
+
+    /** A store refused for a reason retrying will not fix: the message fails with this reason. */
+    private static final class Refused extends RuntimeException {
+        Refused(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** The references of {@code e}: {@code artifact_path} first, then {@code artifacts}, without repeats. */
@@ -113,6 +133,13 @@ public final class ArtifactStage implements Handler {
                     LOG.infof("artifact %s referenced by %s not found", text, in.id());
                     out.add(new ArtifactFile(text, null, "not found"));
                 }
+            } catch (ArtifactException e) {
+                if (!e.retryable()) {
+                    LOG.warnf("artifact %s referenced by %s could not be fetched: %s", text, in.id(), e.getMessage());
+                    throw new Refused("artifact " + text + " could not be fetched: " + e.getMessage(), e);
+                }
+                throw new TransientException("artifact " + text + " could not be fetched: " + e.getMessage(), null,
+                        e);
             } catch (IOException e) {
                 throw new TransientException("artifact " + text + " could not be fetched: " + e.getMessage(), null,
                         e);
@@ -165,6 +192,13 @@ public final class ArtifactStage implements Handler {
             fetched.put(local, digest(local));
             LOG.debugf("published artifact %s from %s", ref, local);
             return ref.toString();
+        } catch (ArtifactException ex) {
+            if (!ex.retryable()) {
+                LOG.warnf("artifact %s could not be published: %s", ref, ex.getMessage());
+                throw new Refused("artifact " + ref + " could not be published: " + ex.getMessage(), ex);
+            }
+            throw new TransientException("artifact " + ref + " could not be published: " + ex.getMessage(), null,
+                    ex);
         } catch (IOException ex) {
             throw new TransientException("artifact " + ref + " could not be published: " + ex.getMessage(), null,
                     ex);

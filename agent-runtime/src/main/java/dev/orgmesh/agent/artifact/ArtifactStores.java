@@ -6,10 +6,10 @@ import java.util.Map;
 
 /**
  * Routes references by scheme. {@code obj://} always goes to the object store. {@code r2://} and {@code s3://} go to
- * the store configured for that scheme; without one (the default: no S3-compatible client is built in yet) they go
- * to the object store too, where {@code r2://komodo-ai/tasks/brief.md} is the object {@code komodo-ai/tasks/brief.md}
- * of the company's artifact bucket. So the seed's references work on a hub alone, and moving them to real R2 later is
- * a configuration change for the readers and writers, not a change of the messages.
+ * the store configured for that scheme ({@link S3Artifacts}, {@code orgmesh.agent.artifacts.r2|s3.endpoint}); without
+ * one (the default) they go to the object store too, where {@code r2://komodo-ai/tasks/brief.md} is the object
+ * {@code komodo-ai/tasks/brief.md} of the company's artifact bucket. So the seed's references work on a hub alone, and
+ * moving them to real R2 is a configuration change for the readers and writers, not a change of the messages.
  */
 public final class ArtifactStores implements ArtifactStore {
     private final ArtifactStore objects;

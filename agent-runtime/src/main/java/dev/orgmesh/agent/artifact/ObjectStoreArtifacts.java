@@ -26,7 +26,7 @@ import io.nats.client.api.StorageType;
 /**
  * Artifacts in NATS Object Store buckets on the hub (through the leaf, with the hub's JetStream domain). An
  * {@code obj://{bucket}/{name}} reference is object {@code name} of {@code bucket}; any other scheme that reaches
- * this store ({@code r2://}, {@code s3://} without an S3 client, see {@link ArtifactStores}) is object
+ * this store ({@code r2://}, {@code s3://} without an S3-compatible store configured, see {@link ArtifactStores}) is object
  * {@code {bucket}/{key}} of the company's artifact bucket. A bucket that does not exist yet is created on the first
  * publish (file storage, one replica; {@code orgmesh apply} may create it with other limits beforehand).
  */

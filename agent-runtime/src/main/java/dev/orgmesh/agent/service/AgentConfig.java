@@ -4,11 +4,15 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import dev.orgmesh.agent.artifact.S3Artifacts;
 import dev.orgmesh.agent.runtime.RuntimeOptions;
 
 /** Settings of one agent runtime ({@code orgmesh.agent.*}); NATS itself is {@code orgmesh.nats.*}. */
@@ -54,6 +58,70 @@ public interface AgentConfig {
 
         /** Where the supervised leaf's output goes; defaults to {@code <id>-leaf.log} beside the workspace. */
         Optional<Path> log();
+    }
+
+    /** Where {@code r2://} and {@code s3://} artifacts live ({@code orgmesh.agent.artifacts.*}). */
+    Artifacts artifacts();
+
+    /**
+     * {@code orgmesh.agent.artifacts.*}: an S3-compatible store per scheme. A scheme without an endpoint keeps its
+     * references in the company's NATS Object Store bucket (the default), so the messages need not change when a
+     * store is configured later.
+     */
+    interface Artifacts {
+        /** The largest artifact fetched or published (e.g. {@code 256M}); a larger one fails the message. */
+        @WithDefault("256M")
+        MemorySize maxSize();
+
+        /** {@code r2://{bucket}/{key}}: Cloudflare R2 ({@code orgmesh.agent.artifacts.r2.*}). */
+        S3Store r2();
+
+        /** {@code s3://{bucket}/{key}}: AWS S3 or any S3-compatible store ({@code orgmesh.agent.artifacts.s3.*}). */
+        S3Store s3();
+    }
+
+    /** One S3-compatible store. Credentials are named, never given: the values come from the agent's secrets. */
+    interface S3Store {
+        /**
+         * The service URL without the bucket: {@code https://{account}.r2.cloudflarestorage.com},
+         * {@code https://s3.{region}.amazonaws.com}, a MinIO URL. Unset: the scheme stays in the NATS Object Store.
+         */
+        Optional<String> endpoint();
+
+        /** The SigV4 signing region; defaults to {@code auto} for r2, {@code us-east-1} for s3. */
+        Optional<String> region();
+
+        /**
+         * {@code true}: requests go to {@code {endpoint}/{bucket}/{key}}; {@code false}: to
+         * {@code {bucket}.{endpoint host}/{key}} (virtual-host style). Defaults to true for r2, false for s3.
+         */
+        Optional<Boolean> pathStyle();
+
+        /**
+         * The name of the agent's secret (else environment variable) holding the access key id; defaults to
+         * {@code R2_ACCESS_KEY_ID} for r2, {@code AWS_ACCESS_KEY_ID} for s3.
+         */
+        Optional<String> accessKeySecret();
+
+        /**
+         * The name of the agent's secret (else environment variable) holding the secret access key; defaults to
+         * {@code R2_SECRET_ACCESS_KEY} for r2, {@code AWS_SECRET_ACCESS_KEY} for s3.
+         */
+        Optional<String> secretKeySecret();
+
+        /** How long to wait for a connection, and for an answer's headers. */
+        @WithDefault("30s")
+        Duration timeout();
+    }
+
+    /** The S3-compatible store settings by scheme, for the schemes with an endpoint. */
+    default Map<String, S3Artifacts.Settings> s3Stores() {
+        Map<String, S3Artifacts.Settings> out = new LinkedHashMap<>();
+        Map.of("r2", artifacts().r2(), "s3", artifacts().s3()).forEach((scheme, st) -> st.endpoint()
+                .filter(e -> !e.isBlank()).ifPresent(e -> out.put(scheme, S3Artifacts.Settings.of(scheme, e,
+                        st.region(), st.pathStyle(), st.accessKeySecret(), st.secretKeySecret(), st.timeout(),
+                        artifacts().maxSize().asLongValue()))));
+        return out;
     }
 
     /** Messages handled at once, across all sources. */

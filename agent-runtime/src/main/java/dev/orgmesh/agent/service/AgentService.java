@@ -15,8 +15,10 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
 import dev.orgmesh.agent.artifact.ArtifactStage;
+import dev.orgmesh.agent.artifact.ArtifactStore;
 import dev.orgmesh.agent.artifact.ArtifactStores;
 import dev.orgmesh.agent.artifact.ObjectStoreArtifacts;
+import dev.orgmesh.agent.artifact.S3Artifacts;
 import dev.orgmesh.agent.boot.AgentSoul;
 import dev.orgmesh.agent.boot.LeafSupervisor;
 import dev.orgmesh.agent.brain.Brains;
@@ -50,6 +52,7 @@ public class AgentService {
     private volatile Thread starter;
     private volatile AgentSecrets secrets;
     private volatile LeafSupervisor leaf;
+    private volatile Map<String, S3Artifacts.Settings> s3Settings = Map.of();
 
     public AgentService(NatsClient nats, AgentConfig config, MeterRegistry registry) {
         this.nats = nats;
@@ -74,6 +77,7 @@ public class AgentService {
                             java.time.Duration.ofSeconds(30)))
                     .start();
         });
+        s3Settings = config.s3Stores(); // a wrong endpoint fails the boot, not the first message
         secrets = secretsOf(soul);
         SecretLogFilter.use(secrets);
         AgentSecrets s = secrets;
@@ -101,10 +105,10 @@ public class AgentService {
         try {
             Connection c = nats.awaitConnected();
             String bucket = soul.org().subjects().artifactBucket();
-            ArtifactStores store = new ArtifactStores(new ObjectStoreArtifacts(c,
-                    NatsConnector.jetStreamOptions(nats.settings()), bucket), Map.of());
-            Handler handler = new ArtifactStage(brain, workspace, store, bucket);
             AgentSecrets s = secrets;
+            ArtifactStores store = new ArtifactStores(new ObjectStoreArtifacts(c,
+                    NatsConnector.jetStreamOptions(nats.settings()), bucket), s3Stores(s));
+            Handler handler = new ArtifactStage(brain, workspace, store, bucket);
             if (s != null) {
                 s.followRotations(c);
                 s.fetch(c, config.secretsPatience()); // before the first message reaches the brain
@@ -120,6 +124,28 @@ public class AgentService {
         } catch (OrgmeshException e) {
             LOG.errorf("%s agent runtime did not start: %s", e.code().label(), e.getMessage());
         }
+    }
+
+    /** The S3-compatible stores configured for {@code r2://} and {@code s3://}; the credentials come from the secrets. */
+    private Map<String, ArtifactStore> s3Stores(AgentSecrets s) {
+        Map<String, ArtifactStore> out = new java.util.HashMap<>();
+        s3Settings.forEach((scheme, settings) -> {
+            LOG.infof("%s:// artifacts are in the S3-compatible store at %s (region %s, %s style; credentials from %s"
+                    + " and %s)", scheme, settings.endpoint(), settings.region(),
+                    settings.pathStyle()
+                            ? "path"
+                            : "virtual-host",
+                    settings.accessKeySecret(), settings.secretKeySecret());
+            for (String name : java.util.List.of(settings.accessKeySecret(), settings.secretKeySecret())) {
+                if (!soul.agent().secrets().contains(name) && System.getenv(name) == null) {
+                    LOG.warnf("%s:// artifacts need %s, which is neither among %s's secrets in the org file nor in"
+                            + " the environment: fetching and publishing them will fail", scheme, name,
+                            soul.agent().id());
+                }
+            }
+            out.put(scheme, new S3Artifacts(settings, s != null ? s::current : Map::of));
+        });
+        return out;
     }
 
     /** The agent's secrets client when its soul lists secrets and its NKey seed is configured. */
