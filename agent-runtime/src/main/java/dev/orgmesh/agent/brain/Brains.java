@@ -51,7 +51,7 @@ public final class Brains {
      * @param soul the agent and its org
      * @param workspace its materialized workspace
      * @param baseDir where relative paths in settings (rules files) are read from: the org file's directory
-     * @param secrets the agent's secrets by name when called (empty until the vault is wired); they reach a brain's
+     * @param secrets the agent's secrets by name when called (fetched from the vault bridge at boot); they reach a brain's
      *        process environment or API key, nothing else
      */
     public record Setup(AgentSoul soul, Workspace workspace, Path baseDir, Supplier<Map<String, String>> secrets) {

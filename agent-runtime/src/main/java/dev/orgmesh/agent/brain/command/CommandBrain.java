@@ -37,7 +37,7 @@ import dev.orgmesh.protocol.envelope.EnvelopeCodec;
  * <li><b>exit code</b>: non-zero is a failure; its stderr tail is the reason.</li>
  * <li><b>environment</b>: built explicitly, nothing inherited by accident: {@code PATH}, {@code HOME}, {@code LANG},
  * {@code TZ}, {@code TMPDIR} when set, the variables named in {@code pass_env}, the {@code env} map, the agent's
- * secrets (from the vault, when that is wired) and {@code ORGMESH_*} (agent, company, workspace, source, message id,
+ * secrets (fetched from the vault bridge, held in memory) and {@code ORGMESH_*} (agent, company, workspace, source, message id,
  * artifacts directory).</li>
  * <li><b>timeout</b>: the process and every descendant are killed; the message fails and is escalated.</li>
  * </ul>
@@ -59,7 +59,7 @@ public final class CommandBrain implements Handler {
      * @param argv the program and its arguments (a single command line is run with {@code /bin/sh -c})
      * @param env extra variables, as configured
      * @param passEnv names of the runtime's own variables to pass on
-     * @param secrets the agent's secrets, by name, at the time of the call (empty until the vault is wired)
+     * @param secrets the agent's secrets, by name, at the time of the call (fetched from the vault bridge at boot)
      */
     public CommandBrain(List<String> argv, Workspace workspace, Duration timeout, Map<String, String> env,
             List<String> passEnv, Supplier<Map<String, String>> secrets) {
