@@ -90,6 +90,12 @@ class ApprovalGateTest {
     /** Everything a set of brains handled, by agent. */
     static final class Handled implements RuntimeListener {
         final List<String> seen = new CopyOnWriteArrayList<>();
+        final List<String> held = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onHeld(Envelope in, String approvalId) {
+            held.add(in.id());
+        }
 
         @Override
         public void onHandled(Envelope in, String source, Outcome outcome) {
@@ -155,8 +161,8 @@ class ApprovalGateTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> !board.ofType("approval.request").isEmpty());
             assertThat(board.ofType("approval.request").getFirst().context()).contains(held.id())
                     .contains("orgmesh approve");
-            Thread.sleep(1000);
-            assertThat(handled.count("d-1")).as("held: not handed to the brain before a decision").isZero();
+            await("held: not handed to the brain before a decision").during(Duration.ofSeconds(1))
+                    .atMost(Duration.ofSeconds(3)).until(() -> handled.count("d-1") == 0);
 
             Message reply = s.decide(true, held.id(), "board", null);
             assertThat(Replies.isError(reply)).as(new String(reply.getData())).isFalse();
@@ -168,8 +174,8 @@ class ApprovalGateTest {
             assertThat(Replies.isError(again)).isTrue();
             assertThat(again.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE))
                     .isEqualTo("8001");
-            Thread.sleep(1000);
-            assertThat(handled.count("d-1")).isEqualTo(1);
+            await("delivered once").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                    .until(() -> handled.count("d-1") == 1);
         }
     }
 
@@ -198,8 +204,8 @@ class ApprovalGateTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> !ceo.ofType("approval.denied").isEmpty());
             assertThat(ceo.ofType("approval.denied").getFirst().context()).contains("not during the freeze")
                     .contains("OM-8004");
-            Thread.sleep(1500);
-            assertThat(handled.count("d-2")).isZero();
+            await("denied: never delivered").during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+                    .until(() -> handled.count("d-2") == 0);
         }
     }
 
@@ -216,8 +222,8 @@ class ApprovalGateTest {
             s.f().publish(s.f().subjects.dm("dev1"), task("t-escalate", "migration", "dev1"));
             await().atMost(Duration.ofSeconds(10)).until(() -> s.approval("t-deny", "deploys") != null
                     && s.approval("t-approve", "hotfixes") != null && s.approval("t-escalate", "migrations") != null);
-            Thread.sleep(500);
-            assertThat(handled.seen).isEmpty();
+            await("all three held").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                    .until(handled.seen::isEmpty);
 
             s.clock().advance(Duration.ofMinutes(61));
 
@@ -236,9 +242,8 @@ class ApprovalGateTest {
 
             // the escalated one still waits for a human: no second escalation, no delivery, until approved
             s.clock().advance(Duration.ofHours(5));
-            Thread.sleep(1000);
-            assertThat(board.ofType("escalation")).hasSize(1);
-            assertThat(handled.count("t-escalate")).isZero();
+            await("escalated once, still held").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                    .until(() -> board.ofType("escalation").size() == 1 && handled.count("t-escalate") == 0);
             assertThat(handled.count("t-deny")).isZero();
             s.decide(true, s.approval("t-escalate", "migrations").id(), "board", null);
             await().atMost(Duration.ofSeconds(10)).until(() -> handled.count("t-escalate") == 1);
@@ -251,22 +256,24 @@ class ApprovalGateTest {
         try (Setup s = setup(topology)) {
             Handled dev1 = new Handled();
             Handled dev2 = new Handled();
-            s.f().runtime(topology.leaf(0), "dev1", Handler.NOTHING, dev1, Fixture.options());
-            s.f().runtime(topology.leaf(1), "dev2", Handler.NOTHING, dev2, Fixture.options());
-            await().atMost(Duration.ofSeconds(10)).until(() -> s.f().jsm.getConsumerInfo(
-                    s.f().subjects.channelsStream(), dev.orgmesh.protocol.Subjects.teamConsumer("dev2")) != null);
-            Thread.sleep(1500); // both runtimes bound to their team durables (deliver policy: new)
+            Fixture.Running r1 = s.f().runtime(topology.leaf(0), "dev1", Handler.NOTHING, dev1, Fixture.options());
+            Fixture.Running r2 = s.f().runtime(topology.leaf(1), "dev2", Handler.NOTHING, dev2, Fixture.options());
+            // both bound to their team durables before the message (deliver policy: new)
+            await().atMost(Duration.ofSeconds(10)).until(() -> r1.runtime().isReady() && r2.runtime().isReady());
             Envelope urgent = Fixture.envelope("ceo", "team:eng", "task").id("u-1").priority(Priority.URGENT)
                     .subject("drop everything").build();
             s.f().publish(s.f().subjects.team("eng"), urgent);
             await().atMost(Duration.ofSeconds(10)).until(() -> s.approval("u-1", "eng-urgent") != null);
-            Thread.sleep(1000);
-            assertThat(s.f().jsm.getStreamInfo(s.f().subjects.auditStream()) != null).isTrue();
+            // both recipients held it: the holds stream de-duplicated the second hold, one approval exists
+            await().atMost(Duration.ofSeconds(10)).until(() -> dev1.held.contains("u-1") && dev2.held.contains("u-1"));
+            assertThat(s.f().jsm.getStreamInfo(s.f().subjects.holdsStream()).getStreamState().getLastSequence())
+                    .as("the second hold was a duplicate of the first").isEqualTo(1);
             assertThat(s.approvals().keys()).as("one hold for both recipients").hasSize(1);
+            assertThat(dev1.count("u-1") + dev2.count("u-1")).as("held from both brains").isZero();
             s.decide(true, s.approval("u-1", "eng-urgent").id(), "board", null);
             await().atMost(Duration.ofSeconds(10)).until(() -> dev1.count("u-1") == 1 && dev2.count("u-1") == 1);
-            Thread.sleep(1000);
-            assertThat(dev1.count("u-1") + dev2.count("u-1")).isEqualTo(2);
+            await("each recipient once").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                    .until(() -> dev1.count("u-1") + dev2.count("u-1") == 2);
         }
     }
 

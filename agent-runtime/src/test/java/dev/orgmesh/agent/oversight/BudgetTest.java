@@ -77,8 +77,10 @@ class BudgetTest {
                 }
 
                 await().atMost(Duration.ofSeconds(20)).until(() -> handled.seen.size() == 5);
-                Thread.sleep(2500); // longer than the budget poll: nothing more gets through
-                assertThat(model.requests()).as("5 × 1000 tokens reach the 5000 limit; no call over it").hasSize(5);
+                // for longer than the budget poll: nothing more gets through
+                await("5 × 1000 tokens reach the 5000 limit; no call over it").during(Duration.ofMillis(2500))
+                        .atMost(Duration.ofSeconds(5)).until(() -> model.requests().size() == 5
+                                && handled.seen.size() == 5);
                 assertThat(handled.seen).hasSize(5);
                 ConsumerInfo dm = f.jsm.getConsumerInfo(f.subjects.inboxStream(), Subjects.inboxConsumer("dev1"));
                 assertThat(dm.getNumAckPending() + dm.getNumPending()).as("the other 5 wait in the inbox").isEqualTo(5);
@@ -95,8 +97,8 @@ class BudgetTest {
                 assertThat(Replies.isError(raised)).as(new String(raised.getData())).isFalse();
 
                 await().atMost(Duration.ofSeconds(20)).until(() -> handled.seen.size() == 10);
-                Thread.sleep(1000);
-                assertThat(model.requests()).hasSize(10);
+                await("no call more").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+                        .until(() -> model.requests().size() == 10);
                 for (int i = 0; i < 10; i++) {
                     assertThat(handled.count("job-" + i)).as("job-%d handled once", i).isEqualTo(1);
                 }
