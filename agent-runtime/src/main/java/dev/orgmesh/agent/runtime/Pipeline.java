@@ -380,12 +380,16 @@ final class Pipeline {
      * reported.
      */
     private Uni<Outcome> runHandler(Envelope in, HandlerContext ctx) {
-        return reserveBudget(in).chain(r -> invokeHandler(in, ctx)
+        return reserveBudget(in, !"ask".equals(ctx.source())).chain(r -> invokeHandler(in, ctx)
                 .onTermination().call(() -> Uni.createFrom().voidItem().invoke(Unchecked.consumer(v -> settle(r, ctx)))
                         .runSubscriptionOn(workers)));
     }
 
-    private Uni<Budgets.Reservation> reserveBudget(Envelope in) {
+    /**
+     * {@code wait}: a stream message waits for budget (it stays in progress, nothing lost); a request is answered at
+     * once with {@code BUDGET_EXHAUSTED} instead, since its caller is on a short timeout and has a fallback.
+     */
+    private Uni<Budgets.Reservation> reserveBudget(Envelope in, boolean wait) {
         if (budgets == null || !handler.spendsBudget()) {
             return Uni.createFrom().item(Budgets.Reservation.NONE);
         }
@@ -400,6 +404,10 @@ final class Pipeline {
                     return r.granted();
                 }
                 exhausted(r.refused(), in);
+                if (!wait) {
+                    throw new OrgmeshException(ErrorCode.BUDGET_EXHAUSTED, self + " cannot call its model: "
+                            + r.refused().describe());
+                }
                 waited = true;
                 if (crashed) {
                     throw new TransientException("stopping while waiting for budget");

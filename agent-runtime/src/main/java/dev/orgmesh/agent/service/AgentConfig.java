@@ -36,8 +36,11 @@ public interface AgentConfig {
      */
     Optional<Path> nkeyFile();
 
-    /** How long boot waits for the vault bridge to hand over the agent's secrets before going on without them. */
-    @WithDefault("60s")
+    /**
+     * How long boot waits for the vault bridge to hand over the agent's secrets before going on without them (kept
+     * under three beacon intervals, so waiting for the vault does not get the agent reported down).
+     */
+    @WithDefault("20s")
     Duration secretsPatience();
 
     /** The local leaf the runtime may start and supervise ({@code orgmesh.agent.leaf.*}). */

@@ -90,6 +90,14 @@ class BudgetTest {
                 assertThat(lead.ofType("escalation").getFirst().context()).contains("OM-8010")
                         .contains("agent dev1 tokens per day").contains("none is lost");
 
+                // a request is not kept waiting: it is answered at once with the budget error
+                Message asked = f.hubClient.request(f.subjects.ask("dev1"), dev.orgmesh.protocol.envelope.EnvelopeCodec
+                        .encode(Fixture.envelope("lead", "dev1", "question").id("q-1").subject("status?").build()),
+                        Duration.ofSeconds(5));
+                assertThat(asked.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE))
+                        .isEqualTo("8010");
+                assertThat(model.requests()).hasSize(5);
+
                 Message raised = f.hubClient.request(f.subjects.humanBudget(),
                         "{\"scope\":\"agent\",\"id\":\"dev1\",\"tokens_per_day\":20000}"
                                 .getBytes(StandardCharsets.UTF_8),
