@@ -166,10 +166,7 @@ final class ApprovalCommands {
                         "the approval desk did not answer on " + subject + " (is hub-bootstrap running?)");
             }
             if (Replies.isError(reply)) {
-                String code = reply.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE);
-                String text = reply.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR);
-                ErrorCode ec = code == null ? null : ErrorCode.byCode(Integer.parseInt(code));
-                throw new OrgmeshException(ec != null ? ec : ErrorCode.APPROVAL_BAD_REQUEST, text);
+                throw Replies.exception(reply, ErrorCode.APPROVAL_BAD_REQUEST);
             }
             Approval a = Approval.decode(reply.getData());
             PrintWriter out = spec.commandLine().getOut();

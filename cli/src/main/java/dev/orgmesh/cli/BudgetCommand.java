@@ -105,8 +105,7 @@ final class BudgetCommand implements Callable<Integer> {
                             "the budget desk did not answer (is hub-bootstrap running?)");
                 }
                 if (Replies.isError(reply)) {
-                    throw new OrgmeshException(ErrorCode.BUDGET_BAD_REQUEST,
-                            reply.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR));
+                    throw Replies.exception(reply, ErrorCode.BUDGET_BAD_REQUEST);
                 }
                 out.println("limit." + scope + "." + id + " = "
                         + new String(reply.getData(), java.nio.charset.StandardCharsets.UTF_8));

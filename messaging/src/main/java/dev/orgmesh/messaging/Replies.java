@@ -4,6 +4,7 @@ import io.nats.client.Connection;
 import io.nats.client.impl.Headers;
 
 import dev.orgmesh.protocol.ErrorBody;
+import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.OrgmeshException;
 
@@ -55,6 +56,38 @@ public final class Replies {
         if (replyTo != null && !replyTo.isEmpty()) {
             c.publish(replyTo, errorHeaders(e), Json.write(e.toBody()));
         }
+    }
+
+    /**
+     * An error reply as the exception it reports: the catalogue code from {@code Nats-Service-Error-Code} and the
+     * whole message from the JSON body (the header's text is shortened and escaped), falling back to the header and to
+     * {@code fallback} when the code is not one of ours.
+     */
+    public static OrgmeshException exception(io.nats.client.Message m, ErrorCode fallback) {
+        String header = m.getHeaders() == null
+                ? null
+                : m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR);
+        String codeText = m.getHeaders() == null
+                ? null
+                : m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE);
+        ErrorCode code = null;
+        try {
+            code = codeText == null ? null : ErrorCode.byCode(Integer.parseInt(codeText.strip()));
+        } catch (NumberFormatException e) {
+            // not one of ours
+        }
+        String message = null;
+        try {
+            if (m.getData() != null && m.getData().length > 0) {
+                message = Json.mapper().readValue(m.getData(), dev.orgmesh.protocol.ErrorBody.class).message();
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not an ErrorBody: the header says it
+        }
+        if (message == null) {
+            message = header != null ? header : "error " + codeText;
+        }
+        return new OrgmeshException(code != null ? code : fallback, message);
     }
 
     /** Whether a reply message is an error reply. */

@@ -28,4 +28,23 @@ class RepliesTest {
         assertThat(Replies.headerValue("short")).isEqualTo("short");
         assertThat(Replies.headerValue(null)).isEmpty();
     }
+
+    @Test
+    void anErrorReplyReadsBackAsItsExceptionWithTheWholeMessage() {
+        OrgmeshException e = new OrgmeshException(ErrorCode.APPROVAL_NOT_APPROVER,
+                "'r\u00e9mi' is not an approver of gate 'deploys'");
+        io.nats.client.Message reply = io.nats.client.impl.NatsMessage.builder().subject("_INBOX.x")
+                .headers(Replies.errorHeaders(e)).data(dev.orgmesh.protocol.Json.write(e.toBody())).build();
+        OrgmeshException back = Replies.exception(reply, ErrorCode.APPROVAL_BAD_REQUEST);
+        assertThat(back.code()).isEqualTo(ErrorCode.APPROVAL_NOT_APPROVER);
+        assertThat(back.getMessage()).as("from the body, not the escaped header").isEqualTo(e.getMessage());
+
+        io.nats.client.Message foreign = io.nats.client.impl.NatsMessage.builder().subject("_INBOX.x")
+                .headers(new Headers().put(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE, "500")
+                        .put(dev.orgmesh.protocol.Headers.SERVICE_ERROR, "handler exploded"))
+                .build();
+        OrgmeshException other = Replies.exception(foreign, ErrorCode.APPROVAL_BAD_REQUEST);
+        assertThat(other.code()).isEqualTo(ErrorCode.APPROVAL_BAD_REQUEST);
+        assertThat(other.getMessage()).isEqualTo("handler exploded");
+    }
 }

@@ -14,7 +14,6 @@ import io.nats.client.Message;
 import dev.orgmesh.messaging.Replies;
 import dev.orgmesh.protocol.Approval;
 import dev.orgmesh.protocol.ErrorCode;
-import dev.orgmesh.protocol.Headers;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Subjects;
 
@@ -86,15 +85,8 @@ public final class Decisions {
             return Outcome.error(ErrorCode.REQUEST_TIMEOUT.code(), "interrupted while waiting for the approval desk");
         }
         if (Replies.isError(reply)) {
-            String code = reply.getHeaders().getFirst(Headers.SERVICE_ERROR_CODE);
-            String message = reply.getHeaders().getFirst(Headers.SERVICE_ERROR);
-            int n;
-            try {
-                n = Integer.parseInt(code.strip());
-            } catch (RuntimeException e) {
-                n = 0;
-            }
-            return Outcome.error(n, message == null ? "the approval desk refused" : message);
+            var e = Replies.exception(reply, ErrorCode.APPROVAL_BAD_REQUEST);
+            return Outcome.error(e.code().code(), e.getMessage());
         }
         try {
             return new Outcome(Approval.decode(reply.getData()), 0, null, null);

@@ -416,7 +416,11 @@ class SecretFlowTest {
                 }
             }
         }
-        throw new AssertionError("no report to " + id + " within 20s");
+        var ci = operator.jetStreamManagement().getConsumerInfo(S.inboxStream(), Subjects.inboxConsumer("alice"));
+        throw new AssertionError("no report to " + id + " within 20s; dm-alice: delivered " + ci.getDelivered()
+                + ", ack floor " + ci.getAckFloor() + ", pending " + ci.getNumPending() + ", ack pending "
+                + ci.getNumAckPending() + ", waiting " + ci.getNumWaiting() + ", redelivered "
+                + ci.getRedelivered());
     }
 
     static String sha16(String v) throws Exception {

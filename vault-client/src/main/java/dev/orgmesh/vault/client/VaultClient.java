@@ -123,15 +123,6 @@ public final class VaultClient {
 
     /** The bridge's error reply as an exception with its catalogue code. */
     static OrgmeshException errorOf(Message m) {
-        String code = m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE);
-        String text = m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR);
-        ErrorCode c = null;
-        try {
-            c = ErrorCode.byCode(Integer.parseInt(code));
-        } catch (NumberFormatException e) {
-            // fall through
-        }
-        return new OrgmeshException(c == null ? ErrorCode.VAULT_BACKEND_UNAVAILABLE : c,
-                text == null ? "vault bridge error " + code : text);
+        return Replies.exception(m, ErrorCode.VAULT_BACKEND_UNAVAILABLE);
     }
 }
