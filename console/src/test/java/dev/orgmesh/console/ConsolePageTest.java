@@ -158,7 +158,7 @@ class ConsolePageTest {
         assertThat(row.getText()).contains("Deploy the Postgres migration to production", "cto-athena");
         screenshot("console.png");
 
-        row.findElement(By.cssSelector("button.approve")).click();
+        click(wait, held.id(), "button.approve");
         StandInDesk.Request sent = desk.requests.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertThat(sent).isEqualTo(new StandInDesk.Request(OrgFixture.S.humanApprove(), held.id(), "board", null));
         await().atMost(WAIT)
@@ -167,10 +167,11 @@ class ConsolePageTest {
         wait.until(ExpectedConditions.invisibilityOfElementLocated(approval(held.id())));
 
         // Deny asks for a reason, and the reason travels with the request.
-        WebElement other = browser.findElement(approval("ap-page-deny"));
-        other.findElement(By.cssSelector("button.deny")).click();
-        other.findElement(By.cssSelector("input.reason")).sendKeys("Not during the freeze");
-        other.findElement(By.cssSelector("button.confirm-deny")).click();
+        click(wait, "ap-page-deny", "button.deny");
+        // a row whose deny form is open is kept across re-renders, so the reason typed is not lost
+        browser.findElement(approval("ap-page-deny")).findElement(By.cssSelector("input.reason"))
+                .sendKeys("Not during the freeze");
+        click(wait, "ap-page-deny", "button.confirm-deny");
         StandInDesk.Request denial = desk.requests.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertThat(denial).isEqualTo(
                 new StandInDesk.Request(OrgFixture.S.humanDeny(), "ap-page-deny", "board", "Not during the freeze"));
@@ -185,8 +186,8 @@ class ConsolePageTest {
         OrgFixture.hold(nats, "ap-page-refused", "Scale the fleet to zero", List.of("someone-else"));
         browser.get(page.toString());
         WebDriverWait wait = new WebDriverWait(browser, WAIT);
-        WebElement row = wait.until(ExpectedConditions.visibilityOfElementLocated(approval("ap-page-refused")));
-        row.findElement(By.cssSelector("button.approve")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(approval("ap-page-refused")));
+        click(wait, "ap-page-refused", "button.approve");
         wait.until(d -> d.findElement(By.id("approval-msg")).getText().contains("OM-8002"));
         assertThat(browser.findElement(By.id("approval-msg")).getText())
                 .contains("board is not an approver of gate devops-tasks");
@@ -194,11 +195,21 @@ class ConsolePageTest {
 
         // A denial without a reason is not even sent.
         int before = desk.requests.size();
-        row = browser.findElement(approval("ap-page-refused"));
-        row.findElement(By.cssSelector("button.deny")).click();
-        row.findElement(By.cssSelector("button.confirm-deny")).click();
+        click(wait, "ap-page-refused", "button.deny");
+        click(wait, "ap-page-refused", "button.confirm-deny");
         wait.until(d -> d.findElement(By.id("approval-msg")).getText().contains("needs a reason"));
         assertThat(desk.requests).hasSize(before);
+    }
+
+    /**
+     * Clicks {@code button} in the row of approval {@code id}, finding the row afresh: the page re-renders the table
+     * whenever the approvals bucket changes, which may replace a row between finding and clicking it.
+     */
+    private static void click(WebDriverWait wait, String id, String button) {
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(d -> {
+            d.findElement(approval(id)).findElement(By.cssSelector(button)).click();
+            return true;
+        });
     }
 
     private void screenshot(String name) throws Exception {

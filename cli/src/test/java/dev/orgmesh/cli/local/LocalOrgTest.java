@@ -219,7 +219,11 @@ class LocalOrgTest {
             var wait = new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(30));
             var row = org.openqa.selenium.By.cssSelector("tr[data-approval='" + approval + "']");
             wait.until(org.openqa.selenium.support.ui.ExpectedConditions.presenceOfElementLocated(row));
-            browser.findElement(row).findElement(org.openqa.selenium.By.cssSelector("button.approve")).click();
+            // the table re-renders on every bucket change: find the row afresh if it was replaced before the click
+            wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(d -> {
+                d.findElement(row).findElement(org.openqa.selenium.By.cssSelector("button.approve")).click();
+                return true;
+            });
             wait.until(d -> d.findElement(org.openqa.selenium.By.id("approval-msg")).getText()
                     .contains(approval + " approved by board"));
             Path shot = ((org.openqa.selenium.TakesScreenshot) browser)
