@@ -174,8 +174,8 @@ class LocalOrgTest {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(http.send(
                     java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.consoleUrl() + "api/state")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body()).contains(approval));
-            Thread.sleep(1500);
-            assertThat(hermesAnswered(c, org, deploy.id())).as("held: Hermes's brain has not seen it").isFalse();
+            await("held: Hermes's brain does not see it").during(Duration.ofMillis(1500))
+                    .atMost(Duration.ofSeconds(5)).until(() -> !hermesAnswered(c, org, deploy.id()));
 
             if (Files.isExecutable(Path.of("/usr/bin/chromium"))
                     && Files.isExecutable(Path.of("/usr/bin/chromedriver"))) {
