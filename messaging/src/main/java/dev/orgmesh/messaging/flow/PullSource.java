@@ -43,17 +43,6 @@ public final class PullSource implements AutoCloseable {
     private volatile boolean running = true;
     private volatile ConsumerConfiguration consumer;
     private volatile Thread loop;
-    private volatile Duration idlePoke = DEFAULT_IDLE_POKE;
-    private volatile long pokes;
-
-    /**
-     * How long a source may stay idle before it asks the server for its consumer's info. Seen on nats-server 2.9.10
-     * (in CI runs, through leaves and directly): a stored message stays undelivered to a waiting pull request until
-     * some API call touches the consumer — in every such run the message was delivered the moment a consumer info was
-     * asked for, never by the next pulls. The info request is that touch; it costs one API call per idle source and
-     * interval, and bounds such a stall to this interval instead of "until something else happens".
-     */
-    public static final Duration DEFAULT_IDLE_POKE = Duration.ofSeconds(3);
 
     /**
      * @param name for logs and metrics, e.g. {@code dm}
@@ -109,20 +98,8 @@ public final class PullSource implements AutoCloseable {
         return consumer;
     }
 
-    /** Sets the idle interval after which the consumer's info is asked for (see {@link #DEFAULT_IDLE_POKE}); zero: never. */
-    public PullSource idlePoke(Duration d) {
-        this.idlePoke = d;
-        return this;
-    }
-
-    /** How many times the idle source asked for its consumer's info. */
-    public long pokes() {
-        return pokes;
-    }
-
     private void run() {
         JetStreamSubscription sub = bind();
-        long lastActivity = System.nanoTime();
         while (running && sub != null) {
             int asked = 0;
             int got = 0;
@@ -152,12 +129,6 @@ public final class PullSource implements AutoCloseable {
                     credits.release(asked - got);
                 }
             }
-            if (got > 0) {
-                lastActivity = System.nanoTime();
-            } else if (running && !idlePoke.isZero() && System.nanoTime() - lastActivity >= idlePoke.toNanos()) {
-                lastActivity = System.nanoTime();
-                poke();
-            }
         }
         if (sub != null) {
             try {
@@ -165,18 +136,6 @@ public final class PullSource implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.debugf("unsubscribing %s/%s: %s", stream, durable, e.toString());
             }
-        }
-    }
-
-    private void poke() {
-        try {
-            ConsumerInfo ci = jsm.getConsumerInfo(stream, durable);
-            pokes++;
-            if (ci.getNumPending() > 0 && credits.availablePermits() > 0) {
-                LOG.debugf("%s/%s idle with %d pending: asked for its info", stream, durable, ci.getNumPending());
-            }
-        } catch (Exception e) {
-            LOG.debugf("consumer info of %s/%s: %s", stream, durable, e.toString());
         }
     }
 
