@@ -400,7 +400,8 @@ class SecretFlowTest {
     }
 
     /** Sends a task to alice from the boss and returns the report that comes back to the boss. */
-    static Envelope ask(JetStreamSubscription boss, String id) throws Exception {
+    static Envelope ask(JetStreamSubscription boss, String name) throws Exception {
+        String id = name + "-" + Long.toHexString(RANDOM.nextLong()); // unique, so a rerun is not a duplicate
         operator.jetStream().publish(NatsMessage.builder().subject(S.dm("alice"))
                 .headers(new Headers().put(dev.orgmesh.protocol.Headers.MSG_ID, id))
                 .data(EnvelopeCodec.encode(Envelope.builder().id(id).from("boss").to("alice").type("task")
@@ -431,7 +432,7 @@ class SecretFlowTest {
     @Test
     @Order(8)
     void noValueAppearsOnTheWireInStreamsOnDiskOrInLogs() throws Exception {
-        assertThat(values).hasSize(5);
+        assertThat(values).as("every value made, a rerun's included").hasSizeGreaterThanOrEqualTo(5);
         // the audit stream sources the events stream: wait until it holds the access events.
         await().atMost(WAIT).until(() -> streamMessages(S.auditStream()).stream()
                 .anyMatch(m -> m.getSubject().equals(S.events(NatsEvents.ACCESSED))));
