@@ -4,9 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Replaces every known secret value in outgoing text or bytes with {@code [REDACTED:NAME]}, as the last guard before
@@ -14,24 +14,38 @@ import java.util.concurrent.ConcurrentHashMap;
  * that contains another is redacted whole. Values shorter than {@value #MIN_LENGTH} bytes are not scrubbed (they would
  * match everywhere and are not secrets worth the name).
  *
- * <p>It holds the values it guards in memory; {@link #forget} and {@link #clear} drop and wipe them. Thread-safe.
+ * <p>A rotation does not retire the old value from the scrubber: a brain started before the rotation still holds it
+ * in its environment, and the old credential often stays valid for a while. The last {@value #RETAINED_PER_NAME}
+ * values of each name are guarded. It holds them in memory; {@link #forget} and {@link #clear} drop and wipe them.
+ * Thread-safe.
  */
 public final class SecretScrubber {
     /** The shortest value that is scrubbed, in bytes. */
     public static final int MIN_LENGTH = 4;
+    /** How many values of one name (the current one and those rotated out before it) stay guarded. */
+    public static final int RETAINED_PER_NAME = 8;
 
     private record Known(String name, byte[] bytes, String text) {
     }
 
-    private final Map<String, Known> known = new ConcurrentHashMap<>();
+    private final Map<String, List<Known>> known = new LinkedHashMap<>();
     private volatile List<Known> ordered = List.of();
 
-    /** Guards {@code value} under {@code name} (replacing an older value of that name, e.g. after rotation). */
-    public void add(String name, byte[] value) {
+    /** Guards {@code value} under {@code name}; values that name held before stay guarded (the last few). */
+    public synchronized void add(String name, byte[] value) {
         byte[] copy = value.clone();
-        Known old = known.put(name, new Known(name, copy, new String(copy, StandardCharsets.UTF_8)));
-        if (old != null) {
-            java.util.Arrays.fill(old.bytes(), (byte) 0);
+        Known next = new Known(name, copy, new String(copy, StandardCharsets.UTF_8));
+        List<Known> values = known.computeIfAbsent(name, n -> new ArrayList<>());
+        values.removeIf(k -> {
+            boolean same = java.util.Arrays.equals(k.bytes(), copy);
+            if (same) {
+                java.util.Arrays.fill(k.bytes(), (byte) 0);
+            }
+            return same;
+        });
+        values.add(next);
+        while (values.size() > RETAINED_PER_NAME) {
+            java.util.Arrays.fill(values.remove(0).bytes(), (byte) 0);
         }
         reorder();
     }
@@ -41,22 +55,23 @@ public final class SecretScrubber {
         secrets.forEach(this::add);
     }
 
-    /** Stops guarding {@code name}. */
-    public void forget(String name) {
-        Known old = known.remove(name);
+    /** Stops guarding {@code name} (every value it held). */
+    public synchronized void forget(String name) {
+        List<Known> old = known.remove(name);
         if (old != null) {
-            java.util.Arrays.fill(old.bytes(), (byte) 0);
+            old.forEach(k -> java.util.Arrays.fill(k.bytes(), (byte) 0));
         }
         reorder();
     }
 
     /** Stops guarding everything. */
-    public void clear() {
+    public synchronized void clear() {
         List.copyOf(known.keySet()).forEach(this::forget);
     }
 
-    private synchronized void reorder() {
-        List<Known> list = new ArrayList<>(known.values());
+    private void reorder() {
+        List<Known> list = new ArrayList<>();
+        known.values().forEach(list::addAll);
         list.removeIf(k -> k.bytes().length < MIN_LENGTH);
         list.sort(Comparator.comparingInt((Known k) -> k.bytes().length).reversed());
         ordered = List.copyOf(list);

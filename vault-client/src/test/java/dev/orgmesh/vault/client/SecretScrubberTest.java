@@ -28,18 +28,33 @@ class SecretScrubberTest {
     }
 
     @Test
-    void theLongestValueWinsAndRotationReplacesTheOldValue() {
+    void theLongestValueWinsAndARotatedOutValueStaysGuarded() {
         SecretScrubber s = new SecretScrubber();
         s.add("A", bytes("token"));
         s.add("B", bytes("token-extended"));
         assertThat(s.scrub("use token-extended and token")).isEqualTo("use [REDACTED:B] and [REDACTED:A]");
 
+        // a brain started before the rotation still holds the old value: both are redacted
         s.add("A", bytes("rotated1"));
-        assertThat(s.scrub("token rotated1")).isEqualTo("token [REDACTED:A]");
+        assertThat(s.scrub("token rotated1")).isEqualTo("[REDACTED:A] [REDACTED:A]");
         s.forget("A");
-        assertThat(s.scrub("rotated1")).isEqualTo("rotated1");
+        assertThat(s.scrub("rotated1 token")).isEqualTo("rotated1 token");
         byte[] in = bytes("nothing here");
         assertThat(s.scrub(in)).isEqualTo(in).isNotSameAs(in);
+    }
+
+    @Test
+    void theLastFewValuesOfANameAreGuardedAndOlderOnesAreDropped() {
+        SecretScrubber s = new SecretScrubber();
+        for (int v = 0; v <= SecretScrubber.RETAINED_PER_NAME; v++) {
+            s.add("T", bytes("value-" + v));
+        }
+        assertThat(s.scrub("value-0")).as("beyond the retained versions").isEqualTo("value-0");
+        for (int v = 1; v <= SecretScrubber.RETAINED_PER_NAME; v++) {
+            assertThat(s.scrub("value-" + v)).isEqualTo("[REDACTED:T]");
+        }
+        s.add("T", bytes("value-3")); // the same value again is one entry, not two
+        assertThat(s.scrub("value-1 value-3")).isEqualTo("[REDACTED:T] [REDACTED:T]");
     }
 
     static byte[] bytes(String s) {
