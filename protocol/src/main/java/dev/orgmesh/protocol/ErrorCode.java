@@ -78,7 +78,9 @@ public enum ErrorCode {
                     "the brain failed while handling a message"), AGENT_DEADLINE_PASSED(4003,
                             "the message's deadline passed before it was handled"), AGENT_LOOP_DETECTED(4004,
                                     "the hand-off limit was reached or the thread came back through the chain"), AGENT_BLOCKED(
-                                            4005, "the brain reported it is blocked"),
+                                            4005, "the brain reported it is blocked"), AGENT_HANDLED_RECORD_UNAVAILABLE(
+                                                    4006,
+                                                    "the handled record could not be read or written; the runtime goes on at least once"),
 
     // 5000–5099: heartbeat
     HEARTBEAT_BAD_SCHEDULE(5000, "a heartbeat schedule cannot be computed"), HEARTBEAT_AGENT_DOWN(5001,

@@ -20,6 +20,9 @@ public final class Subjects {
     public static final java.util.Set<String> RESERVED = java.util.Set.of("all", "dm", "tasks", "events",
             "heartbeat", "presence", "vault", "org", "dlq", "human", "ask", "audit");
 
+    /** A message id that can be a handled-record key token as it is. */
+    private static final Pattern SAFE_KEY_TOKEN = Pattern.compile("[A-Za-z0-9_-]{1,128}");
+
     private final String company;
 
     private Subjects(String company) {
@@ -214,6 +217,52 @@ public final class Subjects {
      */
     public String budgetsBucket() {
         return assetPrefix() + "BUDGETS";
+    }
+
+    /**
+     * KV bucket of handled messages (docs/reliability.md): key {@link #handledKey} → who handled the message and when.
+     * A runtime creates the key once everything the message caused is stored and before it acks, and looks it up
+     * before a message reaches the brain, so a message whose ack was lost is not handed to a second brain. Entries
+     * expire (the bucket's max age), they are not deleted.
+     */
+    public String handledBucket() {
+        return assetPrefix() + "HANDLED";
+    }
+
+    /**
+     * The handled-record scope of what an agent receives for itself (its DMs, channels, events, heartbeat ticks):
+     * {@code agent.{agent}}. Each receiver of a channel message handles it once, so each has its own scope.
+     */
+    public static String handledAgentScope(String agent) {
+        return "agent." + token(agent);
+    }
+
+    /**
+     * The handled-record scope of a role's shared task queue, {@code role.{role}}: any agent of the role may take a
+     * task, and once one of them completed it no other should.
+     */
+    public static String handledRoleScope(String role) {
+        return "role." + token(role);
+    }
+
+    /**
+     * The key of message {@code messageId} in the handled bucket: {@code {scope}.{id}}. The id is used as it is when it
+     * is a safe key token (ULIDs, {@code s-{stream}-{seq}}, ids such as {@code task-17}: letters, digits, {@code -},
+     * {@code _}, at most 128 characters); any other id is replaced by {@code =} and the base64url SHA-256 of its
+     * UTF-8 bytes, which no id used as it is can look like.
+     */
+    public static String handledKey(String scope, String messageId) {
+        Objects.requireNonNull(messageId, "messageId");
+        if (SAFE_KEY_TOKEN.matcher(messageId).matches()) {
+            return scope + "." + messageId;
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(messageId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return scope + ".=" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     /** Object store bucket for artifacts. */

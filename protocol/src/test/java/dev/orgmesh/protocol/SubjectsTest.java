@@ -36,6 +36,26 @@ class SubjectsTest {
     }
 
     @Test
+    void handledKeysAreScopedAndAlwaysValidKvKeys() {
+        assertThat(s.handledBucket()).isEqualTo("OM_KOMODO_AI_HANDLED");
+        assertThat(Subjects.handledKey(Subjects.handledRoleScope("role-backend"), "01JB2Z3Y4X5W6V7T8S9R0Q1P2N"))
+                .isEqualTo("role.role-backend.01JB2Z3Y4X5W6V7T8S9R0Q1P2N");
+        assertThat(Subjects.handledKey(Subjects.handledAgentScope("cto-athena"), "s-OM_KOMODO_AI_CHANNELS-12"))
+                .isEqualTo("agent.cto-athena.s-OM_KOMODO_AI_CHANNELS-12");
+        // ids that are not safe key tokens (dots, spaces, wildcards, other letters, too long) are hashed: one token
+        String kv = "[-/_=.a-zA-Z0-9]+";
+        for (String id : new String[]{"task.1", "a b", "*", ">", "été", "x".repeat(129), "..", "=abc"}) {
+            String key = Subjects.handledKey("agent.dev1", id);
+            assertThat(key).as(id).matches("agent\\.dev1\\.=[A-Za-z0-9_-]{43}").matches(kv);
+            assertThat(Subjects.handledKey("agent.dev1", id)).as("stable").isEqualTo(key);
+        }
+        assertThat(Subjects.handledKey("agent.dev1", "task.1"))
+                .isNotEqualTo(Subjects.handledKey("agent.dev1", "task.2"));
+        assertThat(Subjects.handledKey("agent.dev1", "x".repeat(128))).isEqualTo("agent.dev1." + "x".repeat(128));
+        assertThatThrownBy(() -> Subjects.handledAgentScope("a.b")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void unsafeTokensAreRefused() {
         assertThatThrownBy(() -> s.dm("ceo.genesis")).hasMessageContaining("ceo.genesis");
         assertThatThrownBy(() -> s.dm("*")).isInstanceOf(IllegalArgumentException.class);

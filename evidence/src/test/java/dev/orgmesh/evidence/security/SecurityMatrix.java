@@ -19,7 +19,8 @@ import dev.orgmesh.protocol.org.Org;
  * <p>DESIGN §3: an agent "may subscribe to its own DM, its team, {co}.all, its role's tasks and its chosen events,
  * and publish to channels, DMs, tasks, events, its own presence key and its own vault subject — nothing else". The
  * subjects table adds what request/reply needs: its own heartbeat and ask subject (subscribe), asks, the directory
- * and its private reply inbox; §4 adds dead letters (the runtime dead-letters malformed input). Humans oversee: every
+ * and its private reply inbox; §4 adds dead letters (the runtime dead-letters malformed input); docs/reliability.md
+ * adds the handled record, where an agent creates and reads keys of its own scope and its role's only. Humans oversee: every
  * channel and event, the dead letters, their own DM, no secrets and no task queues; they decide on held messages. The
  * operator administers the account without restriction; the audit stream itself refuses purge (deny_purge).
  */
@@ -89,6 +90,14 @@ public final class SecurityMatrix {
             pub other's presence key            N     N     Y
             pub own vault subject               Y     -     -
             pub other's vault subject           N     N     Y
+            pub own handled record              Y     -     -
+            pub own role's handled record       Y     -     -
+            pub other's handled record          N     N     Y
+            pub other role's handled record     N     N     Y
+            read own handled record             Y     -     -
+            read own role's handled record      Y     -     -
+            read other's handled record         N     N     Y
+            read other role's handled record    N     N     Y
             pub a directory request             Y     Y     Y
             pub dlq                             Y     N     Y
             pub an approval decision            N     Y     Y
@@ -173,6 +182,21 @@ public final class SecurityMatrix {
                     : "pub other's presence key";
             pub(out, m, "$KV." + s.presenceBucket() + "." + id, cls);
             pub(out, m, s.presence(id), cls);
+        }
+        // the handled record (docs/reliability.md): keys are created (published) and read (direct get by key)
+        String handled = "$KV." + s.handledBucket() + ".";
+        String read = "$JS.API.DIRECT.GET.KV_" + s.handledBucket() + "." + handled;
+        for (String agent : agentIds) {
+            String key = Subjects.handledKey(Subjects.handledAgentScope(agent), "probe");
+            boolean own = agent.equals(m.id());
+            pub(out, m, handled + key, own ? "pub own handled record" : "pub other's handled record");
+            pub(out, m, read + key, own ? "read own handled record" : "read other's handled record");
+        }
+        for (String role : org.roles()) {
+            String key = Subjects.handledKey(Subjects.handledRoleScope(role), "probe");
+            boolean own = a != null && a.role().equals(role);
+            pub(out, m, handled + key, own ? "pub own role's handled record" : "pub other role's handled record");
+            pub(out, m, read + key, own ? "read own role's handled record" : "read other role's handled record");
         }
         sub(out, m, s.orgAll(), s.org("member"), "sub the directory");
         pub(out, m, s.org("member"), "pub a directory request");

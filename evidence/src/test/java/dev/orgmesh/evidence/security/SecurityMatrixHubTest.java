@@ -99,6 +99,43 @@ class SecurityMatrixHubTest {
         assertThat(observer.jetStreamManagement().getStreamInfo(hub.org.subjects().auditStream())).isNotNull();
     }
 
+    /**
+     * The handled record through jnats' own KeyValue, as a runtime uses it (open, create, get by key): an agent creates
+     * and reads keys in its own and its role's scope, and cannot create or read another agent's or another role's —
+     * the permissions restrict reads per key only because jnats reads a key by direct get on its subject.
+     */
+    @Test
+    void anAgentCreatesAndReadsOnlyItsOwnHandledKeysThroughJnats() throws Exception {
+        dev.orgmesh.protocol.Subjects s = hub.org.subjects();
+        dev.orgmesh.protocol.org.Agent athena = hub.org.agent("cto-athena").orElseThrow();
+        io.nats.client.KeyValue kv = connections.get(athena.id()).keyValue(s.handledBucket(),
+                io.nats.client.KeyValueOptions.builder()
+                        .jetStreamOptions(JetStreamOptions.builder().requestTimeout(Duration.ofSeconds(2)).build())
+                        .build());
+        io.nats.client.KeyValue operatorKv = observer.keyValue(s.handledBucket());
+        String id = "evidence-" + System.nanoTime();
+        byte[] value = "{\"by\":\"cto-athena\"}".getBytes(StandardCharsets.UTF_8);
+        for (String scope : List.of(dev.orgmesh.protocol.Subjects.handledAgentScope(athena.id()),
+                dev.orgmesh.protocol.Subjects.handledRoleScope(athena.role()))) {
+            String key = dev.orgmesh.protocol.Subjects.handledKey(scope, id);
+            assertThat(kv.create(key, value)).as(key).isPositive();
+            assertThat(kv.get(key)).as(key).isNotNull();
+        }
+        String otherAgent = dev.orgmesh.protocol.Subjects.handledKey(
+                dev.orgmesh.protocol.Subjects.handledAgentScope("ceo-genesis"), id);
+        String otherRole = dev.orgmesh.protocol.Subjects.handledKey(
+                dev.orgmesh.protocol.Subjects.handledRoleScope("role-ceo"), id);
+        operatorKv.create(otherRole, value);
+        for (String key : List.of(otherAgent, otherRole)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> kv.create(key, value)).as(key)
+                    .isInstanceOfAny(java.io.IOException.class, JetStreamApiException.class);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> kv.get(key)).as(key)
+                    .isInstanceOfAny(java.io.IOException.class, JetStreamApiException.class);
+        }
+        assertThat(operatorKv.get(otherAgent)).as("nothing was written for another agent").isNull();
+        assertThat(violations.get(athena.id()).messages).anyMatch(m -> m.contains(otherAgent));
+    }
+
     /** Subscribes as the member, publishes a probe as the operator: received (true) or a violation (false). */
     static Boolean subscribe(Cell c, int n) throws Exception {
         Connection conn = connections.get(c.member().id());

@@ -126,6 +126,12 @@ class SecurityMatrixTest {
                     pubGrounds.add(api + "DIRECT.GET.KV_" + bucket);
                     pubGrounds.add(api + "DIRECT.GET.KV_" + bucket + ".>");
                 }
+                // the handled record (docs/reliability.md): open the bucket, read keys of its own scopes
+                pubGrounds.add(api + "STREAM.INFO.KV_" + S.handledBucket());
+                for (String scope : List.of(Subjects.handledAgentScope(a.id()), Subjects.handledRoleScope(a.role()))) {
+                    pubGrounds.add(api + "DIRECT.GET.KV_" + S.handledBucket() + ".$KV." + S.handledBucket() + "."
+                            + scope + ".>");
+                }
                 // artifacts: the company's object store, put and get (agent-runtime's ArtifactStage)
                 String obj = "OBJ_" + S.artifactBucket();
                 for (String op : List.of("STREAM.INFO.", "STREAM.MSG.GET.", "DIRECT.GET.", "CONSUMER.CREATE.",
@@ -141,6 +147,10 @@ class SecurityMatrixTest {
             pubGrounds.add("$JS.hub.API.$KV." + S.presenceBucket() + "." + a.id());
             pubGrounds.add("$KV." + S.budgetsBucket() + ".spend.>");
             pubGrounds.add("$JS.hub.API.$KV." + S.budgetsBucket() + ".spend.>");
+            for (String scope : List.of(Subjects.handledAgentScope(a.id()), Subjects.handledRoleScope(a.role()))) {
+                pubGrounds.add("$KV." + S.handledBucket() + "." + scope + ".>");
+                pubGrounds.add("$JS.hub.API.$KV." + S.handledBucket() + "." + scope + ".>");
+            }
             pubGrounds.add("$O." + S.artifactBucket() + ".>");
             pubGrounds.add("$JS.hub.API.$O." + S.artifactBucket() + ".>");
             pubGrounds.add("$JS.FC.>");
@@ -159,6 +169,8 @@ class SecurityMatrixTest {
             }
             assertThat(p.allowsPublish("$KV." + S.approvalsBucket() + ".any")).isFalse();
             assertThat(p.allowsPublish("$KV." + S.budgetsBucket() + ".limit.tokens")).isFalse();
+            assertThat(p.allowsPublish("$JS.API.STREAM.MSG.GET.KV_" + S.handledBucket())).isFalse();
+            assertThat(p.allowsPublish("$JS.API.STREAM.PURGE.KV_" + S.handledBucket())).isFalse();
         }
     }
 

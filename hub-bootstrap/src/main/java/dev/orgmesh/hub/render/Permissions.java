@@ -15,7 +15,8 @@ import dev.orgmesh.protocol.org.Org;
  * <p>An agent may subscribe to its own DM, its team, {@code {co}.all}, its role's tasks, its chosen events, its
  * heartbeat and its ask subject, and publish to channels, DMs, tasks, events, asks, the directory, dead letters,
  * its own presence key and its own vault subject. For JetStream it may read (next, info, ack) only its own durable
- * consumers and publish to its own presence key. Stream and consumer management is not granted.
+ * consumers, publish to its own presence key and read and create keys of the handled record in its own and its role's
+ * scope. Stream and consumer management is not granted.
  *
  * <p>Replies: agents and humans receive replies only on their private inbox prefix ({@link #inboxPrefix}), so one
  * agent cannot read the replies (directory answers, sealed secrets, publish acks) meant for another. Clients must
@@ -97,6 +98,7 @@ public final class Permissions {
         presenceKey(b, s, id);
         artifacts(b, s);
         oversight(b, s);
+        handledRecord(b, s, agent);
         return b.build();
     }
 
@@ -220,6 +222,26 @@ public final class Permissions {
         kvRead(b, s.budgetsBucket());
         String spend = "$KV." + s.budgetsBucket() + ".spend.>";
         b.publish(spend, DOMAIN_API + spend);
+    }
+
+    /**
+     * The handled record ({@code OM_{CO}_HANDLED}, docs/reliability.md): an agent reads and creates keys in its own
+     * scopes only — {@code agent.{id}.>} for what it receives itself and {@code role.{role}.>} for its role's shared
+     * task queue — so it cannot mark another agent's or another role's messages as handled. Reads go through the
+     * direct API by key (jnats reads a KV key with {@code DIRECT.GET.<stream>.<subject>}, the bucket allows direct
+     * gets), which is what makes them restrictable per key; the stream's info is read to open the bucket.
+     */
+    private static void handledRecord(UserPermissions.Builder b, Subjects s, Agent agent) {
+        String bucket = s.handledBucket();
+        String stream = "KV_" + bucket;
+        streamInfo(b, stream);
+        for (String scope : List.of(Subjects.handledAgentScope(agent.id()), Subjects.handledRoleScope(agent.role()))) {
+            String keys = "$KV." + bucket + "." + scope + ".>";
+            b.publish(keys, DOMAIN_API + keys);
+            for (String prefix : List.of(API, DOMAIN_API)) {
+                b.publish(prefix + "DIRECT.GET." + stream + "." + keys);
+            }
+        }
     }
 
     /** Reading a KV bucket's keys (get, through the stream or the direct API), not writing them. */

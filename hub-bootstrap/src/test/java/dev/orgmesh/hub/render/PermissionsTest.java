@@ -96,6 +96,34 @@ class PermissionsTest {
     }
 
     @Test
+    void agentReadsAndCreatesHandledKeysOnlyInItsOwnAndItsRolesScope() {
+        UserPermissions p = Permissions.forAgent(KOMODO, ATHENA);
+        String bucket = S.handledBucket();
+        String own = "$KV." + bucket + "." + Subjects.handledKey(Subjects.handledAgentScope("cto-athena"), "m1");
+        String role = "$KV." + bucket + "." + Subjects.handledKey(Subjects.handledRoleScope("role-cto"), "m1");
+        for (String key : new String[]{own, role}) {
+            assertThat(p.allowsPublish(key)).as(key).isTrue();
+            assertThat(p.allowsPublish("$JS.hub.API." + key)).as(key).isTrue();
+            assertThat(p.allowsPublish("$JS.API.DIRECT.GET.KV_" + bucket + "." + key)).as(key).isTrue();
+            assertThat(p.allowsPublish("$JS.hub.API.DIRECT.GET.KV_" + bucket + "." + key)).as(key).isTrue();
+        }
+        assertThat(p.allowsPublish("$JS.hub.API.STREAM.INFO.KV_" + bucket)).isTrue();
+
+        String other = "$KV." + bucket + "." + Subjects.handledKey(Subjects.handledAgentScope("ceo-genesis"), "m1");
+        String otherRole = "$KV." + bucket + "." + Subjects.handledKey(Subjects.handledRoleScope("role-ceo"), "m1");
+        for (String key : new String[]{other, otherRole}) {
+            assertThat(p.allowsPublish(key)).as(key).isFalse();
+            assertThat(p.allowsPublish("$JS.hub.API." + key)).as(key).isFalse();
+            assertThat(p.allowsPublish("$JS.API.DIRECT.GET.KV_" + bucket + "." + key)).as(key).isFalse();
+        }
+        // no reading the whole bucket by sequence, no purge or delete of the record
+        assertThat(p.allowsPublish("$JS.API.STREAM.MSG.GET.KV_" + bucket)).isFalse();
+        assertThat(p.allowsPublish("$JS.API.DIRECT.GET.KV_" + bucket)).isFalse();
+        assertThat(p.allowsPublish("$JS.API.STREAM.PURGE.KV_" + bucket)).isFalse();
+        assertThat(p.allowsPublish("$JS.API.STREAM.MSG.DELETE.KV_" + bucket)).isFalse();
+    }
+
+    @Test
     void humansOverseeButCannotFetchSecrets() {
         Human board = KOMODO.humans().getFirst();
         UserPermissions p = Permissions.forHuman(KOMODO, board);

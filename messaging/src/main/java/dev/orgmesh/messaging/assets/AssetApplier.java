@@ -72,10 +72,14 @@ public final class AssetApplier {
                             want.getBucketName(), null));
                 } else {
                     KeyValueStatus have = kvm.getStatus(want.getBucketName());
+                    StringJoiner d = new StringJoiner(", ");
                     if (have.getMaxHistoryPerKey() != want.getMaxHistoryPerKey()) {
+                        d.add("history " + have.getMaxHistoryPerKey() + " → " + want.getMaxHistoryPerKey());
+                    }
+                    diff(d, "ttl", have.getTtl(), want.getTtl());
+                    if (d.length() > 0) {
                         changes.add(new AssetChange(AssetChange.Action.UPDATE, AssetChange.Kind.BUCKET,
-                                want.getBucketName(),
-                                "history " + have.getMaxHistoryPerKey() + " → " + want.getMaxHistoryPerKey()));
+                                want.getBucketName(), d.toString()));
                     }
                 }
             }

@@ -32,6 +32,20 @@ public record AssetLimits(int replicas, StorageType storage, Duration channelMax
                 5, 64);
     }
 
+    /**
+     * How long the handled record ({@code OM_{CO}_HANDLED}) keeps a message id: one {@code ack_wait} beyond the longer
+     * of the duplicate window and {@code ack_wait × max_deliver}. With consumers running, every redelivery of a
+     * message whose ack was lost comes within {@code ack_wait × max_deliver} of its first delivery (each attempt
+     * waits one {@code ack_wait}; after {@code max_deliver} it is dead-lettered), so the record outlives them; and a
+     * redelivery inside the duplicate window is the case the outbox's {@code Nats-Msg-Id} de-duplication already
+     * covers for the same agent, so a peer is covered as long as the agent itself is. Defaults: 11 minutes. A message
+     * redelivered later (every agent of a role down for longer) can reach a brain again: at-least-once.
+     */
+    public Duration handledMaxAge() {
+        Duration redeliveries = ackWait.multipliedBy(Math.max(1, maxDeliver));
+        return (redeliveries.compareTo(duplicateWindow) > 0 ? redeliveries : duplicateWindow).plus(ackWait);
+    }
+
     /** The same limits with another replica count. */
     public AssetLimits withReplicas(int r) {
         return new AssetLimits(r, storage, channelMaxAge, inboxMaxAge, eventsMaxAge, dlqMaxAge, auditMaxAge,

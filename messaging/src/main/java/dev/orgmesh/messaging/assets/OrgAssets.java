@@ -125,6 +125,15 @@ public record OrgAssets(Map<String, StreamConfiguration> streams, Map<String, Li
                 .storageType(limits.storage())
                 .replicas(limits.replicas())
                 .build());
+        buckets.put(s.handledBucket(), KeyValueConfiguration.builder()
+                .name(s.handledBucket())
+                .description("handled messages, key agent.{agent}.{id} or role.{role}.{id}, created by runtimes before"
+                        + " they ack; expire after " + limits.handledMaxAge())
+                .maxHistoryPerKey(1)
+                .ttl(limits.handledMaxAge())
+                .storageType(limits.storage())
+                .replicas(limits.replicas())
+                .build());
         return new OrgAssets(streams, consumers, buckets);
     }
 

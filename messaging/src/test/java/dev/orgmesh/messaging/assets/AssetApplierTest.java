@@ -66,8 +66,8 @@ class AssetApplierTest {
             AssetApplier applier = applier(c, org.subjects(), settings);
             AssetPlan first = applier.plan(assets);
             assertThat(first.of(AssetChange.Action.CREATE))
-                    .as("8 streams, 4 buckets, 5 inboxes, 8 channel, 4 heartbeat, 2 event, 3 task and 1 hold consumers")
-                    .hasSize(8 + 4 + 5 + 8 + 4 + 2 + 3 + 1);
+                    .as("8 streams, 5 buckets, 5 inboxes, 8 channel, 4 heartbeat, 2 event, 3 task and 1 hold consumers")
+                    .hasSize(8 + 5 + 5 + 8 + 4 + 2 + 3 + 1);
             applier.apply(assets, first, false);
 
             AssetPlan second = applier.plan(assets);
@@ -87,7 +87,21 @@ class AssetApplierTest {
             assertThat(jsm.getStreamInfo(s.auditStream()).getConfiguration().getDenyDelete()).isTrue();
             assertThat(jsm.getStreamInfo(s.auditStream()).getConfiguration().getDenyPurge()).isTrue();
             assertThat(jsm.getConsumerNames(s.holdsStream())).containsExactly("approval-desk");
+            // handled ids expire one ack_wait (30 s) after the longer of the duplicate window (2 min) and 30 s × 5
+            assertThat(c.keyValueManagement().getStatus(s.handledBucket()).getTtl())
+                    .isEqualTo(Duration.ofMinutes(3)).isEqualTo(MEMORY.handledMaxAge());
         }
+    }
+
+    @Test
+    void theHandledRecordOutlivesRedeliveriesAndTheDuplicateWindow() {
+        // defaults: 10 min duplicate window, 60 s × 5 deliveries → the window, plus one ack_wait
+        assertThat(AssetLimits.defaults().handledMaxAge()).isEqualTo(Duration.ofMinutes(11));
+        // many short attempts (3 s × 50 = 150 s) outlast a 2 min window: they decide
+        AssetLimits faults = new AssetLimits(3, StorageType.File, Duration.ofHours(1), Duration.ofHours(1),
+                Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), Duration.ofMinutes(2), 1024 * 1024,
+                Duration.ofSeconds(3), 50, 64);
+        assertThat(faults.handledMaxAge()).isEqualTo(Duration.ofSeconds(153));
     }
 
     @Test
@@ -105,7 +119,9 @@ class AssetApplierTest {
             AssetPlan plan = applier.plan(after);
             assertThat(plan.of(AssetChange.Action.UPDATE)).extracting(AssetChange::name)
                     .contains("OM_UPDATE_CHANNELS", "OM_UPDATE_INBOX/dm-ceo");
-            assertThat(plan.render()).contains("max_age PT1H → PT2H").contains("ack_wait PT30S → PT45S");
+            assertThat(plan.render()).contains("max_age PT1H → PT2H").contains("ack_wait PT30S → PT45S")
+                    // the handled record follows: 45 s × 5 + 45 s
+                    .contains("ttl PT3M → PT4M30S");
             applier.apply(after, plan, false);
             assertThat(applier.plan(after).changes()).isEmpty();
         }
