@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
@@ -144,12 +145,23 @@ public final class Fixture implements AutoCloseable {
         return runtime(leaf, id, c -> handler, listener, options);
     }
 
+    /** Starts agent {@code id} on {@code leaf}, its meters in {@code registry}. */
+    public Running runtime(NatsServer leaf, String id, Handler handler, RuntimeListener listener,
+            RuntimeOptions options, MeterRegistry registry) {
+        return runtime(leaf, id, c -> handler, listener, options, registry);
+    }
+
     /** Starts agent {@code id} on {@code leaf} with a handler made for its connection. */
     public Running runtime(NatsServer leaf, String id, Function<Connection, Handler> handler,
             RuntimeListener listener, RuntimeOptions options) {
+        return runtime(leaf, id, handler, listener, options, new SimpleMeterRegistry());
+    }
+
+    private Running runtime(NatsServer leaf, String id, Function<Connection, Handler> handler,
+            RuntimeListener listener, RuntimeOptions options, MeterRegistry registry) {
         Connection c = leafClient(leaf, "agent-" + id);
         AgentRuntime r = new AgentRuntime(c, settings(leaf, "agent-" + id), AgentSoul.of(org, id, Optional.empty()),
-                handler.apply(c), options, new SimpleMeterRegistry(), listener).start();
+                handler.apply(c), options, registry, listener).start();
         Running running = new Running(r, c);
         closeables.add(running);
         return running;

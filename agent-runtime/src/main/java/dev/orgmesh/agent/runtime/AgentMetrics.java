@@ -11,7 +11,9 @@ import io.micrometer.core.instrument.Timer;
  * The runtime's meters (Prometheus names in brackets): messages received per source
  * ({@code orgmesh_agent_messages_in_total}), messages published ({@code orgmesh_agent_messages_out_total}), dead
  * letters this runtime wrote ({@code orgmesh_agent_dead_letters_total}), handler time per outcome
- * ({@code orgmesh_agent_handler_seconds}) and the outbox backlog ({@code orgmesh_agent_outbox_pending}).
+ * ({@code orgmesh_agent_handler_seconds}), the outbox backlog ({@code orgmesh_agent_outbox_pending}), duplicates acked
+ * without the brain ({@code orgmesh_agent_duplicates_total}) and messages that went on without the shared handled
+ * record ({@code orgmesh_agent_handled_record_unavailable_total}).
  */
 public final class AgentMetrics {
     private final MeterRegistry registry;
@@ -41,6 +43,25 @@ public final class AgentMetrics {
         Counter.builder("orgmesh.agent.heartbeat.skipped")
                 .description("heartbeat ticks that did not wake the brain (no work: zero tokens)").tag("agent", agent)
                 .register(registry).increment();
+    }
+
+    /**
+     * A message was not handed to the brain because it was handled before: {@code seen} {@code local} when this
+     * runtime remembered it, {@code shared} when the company's handled record named who completed it.
+     */
+    public void duplicate(String source, String seen) {
+        Counter.builder("orgmesh.agent.duplicates")
+                .description("messages acked without the brain: already handled (by this runtime or, per the handled"
+                        + " record, by a peer or an earlier incarnation)")
+                .tag("agent", agent).tag("source", source.startsWith("events:") ? "events" : source)
+                .tag("seen", seen).register(registry).increment();
+    }
+
+    /** A message went on without the handled record: its {@code op} (lookup, record) failed or was not tried. */
+    public void handledRecordUnavailable(String op) {
+        Counter.builder("orgmesh.agent.handled.record.unavailable")
+                .description("messages that went on without the shared handled record (at least once)")
+                .tag("agent", agent).tag("op", op).register(registry).increment();
     }
 
     /** A message was stored by its stream. */

@@ -109,7 +109,8 @@ public final class AgentRuntime implements AutoCloseable {
                         Gatekeeper.Records.of(bucket(connection, settings, subjects.approvalsBucket()))),
                 new dev.orgmesh.agent.budget.Budgets(soul.org(), soul.agent(),
                         bucket(connection, settings, subjects.budgetsBucket()), options.clock()),
-                new HeartbeatCheck(jsm, subjects, soul.agent(), options.clock(), Pipeline.zoneOf(soul)));
+                new HeartbeatCheck(jsm, subjects, soul.agent(), options.clock(), Pipeline.zoneOf(soul)),
+                handledRecord(connection, settings, soul, options, metrics));
         this.presence = new Presence(connection, NatsConnector.jetStreamOptions(settings), subjects, self,
                 options.beaconInterval());
         this.asker = new Asker(connection, soul.org(), self);
@@ -135,6 +136,21 @@ public final class AgentRuntime implements AutoCloseable {
                 return kv;
             }
         };
+    }
+
+    /**
+     * The company's handled record, opened on first use; every read and write waits at most {@code publishTimeout}
+     * (it is on the path of every message, and the runtime goes on without it when it does not answer).
+     */
+    private static HandledRecord handledRecord(Connection c, NatsSettings settings, AgentSoul soul,
+            RuntimeOptions options, AgentMetrics metrics) {
+        String bucket = soul.org().subjects().handledBucket();
+        io.nats.client.KeyValueOptions kvo = io.nats.client.KeyValueOptions.builder()
+                .jetStreamOptions(io.nats.client.JetStreamOptions.builder(NatsConnector.jetStreamOptions(settings))
+                        .requestTimeout(options.publishTimeout()).build())
+                .build();
+        return new HandledRecord(bucket, soul.agent().id(), soul.agent().role(), () -> c.keyValue(bucket, kvo),
+                metrics);
     }
 
     /** The workspace's {@code HEARTBEAT.md}: an unchecked item whose due time passed wakes the brain on a tick. */

@@ -54,11 +54,13 @@ import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 
 /**
  * What happens to one message (DESIGN §6), as a Mutiny {@link Uni} per message on virtual threads: decode and
- * validate → guards (own message, recently handled id, hop limit, thread cycle, deadline, per-sender rate) → handler
- * → outbox → settle. Every settlement is an explicit decision with its reason:
+ * validate → guards (own message, handled before — this runtime's {@link RecentIds}, then the company's
+ * {@link HandledRecord} —, hop limit, thread cycle, deadline, per-sender rate) → handler → outbox → handled record →
+ * settle. Every settlement is an explicit decision with its reason:
  * <ul>
- * <li><b>ack</b> — handled and everything it caused is stored; or skipped on purpose (own, duplicate); or not
- * handled but reported (deadline passed, loop: the manager is told); or malformed and dead-lettered;</li>
+ * <li><b>ack</b> — handled, everything it caused is stored and it is recorded as handled; or skipped on purpose (own,
+ * duplicate); or not handled but reported (deadline passed, loop: the manager is told); or malformed and
+ * dead-lettered;</li>
  * <li><b>nak with delay</b> — the handler threw (a {@link TransientException} with its delay, anything else with
  * the backoff for this delivery) or the outbox could not store the outgoing messages in time. After
  * {@code max_deliver} the server gives up and the {@code DeadLetterMover} moves the message, with the last failure
@@ -94,6 +96,8 @@ final class Pipeline {
     private final Gatekeeper gates;
     private final Budgets budgets;
     private final HeartbeatCheck heartbeats;
+    /** The company's handled record; {@code null}: this runtime's memory only. */
+    private final HandledRecord handled;
     /** Applied to every body this agent publishes: removes known secret values (set by the service). */
     private volatile java.util.function.UnaryOperator<byte[]> outgoing = java.util.function.UnaryOperator.identity();
     private final java.util.Set<String> budgetTold = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -113,8 +117,9 @@ final class Pipeline {
     Pipeline(AgentSoul soul, Handler handler, Outbox outbox, DeadLetters deadLetters, Connection connection,
             RuntimeOptions options, AgentMetrics metrics, RuntimeListener listener, Executor workers,
             ScheduledExecutorService timer, Semaphore handlerSlots, DeadlineTracker deadlines, Gatekeeper gates,
-            Budgets budgets, HeartbeatCheck heartbeats) {
+            Budgets budgets, HeartbeatCheck heartbeats, HandledRecord handled) {
         this.heartbeats = heartbeats;
+        this.handled = handled;
         this.gates = gates;
         this.budgets = budgets;
         this.handlerSlots = handlerSlots;
@@ -292,7 +297,14 @@ final class Pipeline {
         }
         deadlines.answered(in);
         if (!request && in.id() != null && recent.contains(in.id())) {
-            return new Step.Skip(in, "already handled");
+            return duplicate(in, source, self, null);
+        }
+        if (!request && in.id() != null && handled != null) {
+            HandledRecord.Done done = handled.lookup(source, in.id());
+            if (done != null) {
+                recent.add(in.id());
+                return duplicate(in, source, done.by(), done.at());
+            }
         }
         if ("heartbeat".equals(source) && "heartbeat".equals(in.type()) && heartbeats != null) {
             Optional<String> wake = heartbeats.reasonToWake(in);
@@ -357,6 +369,42 @@ final class Pipeline {
         return new Step.Work(in);
     }
 
+    /**
+     * {@code in} was handled before — by this runtime ({@code at} {@code null}: its own memory) or, per the handled
+     * record, by {@code by} at {@code at}: acked, counted, never handed to the brain.
+     */
+    private Step duplicate(Envelope in, String source, String by, String at) {
+        boolean shared = at != null;
+        metrics.duplicate(source, shared ? "shared" : "local");
+        listener.onDuplicate(in, source, by);
+        if (shared) {
+            LOG.infof("%s from %s was already handled by %s at %s (handled record): acked as a duplicate, not handed"
+                    + " to the brain", describe(in), source, by, at);
+        } else {
+            LOG.infof("%s from %s was already handled by %s: acked as a duplicate, not handed to the brain",
+                    describe(in), source, self);
+        }
+        return new Step.Skip(in, "already handled");
+    }
+
+    /**
+     * Remembers {@code in} as handled once everything it caused is stored and before {@code settlement} (its ack): in
+     * this runtime's memory and, unless this runtime crashed meanwhile, in the company's handled record. Runs on a
+     * worker: the record is a (bounded) network call, and the outbox's thread completed what precedes it.
+     */
+    private Uni<Settlement> handledThen(Delivery d, Envelope in, String key, Settlement settlement) {
+        recent.add(key);
+        if (handled == null) {
+            return Uni.createFrom().item(settlement);
+        }
+        return Uni.createFrom().item(() -> {
+            if (!crashed && handled.record(d.source(), key, options.clock().instant())) {
+                listener.onRecorded(in, d.source());
+            }
+            return settlement;
+        }).runSubscriptionOn(workers);
+    }
+
     private Uni<Settlement> work(Delivery d, Envelope in) {
         HandlerContext ctx = new HandlerContext(soul.agent(), soul.org(), d.source(), d.delivery(),
                 options.clock(), List.of());
@@ -368,10 +416,7 @@ final class Pipeline {
                     listener.onHandled(in, d.source(), outcome);
                 })
                 .chain(outcome -> store(prepare(in, key, outcome, false, d.headers())))
-                .map(ignored -> {
-                    recent.add(key);
-                    return (Settlement) new Settlement.Ack(in, "handled");
-                });
+                .chain(ignored -> handledThen(d, in, key, new Settlement.Ack(in, "handled")));
     }
 
     /**
@@ -589,12 +634,10 @@ final class Pipeline {
         Envelope esc = escalations.escalation(r.in(), r.raw(), escalations.ownManager(), r.code(), r.reason(),
                 key + "-" + self + "-" + r.code().code());
         LOG.infof("%s not handling %s: %s", r.code().label(), describe(r.in()), r.reason());
-        return store(List.of(message(esc, d.headers()))).map(v -> {
-            if (r.code() != ErrorCode.APPROVAL_FORGED) { // the real release of that message may still come
-                recent.add(key);
-            }
-            return (Settlement) new Settlement.Ack(r.in(), r.code().name());
-        });
+        Settlement ack = new Settlement.Ack(r.in(), r.code().name());
+        return store(List.of(message(esc, d.headers()))).chain(v -> r.code() == ErrorCode.APPROVAL_FORGED
+                ? Uni.createFrom().item(ack) // the real release of that message may still come
+                : handledThen(d, r.in(), key, ack));
     }
 
     private Uni<Settlement> malformed(Delivery d, Message msg, Step.Malformed m) {
