@@ -43,6 +43,27 @@ public final class PullSource implements AutoCloseable {
     private volatile boolean running = true;
     private volatile ConsumerConfiguration consumer;
     private volatile Thread loop;
+    // what the loop is doing since when: the watchdog's view (see Watchdog)
+    private volatile Phase phase = Phase.BINDING;
+    private volatile long phaseSince = System.nanoTime();
+    private final java.util.concurrent.atomic.AtomicLong pulls = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+    private volatile boolean warnedStuck;
+    private final java.util.concurrent.atomic.AtomicLong stuck = new java.util.concurrent.atomic.AtomicLong();
+
+    /** What the loop is doing. */
+    public enum Phase {
+        /** looking up and subscribing to the durable */
+        BINDING,
+        /** every credit is held by a message the sink has not settled */
+        WAITING_FOR_CREDIT,
+        /** a pull request is out; waiting for messages or its end */
+        PULLING,
+        /** handing a message to the sink */
+        HANDING_OFF,
+        /** closed */
+        STOPPED
+    }
 
     /**
      * @param name for logs and metrics, e.g. {@code dm}
@@ -70,6 +91,7 @@ public final class PullSource implements AutoCloseable {
     /** Starts the loop; returns at once. */
     public PullSource start() {
         loop = Thread.ofVirtual().name("pull-" + name).start(this::run);
+        Watchdog.watch(this);
         return this;
     }
 
@@ -104,6 +126,7 @@ public final class PullSource implements AutoCloseable {
             int asked = 0;
             int got = 0;
             try {
+                enter(Phase.WAITING_FOR_CREDIT);
                 if (!credits.tryAcquire(maxWait.toMillis(), TimeUnit.MILLISECONDS)) {
                     continue;
                 }
@@ -111,11 +134,16 @@ public final class PullSource implements AutoCloseable {
                 while (asked < batch && credits.tryAcquire()) {
                     asked++;
                 }
+                enter(Phase.PULLING);
+                pulls.incrementAndGet();
                 Iterator<Message> it = sub.iterate(asked, maxWait);
                 while (it.hasNext()) {
                     Message m = it.next();
                     got++;
+                    received.incrementAndGet();
+                    enter(Phase.HANDING_OFF);
                     sink.accept(m, new Release(credits));
+                    enter(Phase.PULLING);
                 }
             } catch (InterruptedException e) {
                 break;
@@ -130,11 +158,82 @@ public final class PullSource implements AutoCloseable {
                 }
             }
         }
+        enter(Phase.STOPPED);
         if (sub != null) {
             try {
                 sub.unsubscribe();
             } catch (RuntimeException e) {
                 LOG.debugf("unsubscribing %s/%s: %s", stream, durable, e.toString());
+            }
+        }
+    }
+
+    private void enter(Phase p) {
+        phase = p;
+        phaseSince = System.nanoTime();
+    }
+
+    /** What the loop is doing, since when, and its counts: for health output and the watchdog's warnings. */
+    public String describe() {
+        return String.format("%s on %s/%s: %s for %d ms, %d pull(s), %d message(s), %d credit(s) free", name, stream,
+                durable, phase, (System.nanoTime() - phaseSince) / 1_000_000, pulls.get(), received.get(),
+                credits.availablePermits());
+    }
+
+    /** How often the watchdog found this loop stuck (each episode once). */
+    public long stuckEpisodes() {
+        return stuck.get();
+    }
+
+    /** Pull requests made so far. */
+    public long pulls() {
+        return pulls.get();
+    }
+
+    /**
+     * Checks every live source every second and warns once when one has been stuck in a phase that should be short:
+     * a pull lasting more than twice its {@code maxWait} plus 2 s, or a hand-off to the sink over 2 s. A stuck pull
+     * loop holds every message of its consumer (nothing else asks the server for them), so it must not be silent.
+     * Waiting for credit is not warned about: that is a busy handler, and the handler's own deadline covers it.
+     */
+    private static final class Watchdog {
+        private static final java.util.Set<PullSource> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private static volatile java.util.concurrent.ScheduledExecutorService timer;
+
+        static void watch(PullSource s) {
+            LIVE.add(s);
+            if (timer == null) {
+                synchronized (Watchdog.class) {
+                    if (timer == null) {
+                        timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                                Thread.ofPlatform().daemon().name("pull-watchdog").factory());
+                        timer.scheduleWithFixedDelay(Watchdog::check, 1, 1, TimeUnit.SECONDS);
+                    }
+                }
+            }
+        }
+
+        private static void check() {
+            long now = System.nanoTime();
+            for (PullSource s : LIVE) {
+                if (!s.running || s.phase == Phase.STOPPED) {
+                    LIVE.remove(s);
+                    continue;
+                }
+                long ms = (now - s.phaseSince) / 1_000_000;
+                long limit = switch (s.phase) {
+                    case PULLING -> 2 * s.maxWait.toMillis() + 2_000;
+                    case HANDING_OFF -> 2_000;
+                    default -> Long.MAX_VALUE;
+                };
+                if (ms > limit && !s.warnedStuck) {
+                    s.warnedStuck = true;
+                    s.stuck.incrementAndGet();
+                    LOG.warnf("pull loop stuck, its consumer's messages wait until it moves: %s", s.describe());
+                } else if (ms <= limit && s.warnedStuck) {
+                    s.warnedStuck = false;
+                    LOG.infof("pull loop moving again: %s", s.describe());
+                }
             }
         }
     }
@@ -189,6 +288,7 @@ public final class PullSource implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        Watchdog.LIVE.remove(this);
         Thread t = loop;
         if (t != null) {
             t.interrupt();

@@ -1,0 +1,71 @@
+package dev.orgmesh.messaging.flow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+
+import dev.orgmesh.testkit.NatsServer;
+import dev.orgmesh.testkit.NatsTest;
+
+/** The pull loop on a real server: it delivers, and its watchdog names a loop that is stuck instead of staying silent. */
+@NatsTest
+class PullSourceTest {
+
+    @Test
+    void aStuckHandOffIsReportedOnceAndTheLoopCarriesOnAfterIt(NatsServer server) throws Exception {
+        try (Connection c = Nats.connect(server.clientUrl())) {
+            JetStreamManagement jsm = c.jetStreamManagement();
+            jsm.addStream(StreamConfiguration.builder().name("PS").subjects("ps.>").storageType(StorageType.Memory)
+                    .build());
+            jsm.addOrUpdateConsumer("PS", ConsumerConfiguration.builder().durable("d").filterSubject("ps.a")
+                    .ackPolicy(AckPolicy.Explicit).ackWait(Duration.ofSeconds(30)).build());
+            CountDownLatch unblock = new CountDownLatch(1);
+            List<String> got = new CopyOnWriteArrayList<>();
+            PullSource source = new PullSource("test", c.jetStream(), jsm, "PS", "d", 2, Duration.ofMillis(300),
+                    Backoff.defaults(), (m, release) -> {
+                        got.add(new String(m.getData(), StandardCharsets.UTF_8));
+                        if (got.size() == 1) {
+                            try {
+                                unblock.await(10, TimeUnit.SECONDS); // a sink that does not hand off quickly
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                        m.ack();
+                        release.run();
+                    }).start();
+            try {
+                await().atMost(Duration.ofSeconds(5)).until(source::isBound);
+                c.jetStream().publish("ps.a", "first".getBytes(StandardCharsets.UTF_8));
+                await().atMost(Duration.ofSeconds(6)).until(() -> source.stuckEpisodes() == 1);
+                assertThat(source.describe()).contains("HANDING_OFF").contains("1 message(s)");
+
+                unblock.countDown();
+                c.jetStream().publish("ps.a", "second".getBytes(StandardCharsets.UTF_8));
+                await().atMost(Duration.ofSeconds(5)).until(() -> got.size() == 2);
+                assertThat(got).containsExactly("first", "second");
+                assertThat(source.pulls()).isGreaterThanOrEqualTo(2);
+                Thread.sleep(1_500); // the watchdog looks every second: an idle, healthy loop is not reported
+                assertThat(source.stuckEpisodes()).as("one episode, reported once").isEqualTo(1);
+            } finally {
+                source.close();
+            }
+        }
+    }
+}
