@@ -12,6 +12,7 @@ import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import io.smallrye.mutiny.Uni;
 
+import dev.orgmesh.agent.runtime.MutinyStart;
 import dev.orgmesh.messaging.Replies;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
@@ -35,6 +36,7 @@ public final class Asker {
     private final Subjects subjects;
 
     public Asker(Connection connection, Org org, String self) {
+        MutinyStart.ensure();
         this.connection = connection;
         this.org = org;
         this.self = self;

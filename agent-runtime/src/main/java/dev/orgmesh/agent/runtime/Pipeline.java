@@ -16,9 +16,11 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
@@ -73,6 +75,8 @@ import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 final class Pipeline {
     private static final Logger LOG = Logger.getLogger(Pipeline.class);
     private static final Duration DEFAULT_ACK_WAIT = Duration.ofSeconds(30);
+    /** How soon a message the pipeline could not take is redelivered. */
+    static final Duration GIVEN_BACK_DELAY = Duration.ofSeconds(1);
     private static final int FAILURES_KEPT = 1024;
     private static final Duration BUDGET_POLL = Duration.ofSeconds(1);
 
@@ -118,6 +122,7 @@ final class Pipeline {
             RuntimeOptions options, AgentMetrics metrics, RuntimeListener listener, Executor workers,
             ScheduledExecutorService timer, Semaphore handlerSlots, DeadlineTracker deadlines, Gatekeeper gates,
             Budgets budgets, HeartbeatCheck heartbeats, HandledRecord handled) {
+        MutinyStart.ensure();
         this.heartbeats = heartbeats;
         this.handled = handled;
         this.gates = gates;
@@ -233,31 +238,45 @@ final class Pipeline {
         ScheduledFuture<?> keepAlive = timer.scheduleAtFixedRate(() -> inProgress(msg), period, period,
                 TimeUnit.MILLISECONDS);
 
-        Uni.createFrom().item(() -> inspect(msg.getData(), d.source(), d.positionId(), msg.getHeaders(), d.delivery()))
-                .runSubscriptionOn(workers)
-                .chain(step -> switch (step) {
-                    case Step.Skip s -> Uni.createFrom().<Settlement>item(new Settlement.Ack(s.in(), s.why()));
-                    case Step.Malformed m -> malformed(d, msg, m);
-                    case Step.Report r -> report(d, r);
-                    case Step.Work w -> work(d, w.in());
-                    case Step.Hold h -> hold(d, msg, h);
-                })
-                .onFailure().recoverWithItem(t -> failed(d, t))
-                .emitOn(workers)
-                .subscribe().with(settlement -> {
-                    keepAlive.cancel(false);
-                    try {
+        AtomicBoolean finished = new AtomicBoolean();
+        Consumer<Settlement> finish = settlement -> {
+            if (finished.compareAndSet(false, true)) {
+                keepAlive.cancel(false);
+                try {
+                    if (settlement != null) {
                         settle(d, msg, settlement);
-                    } finally {
-                        inFlight.decrementAndGet();
-                        release.run();
                     }
-                }, t -> {
-                    keepAlive.cancel(false);
-                    LOG.errorf("unexpected pipeline failure on %s/%d: %s", d.stream(), d.seq(), t.toString());
+                } finally {
                     inFlight.decrementAndGet();
                     release.run();
-                });
+                }
+            }
+        };
+        try {
+            Uni.createFrom()
+                    .item(() -> inspect(msg.getData(), d.source(), d.positionId(), msg.getHeaders(), d.delivery()))
+                    .runSubscriptionOn(workers)
+                    .chain(step -> switch (step) {
+                        case Step.Skip s -> Uni.createFrom().<Settlement>item(new Settlement.Ack(s.in(), s.why()));
+                        case Step.Malformed m -> malformed(d, msg, m);
+                        case Step.Report r -> report(d, r);
+                        case Step.Work w -> work(d, w.in());
+                        case Step.Hold h -> hold(d, msg, h);
+                    })
+                    .onFailure().recoverWithItem(t -> failed(d, t))
+                    .emitOn(workers)
+                    .subscribe().with(finish, t -> {
+                        LOG.errorf("unexpected pipeline failure on %s/%d (given back for redelivery): %s", d.stream(),
+                                d.seq(), t.toString());
+                        finish.accept(new Settlement.Nak(GIVEN_BACK_DELAY, t.toString()));
+                    });
+        } catch (RuntimeException e) {
+            // nothing of the pipeline ran: the message must not stay in progress (its keep-alive would hold it from
+            // every consumer for good), so it goes back to the server at once
+            LOG.errorf("could not start handling %s/%d (given back for redelivery in %s): %s", d.stream(), d.seq(),
+                    GIVEN_BACK_DELAY, e.toString());
+            finish.accept(new Settlement.Nak(GIVEN_BACK_DELAY, e.toString()));
+        }
     }
 
     private void inProgress(Message msg) {
@@ -764,39 +783,47 @@ final class Pipeline {
     void onRequest(Message msg) {
         metrics.received("ask");
         String replyTo = msg.getReplyTo();
-        Uni.createFrom().item(() -> inspect(msg.getData(), "ask", null, null, 1))
-                .runSubscriptionOn(workers)
-                .chain(step -> switch (step) {
-                    case Step.Malformed m -> Uni.createFrom().<byte[]>failure(m.error());
-                    case Step.Report r -> Uni.createFrom().<byte[]>failure(new OrgmeshException(r.code(), r.reason()));
-                    case Step.Skip s -> Uni.createFrom().<byte[]>failure(
-                            new OrgmeshException(ErrorCode.AGENT_LOOP_DETECTED, s.why()));
-                    case Step.Work w -> answer(w.in());
-                    case Step.Hold h -> answer(h.in()); // requests are never gated
-                })
-                .subscribe().with(body -> {
-                    if (replyTo != null && !crashed) {
-                        try {
-                            connection.publish(replyTo, outgoing.apply(body));
-                        } catch (IllegalStateException e) {
-                            LOG.debugf("answer not sent, the connection is closed: %s", e.getMessage());
+        try {
+            Uni.createFrom().item(() -> inspect(msg.getData(), "ask", null, null, 1))
+                    .runSubscriptionOn(workers)
+                    .chain(step -> switch (step) {
+                        case Step.Malformed m -> Uni.createFrom().<byte[]>failure(m.error());
+                        case Step.Report r -> Uni.createFrom().<byte[]>failure(
+                                new OrgmeshException(r.code(), r.reason()));
+                        case Step.Skip s -> Uni.createFrom().<byte[]>failure(
+                                new OrgmeshException(ErrorCode.AGENT_LOOP_DETECTED, s.why()));
+                        case Step.Work w -> answer(w.in());
+                        case Step.Hold h -> answer(h.in()); // requests are never gated
+                    })
+                    .subscribe().with(body -> {
+                        if (replyTo != null && !crashed) {
+                            try {
+                                connection.publish(replyTo, outgoing.apply(body));
+                            } catch (IllegalStateException e) {
+                                LOG.debugf("answer not sent, the connection is closed: %s", e.getMessage());
+                            }
                         }
-                    }
-                }, t -> {
-                    Throwable cause = unwrap(t);
-                    OrgmeshException e = cause instanceof OrgmeshException oe
-                            ? oe
-                            : new OrgmeshException(ErrorCode.AGENT_HANDLER_FAILED, String.valueOf(cause.getMessage()),
-                                    cause);
-                    LOG.infof("%s answering a request with an error: %s", e.code().label(), e.getMessage());
-                    if (!crashed) {
-                        try {
-                            Replies.error(connection, replyTo, e);
-                        } catch (IllegalStateException closed) {
-                            LOG.debugf("error answer not sent, the connection is closed: %s", closed.getMessage());
-                        }
-                    }
-                });
+                    }, t -> answerError(replyTo, t));
+        } catch (RuntimeException e) {
+            // nothing of the pipeline ran: the caller gets an error now rather than waiting out its timeout
+            answerError(replyTo, new OrgmeshException(ErrorCode.AGENT_HANDLER_FAILED,
+                    "the request could not be started: " + e, e));
+        }
+    }
+
+    private void answerError(String replyTo, Throwable t) {
+        Throwable cause = unwrap(t);
+        OrgmeshException e = cause instanceof OrgmeshException oe
+                ? oe
+                : new OrgmeshException(ErrorCode.AGENT_HANDLER_FAILED, String.valueOf(cause.getMessage()), cause);
+        LOG.infof("%s answering a request with an error: %s", e.code().label(), e.getMessage());
+        if (!crashed) {
+            try {
+                Replies.error(connection, replyTo, e);
+            } catch (IllegalStateException closed) {
+                LOG.debugf("error answer not sent, the connection is closed: %s", closed.getMessage());
+            }
+        }
     }
 
     private Uni<byte[]> answer(Envelope in) {

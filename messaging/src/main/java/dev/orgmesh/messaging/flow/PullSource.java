@@ -47,6 +47,7 @@ public final class PullSource implements AutoCloseable {
     private volatile Phase phase = Phase.BINDING;
     private volatile long phaseSince = System.nanoTime();
     private final java.util.concurrent.atomic.AtomicLong pulls = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong sinkFailures = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean warnedStuck;
     private final java.util.concurrent.atomic.AtomicLong stuck = new java.util.concurrent.atomic.AtomicLong();
@@ -142,7 +143,7 @@ public final class PullSource implements AutoCloseable {
                     got++;
                     received.incrementAndGet();
                     enter(Phase.HANDING_OFF);
-                    sink.accept(m, new Release(credits));
+                    handOff(m);
                     enter(Phase.PULLING);
                 }
             } catch (InterruptedException e) {
@@ -166,6 +167,33 @@ public final class PullSource implements AutoCloseable {
                 LOG.debugf("unsubscribing %s/%s: %s", stream, durable, e.toString());
             }
         }
+    }
+
+    /**
+     * Gives {@code m} to the sink. A sink that throws has not taken the message: it is nak'd (redelivered at once, to
+     * this or another consumer) and its credit is returned, so it is neither lost nor held until {@code ack_wait}; the
+     * failure is logged as an error, since it is a bug in the sink.
+     */
+    private void handOff(Message m) {
+        Release release = new Release(credits);
+        try {
+            sink.accept(m, release);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "%s on %s/%s: the handler did not take a message (nak'd for redelivery): %s", name, stream,
+                    durable, e.toString());
+            sinkFailures.incrementAndGet();
+            try {
+                m.nak();
+            } catch (RuntimeException nakFailed) {
+                LOG.debugf("nak after a refused hand-off failed (it is redelivered after ack_wait): %s", nakFailed);
+            }
+            release.run();
+        }
+    }
+
+    /** Messages the sink threw on (each nak'd for redelivery); not zero means a bug in the sink. */
+    public long sinkFailures() {
+        return sinkFailures.get();
     }
 
     private void enter(Phase p) {

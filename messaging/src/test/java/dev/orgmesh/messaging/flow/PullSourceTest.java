@@ -68,4 +68,45 @@ class PullSourceTest {
             }
         }
     }
+
+    @Test
+    void aMessageTheSinkThrowsOnIsRedeliveredAtOnceAndItsCreditReturned(NatsServer server) throws Exception {
+        try (Connection c = Nats.connect(server.clientUrl())) {
+            JetStreamManagement jsm = c.jetStreamManagement();
+            jsm.addStream(StreamConfiguration.builder().name("PT").subjects("pt.>").storageType(StorageType.Memory)
+                    .build());
+            // ack_wait far beyond the test: only a nak can bring the message back in time
+            jsm.addOrUpdateConsumer("PT", ConsumerConfiguration.builder().durable("d").filterSubject("pt.a")
+                    .ackPolicy(AckPolicy.Explicit).ackWait(Duration.ofMinutes(5)).build());
+            List<String> handled = new CopyOnWriteArrayList<>();
+            List<Long> deliveries = new CopyOnWriteArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger throwsLeft = new java.util.concurrent.atomic.AtomicInteger(1);
+            // one credit: had the refused message kept it, nothing more would ever be pulled
+            PullSource source = new PullSource("test", c.jetStream(), jsm, "PT", "d", 1, Duration.ofMillis(300),
+                    Backoff.defaults(), (m, release) -> {
+                        deliveries.add(m.metaData().deliveredCount());
+                        if (throwsLeft.getAndDecrement() > 0) {
+                            // what Mutiny's first use threw in two runtimes at once (see MutinyStart)
+                            throw new IllegalStateException("ContextManagerProvider already set");
+                        }
+                        handled.add(new String(m.getData(), StandardCharsets.UTF_8));
+                        m.ack();
+                        release.run();
+                    }).start();
+            try {
+                await().atMost(Duration.ofSeconds(5)).until(source::isBound);
+                c.jetStream().publish("pt.a", "first".getBytes(StandardCharsets.UTF_8));
+                c.jetStream().publish("pt.a", "second".getBytes(StandardCharsets.UTF_8));
+                await().atMost(Duration.ofSeconds(10)).until(() -> handled.size() == 2);
+                assertThat(handled).containsExactlyInAnyOrder("first", "second");
+                assertThat(source.sinkFailures()).isEqualTo(1);
+                assertThat(deliveries).as("the refused message came back as a redelivery, nothing else twice")
+                        .containsExactlyInAnyOrder(1L, 2L, 1L);
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+                        jsm.getConsumerInfo("PT", "d").getNumAckPending()).isZero());
+            } finally {
+                source.close();
+            }
+        }
+    }
 }
