@@ -448,9 +448,11 @@ final class Pipeline {
      * reported.
      */
     private Uni<Outcome> runHandler(Envelope in, HandlerContext ctx) {
-        return reserveBudget(in, !"ask".equals(ctx.source())).chain(r -> invokeHandler(in, ctx)
-                .onTermination().call(() -> Uni.createFrom().voidItem().invoke(Unchecked.consumer(v -> settle(r, ctx)))
-                        .runSubscriptionOn(workers)));
+        return reserveBudget(in, !"ask".equals(ctx.source())).chain(r -> r.keys().isEmpty()
+                // nothing reserved, nothing to settle: no hop to another thread (it showed in the ask's p99)
+                ? invokeHandler(in, ctx)
+                : invokeHandler(in, ctx).onTermination().call(() -> Uni.createFrom().voidItem()
+                        .invoke(Unchecked.consumer(v -> settle(r, ctx))).runSubscriptionOn(workers)));
     }
 
     /**
