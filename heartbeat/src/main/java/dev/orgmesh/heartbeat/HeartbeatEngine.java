@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
@@ -40,6 +41,8 @@ import dev.orgmesh.protocol.org.Org;
  */
 public final class HeartbeatEngine implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(HeartbeatEngine.class);
+    /** How long before a slot its ticks are prepared (encoded): 100,000 agents take well under this. */
+    static final Duration PREPARE_LEAD = Duration.ofSeconds(1);
 
     private final Connection connection;
     private final NatsSettings settings;
@@ -121,9 +124,16 @@ public final class HeartbeatEngine implements AutoCloseable {
                     nextCheck = now.plus(checkInterval);
                 }
                 Instant wakeAt = nextCheck;
-                if (scheduler != null && scheduler.nextDue().isPresent()
-                        && scheduler.nextDue().get().isBefore(wakeAt)) {
-                    wakeAt = scheduler.nextDue().get();
+                Optional<Instant> due = scheduler != null ? scheduler.nextDue() : Optional.empty();
+                if (due.isPresent()) {
+                    // a moment before a slot, its ticks are encoded, so the slot itself costs only the sends
+                    Instant prepareAt = due.get().minus(PREPARE_LEAD);
+                    if (clock.instant().isBefore(prepareAt)) {
+                        wakeAt = prepareAt.isBefore(wakeAt) ? prepareAt : wakeAt;
+                    } else {
+                        scheduler.prepare(due.get());
+                    }
+                    wakeAt = due.get().isBefore(wakeAt) ? due.get() : wakeAt;
                 }
                 long nanos = Duration.between(clock.instant(), wakeAt).toNanos();
                 if (nanos > 0 && pendingOrg.get() == null && beacons.isEmpty()) {

@@ -37,6 +37,10 @@ public final class HeartbeatScheduler {
     private final PriorityQueue<Entry> queue = new PriorityQueue<>();
     private Map<String, Schedule> schedules = new HashMap<>();
     private Map<String, String> prompts = new HashMap<>();
+    /** The slot after each prepared one, computed by {@link #prepare} ahead of the burst. */
+    private final Map<Entry, Optional<Slot>> following = new HashMap<>();
+    /** The instant {@link #prepare} last prepared for. */
+    private Instant preparedUpTo;
 
     public HeartbeatScheduler(TickSink sink) {
         this.sink = sink;
@@ -56,6 +60,9 @@ public final class HeartbeatScheduler {
         schedules = next;
         prompts = nextPrompts;
         queue.clear();
+        sink.forgetPrepared();
+        following.clear();
+        preparedUpTo = null;
         List<Tick> owed = new ArrayList<>();
         Map<String, Instant> lastStored = sink.lastScheduled();
         for (Map.Entry<String, Schedule> e : schedules.entrySet()) {
@@ -72,6 +79,28 @@ public final class HeartbeatScheduler {
         }
         LOG.infof("heartbeat schedules loaded for %d agents (%d catch-up ticks)", schedules.size(), owed.size());
         return owed;
+    }
+
+    /**
+     * Prepares every tick due at or before {@code upTo} (the next slot: the engine calls this a moment before it),
+     * once per instant, and computes each of those agents' following slot: encoding thousands of ticks and evaluating
+     * their schedules is then done before the slot, not inside or right after its burst.
+     */
+    public int prepare(Instant upTo) {
+        if (upTo.equals(preparedUpTo)) {
+            return 0;
+        }
+        preparedUpTo = upTo;
+        following.clear();
+        int n = 0;
+        for (Entry e : queue) {
+            if (!e.slot().at().isAfter(upTo)) {
+                sink.prepare(new Tick(e.agent(), e.slot(), prompts.get(e.agent()), false));
+                following.put(e, schedules.get(e.agent()).next(e.slot().at()));
+                n++;
+            }
+        }
+        return n;
     }
 
     /** When the earliest queued slot is due, if any. */
@@ -95,9 +124,14 @@ public final class HeartbeatScheduler {
             fired.add(t);
         }
         for (Entry e : due) {
-            // the next slot after this one, but never one already in the past: a stall owes one tick, not a burst
-            Instant from = e.slot().at().isBefore(now) ? now : e.slot().at();
-            schedules.get(e.agent()).next(from).ifPresent(slot -> queue.add(new Entry(slot, e.agent())));
+            // the next slot after this one, but never one already in the past: a stall owes one tick, not a burst;
+            // computed by prepare() before the burst when it can be (cron evaluation of thousands of agents right
+            // after the sends would take the CPU the sends still need)
+            Optional<Slot> ready = following.remove(e);
+            Optional<Slot> next = ready != null && ready.map(sl -> sl.at().isAfter(now)).orElse(true)
+                    ? ready
+                    : schedules.get(e.agent()).next(e.slot().at().isBefore(now) ? now : e.slot().at());
+            next.ifPresent(slot -> queue.add(new Entry(slot, e.agent())));
         }
         return fired;
     }

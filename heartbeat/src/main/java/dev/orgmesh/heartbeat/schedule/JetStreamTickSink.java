@@ -40,6 +40,7 @@ public final class JetStreamTickSink implements TickSink {
     private final AtomicLong stored = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final Map<Tick, NatsMessage> prepared = new java.util.concurrent.ConcurrentHashMap<>();
 
     public JetStreamTickSink(JetStream js, JetStreamManagement jsm, Subjects subjects, String from) {
         this.js = js;
@@ -68,15 +69,35 @@ public final class JetStreamTickSink implements TickSink {
         publishAsync(tick);
     }
 
-    /** Publishes and returns the server's acknowledgement. */
-    public CompletableFuture<PublishAck> publishAsync(Tick tick) {
+    @Override
+    public void prepare(Tick tick) {
+        prepared.put(tick, message(tick));
+    }
+
+    @Override
+    public void forgetPrepared() {
+        prepared.clear();
+    }
+
+    /** Ticks encoded ahead of their slot and not yet published. */
+    public int preparedCount() {
+        return prepared.size();
+    }
+
+    private NatsMessage message(Tick tick) {
         Headers h = new Headers();
         h.put(dev.orgmesh.protocol.Headers.MSG_ID, tick.id());
-        NatsMessage m = NatsMessage.builder()
+        return NatsMessage.builder()
                 .subject(subjects.heartbeat(tick.agent()))
                 .headers(h)
                 .data(EnvelopeCodec.encode(envelope(tick, from)))
                 .build();
+    }
+
+    /** Publishes (the prepared message when there is one) and returns the server's acknowledgement. */
+    public CompletableFuture<PublishAck> publishAsync(Tick tick) {
+        NatsMessage ready = prepared.remove(tick);
+        NatsMessage m = ready != null ? ready : message(tick);
         return js.publishAsync(m).whenComplete((ack, err) -> {
             if (err != null) {
                 failed.incrementAndGet();

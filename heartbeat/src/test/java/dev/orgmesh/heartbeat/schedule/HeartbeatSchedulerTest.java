@@ -140,6 +140,39 @@ class HeartbeatSchedulerTest {
         }
     }
 
+    @Test
+    void aSlotsTicksArePreparedBeforeItAndPublishedAsPreparedWhenItComes(NatsServer server) throws Exception {
+        Org org = org("ahead", 20);
+        Subjects s = org.subjects();
+        try (Connection admin = setUp(server, org)) {
+            JetStreamTickSink sink = sink(admin, s);
+            HeartbeatScheduler scheduler = new HeartbeatScheduler(sink);
+            scheduler.load(org, T0.plusSeconds(1));
+            Instant slot = scheduler.nextDue().orElseThrow();
+            assertThat(scheduler.prepare(slot)).as("every agent's tick at the slot").isEqualTo(20);
+            assertThat(sink.preparedCount()).isEqualTo(20);
+            assertThat(scheduler.prepare(slot)).as("once per slot").isZero();
+
+            List<Tick> fired = scheduler.fire(slot);
+            assertThat(fired).hasSize(20);
+            assertThat(sink.preparedCount()).as("each prepared tick was the one published").isZero();
+            await().atMost(Duration.ofSeconds(5)).until(() -> lastSeq(admin, s) == 20);
+            JetStreamSubscription a3 = admin.jetStream().subscribe(s.heartbeat("a3"),
+                    PullSubscribeOptions.bind(s.heartbeatStream(), "hb-a3"));
+            List<Message> got = a3.fetch(5, Duration.ofMillis(500));
+            assertThat(got).hasSize(1);
+            assertThat(got.get(0).getHeaders().getFirst("Nats-Msg-Id")).isEqualTo(
+                    fired.stream().filter(t -> t.agent().equals("a3")).findFirst().orElseThrow().id());
+            assertThat(EnvelopeCodec.decode(got.get(0).getData()).ts()).isEqualTo(slot);
+
+            // prepared and then the org changed: nothing stale is kept
+            Instant next = scheduler.nextDue().orElseThrow();
+            assertThat(scheduler.prepare(next)).isEqualTo(20);
+            scheduler.load(org("ahead", 5), slot.plusSeconds(1));
+            assertThat(sink.preparedCount()).isZero();
+        }
+    }
+
     static long lastSeq(Connection c, Subjects s) throws Exception {
         return c.jetStreamManagement().getStreamInfo(s.heartbeatStream()).getStreamState().getLastSequence();
     }
