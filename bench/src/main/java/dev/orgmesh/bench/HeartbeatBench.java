@@ -12,7 +12,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
-
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
@@ -160,7 +159,7 @@ final class HeartbeatBench {
 
     /** The {@code ts} of a tick's JSON, found without parsing the rest. */
     static Instant slotOf(byte[] json) {
-        outer: for (int i = 0; i + TS.length < json.length; i++) {
+        outer : for (int i = 0; i + TS.length < json.length; i++) {
             for (int j = 0; j < TS.length; j++) {
                 if (json[i + j] != TS[j]) {
                     continue outer;

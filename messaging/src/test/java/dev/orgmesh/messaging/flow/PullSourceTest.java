@@ -27,14 +27,21 @@ import dev.orgmesh.testkit.NatsTest;
 @NatsTest
 class PullSourceTest {
 
+    /** Memory stream {@code name} on {@code prefix.>} with durable {@code d} on {@code prefix.a}. */
+    static JetStreamManagement streamWithDurable(Connection c, String name, String prefix, Duration ackWait)
+            throws Exception {
+        JetStreamManagement jsm = c.jetStreamManagement();
+        jsm.addStream(StreamConfiguration.builder().name(name).subjects(prefix + ".>").storageType(StorageType.Memory)
+                .build());
+        jsm.addOrUpdateConsumer(name, ConsumerConfiguration.builder().durable("d").filterSubject(prefix + ".a")
+                .ackPolicy(AckPolicy.Explicit).ackWait(ackWait).build());
+        return jsm;
+    }
+
     @Test
     void aStuckHandOffIsReportedOnceAndTheLoopCarriesOnAfterIt(NatsServer server) throws Exception {
         try (Connection c = Nats.connect(server.clientUrl())) {
-            JetStreamManagement jsm = c.jetStreamManagement();
-            jsm.addStream(StreamConfiguration.builder().name("PS").subjects("ps.>").storageType(StorageType.Memory)
-                    .build());
-            jsm.addOrUpdateConsumer("PS", ConsumerConfiguration.builder().durable("d").filterSubject("ps.a")
-                    .ackPolicy(AckPolicy.Explicit).ackWait(Duration.ofSeconds(30)).build());
+            JetStreamManagement jsm = streamWithDurable(c, "PS", "ps", Duration.ofSeconds(30));
             CountDownLatch unblock = new CountDownLatch(1);
             List<String> got = new CopyOnWriteArrayList<>();
             PullSource source = new PullSource("test", c.jetStream(), jsm, "PS", "d", 2, Duration.ofMillis(300),
@@ -72,12 +79,8 @@ class PullSourceTest {
     @Test
     void aMessageTheSinkThrowsOnIsRedeliveredAtOnceAndItsCreditReturned(NatsServer server) throws Exception {
         try (Connection c = Nats.connect(server.clientUrl())) {
-            JetStreamManagement jsm = c.jetStreamManagement();
-            jsm.addStream(StreamConfiguration.builder().name("PT").subjects("pt.>").storageType(StorageType.Memory)
-                    .build());
             // ack_wait far beyond the test: only a nak can bring the message back in time
-            jsm.addOrUpdateConsumer("PT", ConsumerConfiguration.builder().durable("d").filterSubject("pt.a")
-                    .ackPolicy(AckPolicy.Explicit).ackWait(Duration.ofMinutes(5)).build());
+            JetStreamManagement jsm = streamWithDurable(c, "PT", "pt", Duration.ofMinutes(5));
             List<String> handled = new CopyOnWriteArrayList<>();
             List<Long> deliveries = new CopyOnWriteArrayList<>();
             java.util.concurrent.atomic.AtomicInteger throwsLeft = new java.util.concurrent.atomic.AtomicInteger(1);
