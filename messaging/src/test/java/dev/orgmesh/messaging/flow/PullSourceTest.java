@@ -68,8 +68,9 @@ class PullSourceTest {
                 await().atMost(Duration.ofSeconds(5)).until(() -> got.size() == 2);
                 assertThat(got).containsExactly("first", "second");
                 assertThat(source.pulls()).isGreaterThanOrEqualTo(2);
-                Thread.sleep(1_500); // the watchdog looks every second: an idle, healthy loop is not reported
-                assertThat(source.stuckEpisodes()).as("one episode, reported once").isEqualTo(1);
+                // the watchdog looks every second: over 1.5 s an idle, healthy loop is not reported again
+                await().during(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(3))
+                        .until(() -> source.stuckEpisodes() == 1);
             } finally {
                 source.close();
             }
