@@ -88,7 +88,8 @@ final class PipelineBench {
                 double raw = rawThroughput(topo, s, messages);
 
                 BenchOutput.progress("pipeline: DM latency, " + pings + " one at a time");
-                Histogram oursLatency = oursLatency(topo, org, pings);
+                Histogram oursLatency = oursLatency(topo, org, pings, true);
+                Histogram inboxOnly = oursLatency(topo, org, pings, false);
                 Histogram rawOneWay = rawOneWay(topo, s, pings);
                 Histogram rawRtt = rawRequestReply(topo, pings);
                 figures.add(new Figure("pipeline", "DMs/s, 1 agent", "msg/s", ours, raw, true, 0.5));
@@ -100,7 +101,7 @@ final class PipelineBench {
                         ms(rawRtt, 50), false, 1.5));
                 figures.add(new Figure("pipeline", "DM p99 vs request/reply", "ms", ms(oursLatency, 99),
                         ms(rawRtt, 99), false, 1.5));
-                return report(messages, ours, raw, pings, oursLatency, rawOneWay, rawRtt);
+                return report(messages, ours, raw, pings, oursLatency, inboxOnly, rawOneWay, rawRtt);
             }
         }
     }
@@ -171,7 +172,8 @@ final class PipelineBench {
         }
     }
 
-    static Histogram oursLatency(HubTopology topo, Org org, int pings) throws Exception {
+    /** {@code fastLane}: the receiver works DMs from their core copy (ADR 0006); off, from the inbox only. */
+    static Histogram oursLatency(HubTopology topo, Org org, int pings, boolean fastLane) throws Exception {
         Histogram h = new Histogram(60_000_000L, 3);
         Map<String, Long> sent = new ConcurrentHashMap<>();
         AtomicInteger seen = new AtomicInteger();
@@ -192,7 +194,7 @@ final class PipelineBench {
         try (Connection wc = NatsConnector.connect(ws); Connection sc = NatsConnector.connect(ss)) {
             AgentRuntime worker = new AgentRuntime(wc, ws, AgentSoul.of(org, "worker", Optional.empty()), onArrival,
                     RuntimeOptions.defaults().withLoopLimits(RuntimeOptions.defaults().maxChainRepeats(),
-                            Integer.MAX_VALUE),
+                            Integer.MAX_VALUE).withFastLane(fastLane),
                     new SimpleMeterRegistry(), null).start();
             AgentRuntime sender = new AgentRuntime(sc, ss, AgentSoul.of(org, "sender", Optional.empty()),
                     Handler.NOTHING,
@@ -272,8 +274,8 @@ final class PipelineBench {
         return h;
     }
 
-    static String report(int n, double ours, double raw, int pings, Histogram oursLat, Histogram rawOneWay,
-            Histogram rawRtt) {
+    static String report(int n, double ours, double raw, int pings, Histogram oursLat, Histogram inboxOnly,
+            Histogram rawOneWay, Histogram rawRtt) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "### Pipeline throughput, %,d DMs, trivial answering handler%n%n", n));
         sb.append("| run | messages/s |\n|---|---|\n");
@@ -285,6 +287,7 @@ final class PipelineBench {
                 String.format(Locale.ROOT, "### DM latency leaf → hub → leaf, %,d messages one at a time%n%n", pings));
         sb.append("| run | p50 ms | p99 ms |\n|---|---|---|\n");
         row(sb, "orgmesh DM: send on leaf 0 → handler called on leaf 1", oursLat);
+        row(sb, "orgmesh DM with the fast lane off (from the inbox only)", inboxOnly);
         row(sb, "raw jnats JetStream publish on leaf 0 → pull fetch on leaf 1", rawOneWay);
         row(sb, "raw jnats request/reply leaf 0 ↔ leaf 1 (core NATS, round trip)", rawRtt);
         sb.append(String.format(Locale.ROOT,

@@ -76,7 +76,7 @@ class DlqAuditCommandTest {
 
         Run replay = run("dlq", "replay", OrgmeshCommandTest.EXAMPLE, "1", "--remove", "-s", server.clientUrl());
         assertThat(replay.status()).as(replay.err()).isZero();
-        assertThat(replay.out()).contains("to komodo-ai.dm.cto-athena").contains("OM_KOMODO_AI_INBOX");
+        assertThat(replay.out()).contains("to komodo-ai.dm.cto-athena").contains("OM_KOMODO_AI_AUDIT");
         try (Connection c = Nats.connect(server.clientUrl())) {
             var sub = c.jetStream().subscribe(S.dm("cto-athena"),
                     io.nats.client.PullSubscribeOptions.bind(S.inboxStream(), "dm-cto-athena"));

@@ -46,7 +46,7 @@ class SendTailCommandTest {
         Run dm = run("send", OrgmeshCommandTest.EXAMPLE, "-s", server.clientUrl(), "--from", "board", "--to",
                 "cto-athena",
                 "--type", "question", "--subject", "How is the migration going?");
-        assertThat(dm.out()).contains("to komodo-ai.dm.cto-athena").contains("OM_KOMODO_AI_INBOX");
+        assertThat(dm.out()).contains("to komodo-ai.dm.cto-athena").contains("OM_KOMODO_AI_AUDIT");
 
         tail.join(Duration.ofSeconds(20));
         assertThat(tailStatus.get()).isZero();

@@ -60,7 +60,7 @@ class ConsoleApiTest {
         try (Connection c = Nats.connect(natsUrl)) {
             OrgFixture.apply(c);
             JetStreamSubscription inbox = c.jetStream().subscribe(OrgFixture.S.dm("cto-athena"),
-                    PullSubscribeOptions.builder().stream(OrgFixture.S.inboxStream()).build());
+                    PullSubscribeOptions.bind(OrgFixture.S.inboxStream(), "dm-cto-athena"));
             OrgFixture.deadLetter(c, "poison-api", "Replay me");
             long seq = await().atMost(Duration.ofSeconds(10)).until(() -> given().get("/api/dlq").then()
                     .statusCode(200).extract().jsonPath().getList("findAll { it.envelope_id == 'poison-api' }.seq",

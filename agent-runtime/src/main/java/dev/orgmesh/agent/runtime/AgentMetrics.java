@@ -12,7 +12,8 @@ import io.micrometer.core.instrument.Timer;
  * ({@code orgmesh_agent_messages_in_total}), messages published ({@code orgmesh_agent_messages_out_total}), dead
  * letters this runtime wrote ({@code orgmesh_agent_dead_letters_total}), handler time per outcome
  * ({@code orgmesh_agent_handler_seconds}), the outbox backlog ({@code orgmesh_agent_outbox_pending}), duplicates acked
- * without the brain ({@code orgmesh_agent_duplicates_total}) and messages that went on without the shared handled
+ * without the brain ({@code orgmesh_agent_duplicates_total}), core copies of direct messages
+ * ({@code orgmesh_agent_fast_lane_total}) and messages that went on without the shared handled
  * record ({@code orgmesh_agent_handled_record_unavailable_total}).
  */
 public final class AgentMetrics {
@@ -57,11 +58,25 @@ public final class AgentMetrics {
                 .tag("seen", seen).register(registry).increment();
     }
 
-    /** A message went on without the handled record: its {@code op} (lookup, record) failed or was not tried. */
+    /**
+     * A message went on without the handled record: its {@code op} (lookup, record) failed or was not tried; or the
+     * fast lane's running mark ({@code op} mark) could not be read or put.
+     */
     public void handledRecordUnavailable(String op) {
         Counter.builder("orgmesh.agent.handled.record.unavailable")
                 .description("messages that went on without the shared handled record (at least once)")
                 .tag("agent", agent).tag("op", op).register(registry).increment();
+    }
+
+    /**
+     * The core copy of a direct message was {@code worked} (the inbox's copy adopts its settlement), {@code left} to
+     * the inbox's copy (not an envelope, no matching id) or {@code dropped} (another copy had it, or every fast slot
+     * was busy).
+     */
+    public void fastLane(String result) {
+        Counter.builder("orgmesh.agent.fast.lane")
+                .description("core copies of direct messages, by what became of them (ADR 0006)").tag("agent", agent)
+                .tag("result", result).register(registry).increment();
     }
 
     /** A message was stored by its stream. */

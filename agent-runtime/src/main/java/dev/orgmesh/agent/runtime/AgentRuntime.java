@@ -2,6 +2,7 @@ package dev.orgmesh.agent.runtime;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,11 +72,15 @@ public final class AgentRuntime implements AutoCloseable {
     private final DeadlineTracker deadlines;
     private final Presence presence;
     private final Asker asker;
+    private final HandledRecord handled;
     private final List<PullSource> sources = new ArrayList<>();
     private volatile Dispatcher askDispatcher;
+    private volatile Dispatcher fastDispatcher;
     private volatile DeadLetterMover mover;
     private volatile boolean started;
     private volatile boolean stopped;
+    /** How long after a start that may follow a crash DMs are checked against the handled record (ADR 0006). */
+    static final Duration RECOVERY_WINDOW = Duration.ofSeconds(30);
 
     /**
      * @param settings the settings the connection was made with (for the JetStream domain)
@@ -97,6 +102,7 @@ public final class AgentRuntime implements AutoCloseable {
             throw new OrgmeshException(ErrorCode.NATS_UNAVAILABLE, "JetStream unavailable: " + e.getMessage(), e);
         }
         this.metrics = new AgentMetrics(registry, self);
+        this.handled = handledRecord(connection, settings, soul, options, metrics);
         this.permits = new Semaphore(options.concurrency());
         this.outbox = new Outbox(js, options.outboxCapacity(), options.publishBackoff(), options.publishTimeout());
         this.metrics.outboxPending(outbox::pending);
@@ -109,8 +115,7 @@ public final class AgentRuntime implements AutoCloseable {
                         Gatekeeper.Records.of(bucket(connection, settings, subjects.approvalsBucket()))),
                 new dev.orgmesh.agent.budget.Budgets(soul.org(), soul.agent(),
                         bucket(connection, settings, subjects.budgetsBucket()), options.clock()),
-                new HeartbeatCheck(jsm, subjects, soul.agent(), options.clock(), Pipeline.zoneOf(soul)),
-                handledRecord(connection, settings, soul, options, metrics));
+                new HeartbeatCheck(jsm, subjects, soul.agent(), options.clock(), Pipeline.zoneOf(soul)), handled);
         this.presence = new Presence(connection, NatsConnector.jetStreamOptions(settings), subjects, self,
                 options.beaconInterval());
         this.asker = new Asker(connection, soul.org(), self);
@@ -168,12 +173,26 @@ public final class AgentRuntime implements AutoCloseable {
         return this;
     }
 
-    /** Binds every source, answers asks, starts beacons and the dead-letter mover. Returns at once. */
+    /**
+     * Binds every source, answers asks, starts beacons and the dead-letter mover. Returns at once — with the fast lane,
+     * once its running mark is read and put (each bounded by the publish timeout).
+     */
     public AgentRuntime start() {
         if (started) {
             throw new IllegalStateException("already started");
         }
         started = true;
+        if (options.fastLane()) {
+            // a runtime that died may have handled DMs from their core copies whose inbox copies it never acked: for a
+            // while, those are looked up in the handled record before they reach a brain (ADR 0006)
+            if (handled.earlierRunMayHaveCrashed()) {
+                Instant until = Instant.now().plus(RECOVERY_WINDOW);
+                pipeline.recover(until);
+                LOG.infof("%s may not have stopped gracefully last time: its direct messages stored before %s are"
+                        + " checked against the handled record first", self, until);
+            }
+            handled.markRunning(options.clock().instant());
+        }
         List<DeadLetterMover.Watched> watched = new ArrayList<>();
         for (Source s : Source.of(subjects, soul.agent())) {
             PullSource[] holder = new PullSource[1];
@@ -185,12 +204,25 @@ public final class AgentRuntime implements AutoCloseable {
         }
         mover = DeadLetterMover.start(connection, deadLetters, watched, pipeline::lastFailure, this::deadLettered,
                 workers);
+        if (options.fastLane()) {
+            // the core copy of every DM, as it crosses the hub; the inbox's copy settles it (ADR 0006)
+            Dispatcher f = connection.createDispatcher(pipeline::onFast);
+            f.subscribe(subjects.dm(self));
+            fastDispatcher = f;
+        }
         Dispatcher d = connection.createDispatcher(pipeline::onRequest);
         d.subscribe(subjects.ask(self), "ask-" + self);
         askDispatcher = d;
         timer.execute(() -> presence.beacon("up"));
         long beacon = options.beaconInterval().toMillis();
-        timer.scheduleAtFixedRate(() -> presence.beacon("up"), beacon, beacon, TimeUnit.MILLISECONDS);
+        // on a worker: a beacon or mark waits up to the request timeout while the hub is away, and the timer also
+        // keeps messages in progress
+        timer.scheduleAtFixedRate(() -> workers.execute(() -> {
+            presence.beacon("up");
+            if (options.fastLane()) {
+                handled.markRunning(options.clock().instant());
+            }
+        }), beacon, beacon, TimeUnit.MILLISECONDS);
         LOG.infof("agent %s of %s started: %d sources, concurrency %d", self, subjects.company(), sources.size(),
                 options.concurrency());
         return this;
@@ -299,6 +331,7 @@ public final class AgentRuntime implements AutoCloseable {
     public void kill() {
         stopped = true;
         pipeline.crash();
+        closeDispatcher(fastDispatcher);
         deadlines.close();
         timer.shutdownNow();
         sources.forEach(PullSource::close);
@@ -318,6 +351,16 @@ public final class AgentRuntime implements AutoCloseable {
         }
         stopped = true;
         long deadline = System.nanoTime() + grace.toNanos();
+        closeDispatcher(fastDispatcher);
+        try {
+            // the inbox copies of DMs taken from their core copies are still to come: they settle them
+            while (pipeline.fastPending() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        boolean drained = pipeline.fastPending() == 0;
         sources.forEach(PullSource::close);
         if (askDispatcher != null) {
             connection.closeDispatcher(askDispatcher);
@@ -336,6 +379,9 @@ public final class AgentRuntime implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         presence.beacon("stopping");
+        if (options.fastLane() && drained && pipeline.inFlight() == 0) {
+            handled.clearRunning();
+        }
         deadlines.close();
         closeQuietly(mover);
         timer.shutdownNow();
@@ -347,6 +393,16 @@ public final class AgentRuntime implements AutoCloseable {
     @Override
     public void close() {
         close(Duration.ofSeconds(10));
+    }
+
+    private void closeDispatcher(Dispatcher d) {
+        if (d != null) {
+            try {
+                connection.closeDispatcher(d);
+            } catch (RuntimeException e) {
+                LOG.debugf("closing a dispatcher: %s", e.toString());
+            }
+        }
     }
 
     private static void closeQuietly(AutoCloseable c) {

@@ -128,6 +128,58 @@ final class HandledRecord {
         return false;
     }
 
+    /**
+     * The key that says a runtime of this agent is running, {@code agent.{agent}._.running} (two tokens after the
+     * scope, so no message id can be it). A runtime with the fast lane puts it when it starts and again with every
+     * beacon, and deletes it when it stops gracefully; it expires with the records it stands for.
+     */
+    String runningKey() {
+        return Subjects.handledAgentScope(self) + "._.running";
+    }
+
+    /**
+     * Whether an earlier runtime of this agent may have ended without stopping gracefully — its running mark is still
+     * there — and so may have handled direct messages from their core copies that their inbox still holds
+     * (ADR 0006). {@code true} also when the record cannot be read: the caller then looks such messages up, which is
+     * only slower.
+     */
+    boolean earlierRunMayHaveCrashed() {
+        if (!available("mark")) {
+            return true;
+        }
+        try {
+            KeyValueEntry e = bucket().get(runningKey());
+            answered();
+            return e != null;
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            failed("mark", runningKey(), e);
+            return true;
+        }
+    }
+
+    /** Puts (or refreshes) this agent's running mark. */
+    void markRunning(Instant at) {
+        if (!available("mark")) {
+            return;
+        }
+        try {
+            bucket().put(runningKey(), Json.mapper().writeValueAsBytes(new Done(self, at.toString())));
+            answered();
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            failed("mark", runningKey(), e);
+        }
+    }
+
+    /** Deletes this agent's running mark: it stopped gracefully, everything it handled was acked. */
+    void clearRunning() {
+        try {
+            bucket().delete(runningKey());
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            LOG.debugf("running mark %s not deleted (the next start looks its inbox up): %s", runningKey(),
+                    e.toString());
+        }
+    }
+
     private boolean available(String op) {
         if (System.nanoTime() - retryAt < 0) {
             metrics.handledRecordUnavailable(op);

@@ -117,6 +117,10 @@ final class Pipeline {
     private volatile boolean crashed;
     private final Semaphore handlerSlots;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Which copy of a direct message is worked, its core copy's or its inbox's (ADR 0006); null when off. */
+    private final FastLane<Settlement> fast;
+    /** Set when an earlier runtime of this agent may have crashed: see {@link #lookup}. */
+    private volatile Instant recoverUntil;
 
     Pipeline(AgentSoul soul, Handler handler, Outbox outbox, DeadLetters deadLetters, Connection connection,
             RuntimeOptions options, AgentMetrics metrics, RuntimeListener listener, Executor workers,
@@ -146,6 +150,7 @@ final class Pipeline {
         this.loops = new LoopGuards(self, options.maxChainRepeats(), options.pairRateLimit(), options.clock());
         this.deadlines = deadlines;
         this.zone = zoneOf(soul);
+        this.fast = options.fastLane() ? new FastLane<>(options.concurrency(), options.recentIds()) : null;
     }
 
     /** The workspace's HEARTBEAT.md, for due items. */
@@ -202,9 +207,18 @@ final class Pipeline {
     }
 
     /** Identifies a delivery: the stream message for failure bookkeeping, the envelope for the recent-ids guard. */
-    private record Delivery(String source, String stream, long seq, long delivery, Headers headers) {
+    private record Delivery(String source, String stream, long seq, long delivery, Headers headers, Instant stored) {
         String streamKey() {
             return stream + ":" + seq;
+        }
+
+        /** A core copy (the fast lane) has no stream position. */
+        boolean core() {
+            return seq == 0;
+        }
+
+        String where() {
+            return core() ? "core copy on " + source : stream + "/" + seq;
         }
 
         /** A key for the envelope: its id, or its stream position when it has none. */
@@ -232,12 +246,15 @@ final class Pipeline {
         inFlight.incrementAndGet();
         NatsJetStreamMetaData meta = msg.metaData();
         Delivery d = new Delivery(source.name(), meta.getStream(), meta.streamSequence(), meta.deliveredCount(),
-                msg.getHeaders());
+                msg.getHeaders(), meta.timestamp() != null ? meta.timestamp().toInstant() : null);
         Duration wait = ackWait == null || ackWait.isZero() ? DEFAULT_ACK_WAIT : ackWait;
         long period = Math.max(100, wait.toMillis() / 3);
         ScheduledFuture<?> keepAlive = timer.scheduleAtFixedRate(() -> inProgress(msg), period, period,
                 TimeUnit.MILLISECONDS);
 
+        // a direct message whose core copy was claimed by the fast lane is settled as that copy came out
+        String fastId = fast != null && "dm".equals(source.name()) ? messageId(msg.getHeaders()) : null;
+        java.util.concurrent.CompletableFuture<Settlement> adopted = fastId != null ? fast.claimStream(fastId) : null;
         AtomicBoolean finished = new AtomicBoolean();
         Consumer<Settlement> finish = settlement -> {
             if (finished.compareAndSet(false, true)) {
@@ -247,22 +264,41 @@ final class Pipeline {
                         settle(d, msg, settlement);
                     }
                 } finally {
+                    if (fastId != null && adopted == null) {
+                        fast.release(fastId);
+                    }
                     inFlight.decrementAndGet();
                     release.run();
                 }
             }
         };
+        if (adopted != null) {
+            adopted.whenCompleteAsync((settlement, t) -> {
+                if (settlement == null) {
+                    LOG.debugf("%s/%d: its core copy was left to it, working it", d.stream(), d.seq());
+                    run(d, msg, finish);
+                    return;
+                }
+                if (settlement instanceof Settlement.Nak n) {
+                    synchronized (failures) {
+                        failures.put(d.streamKey(), n.reason() + " (delivery " + d.delivery() + ")");
+                    }
+                }
+                LOG.debugf("%s/%d settled as its core copy was: %s", d.stream(), d.seq(), settlement);
+                finish.accept(settlement);
+            }, workers);
+            return;
+        }
+        run(d, msg, finish);
+    }
+
+    /** Runs the whole pipeline for a stream message; {@code finish} settles it once. */
+    private void run(Delivery d, Message msg, Consumer<Settlement> finish) {
         try {
             Uni.createFrom()
-                    .item(() -> inspect(msg.getData(), d.source(), d.positionId(), msg.getHeaders(), d.delivery()))
+                    .item(() -> inspect(msg.getData(), d.source(), d.positionId(), msg.getHeaders(), lookup(d)))
                     .runSubscriptionOn(workers)
-                    .chain(step -> switch (step) {
-                        case Step.Skip s -> Uni.createFrom().<Settlement>item(new Settlement.Ack(s.in(), s.why()));
-                        case Step.Malformed m -> malformed(d, msg, m);
-                        case Step.Report r -> report(d, r);
-                        case Step.Work w -> work(d, w.in());
-                        case Step.Hold h -> hold(d, msg, h);
-                    })
+                    .chain(step -> process(d, msg, step))
                     .onFailure().recoverWithItem(t -> failed(d, t))
                     .emitOn(workers)
                     .subscribe().with(finish, t -> {
@@ -277,6 +313,82 @@ final class Pipeline {
                     GIVEN_BACK_DELAY, e.toString());
             finish.accept(new Settlement.Nak(GIVEN_BACK_DELAY, e.toString()));
         }
+    }
+
+    /** What a guard's decision leads to. */
+    private Uni<Settlement> process(Delivery d, Message msg, Step step) {
+        return switch (step) {
+            case Step.Skip s -> Uni.createFrom().<Settlement>item(new Settlement.Ack(s.in(), s.why()));
+            case Step.Malformed m -> malformed(d, msg, m);
+            case Step.Report r -> report(d, r);
+            case Step.Work w -> work(d, w.in());
+            case Step.Hold h -> hold(d, msg, h);
+        };
+    }
+
+    // ---- the fast lane: core copies of direct messages (ADR 0006) ---------------------------------------------
+
+    /**
+     * The core copy of a direct message, as it crossed the hub: worked now when it is the first copy of its id and a
+     * fast slot is free, else dropped (the inbox's copy comes anyway). Its settlement waits for the inbox's copy,
+     * which adopts it. A copy without {@code Nats-Msg-Id}, or whose envelope id differs from it, or that is not a
+     * valid envelope, is left to the inbox's copy (a malformed message needs its stream position to be
+     * dead-lettered). Returns at once.
+     */
+    void onFast(Message msg) {
+        String id = messageId(msg.getHeaders());
+        if (fast == null || crashed || id == null || recent.contains(id)) {
+            return;
+        }
+        java.util.concurrent.CompletableFuture<Settlement> ticket = fast.claimFast(id);
+        if (ticket == null) {
+            LOG.debugf("core copy of %s dropped: its inbox copy came first, or all %d fast slots are busy", id,
+                    options.concurrency());
+            metrics.fastLane("dropped");
+            return;
+        }
+        inFlight.incrementAndGet();
+        Delivery d = new Delivery("dm", subjects.inboxStream(), 0, 1, msg.getHeaders(), null);
+        AtomicBoolean finished = new AtomicBoolean();
+        Consumer<Settlement> finish = settlement -> {
+            if (finished.compareAndSet(false, true)) {
+                metrics.fastLane(settlement == null ? "left" : "worked");
+                fast.done(id, ticket, settlement);
+                inFlight.decrementAndGet();
+            }
+        };
+        try {
+            boolean lookup = lookup(d);
+            Uni<Step> inspected = Uni.createFrom().item(() -> {
+                Decoded dec = decode(msg.getData(), null);
+                return dec.in() != null && id.equals(dec.in().id())
+                        ? guard(dec.in(), dec.raw(), "dm", msg.getHeaders(), lookup, false)
+                        : null;
+            });
+            // the guards run on the dispatcher's thread (one hop less to the brain) unless they may wait on the
+            // network: the handled record after a crash, an approval record
+            boolean mayWait = lookup || msg.getHeaders().getFirst(dev.orgmesh.protocol.Headers.APPROVAL) != null;
+            (mayWait ? inspected.runSubscriptionOn(workers) : inspected)
+                    .chain(step -> step == null || step instanceof Step.Malformed
+                            ? Uni.createFrom().<Settlement>nullItem()
+                            : process(d, msg, step))
+                    .onFailure().recoverWithItem(t -> failed(d, t))
+                    .emitOn(workers)
+                    .subscribe().with(finish, t -> finish.accept(null));
+        } catch (RuntimeException e) {
+            LOG.debugf("core copy of %s not taken, left to the inbox: %s", id, e.toString());
+            finish.accept(null);
+        }
+    }
+
+    /** Core copies being worked or waiting for their inbox copy to adopt them (a graceful stop waits for them). */
+    int fastPending() {
+        return fast == null ? 0 : fast.pending();
+    }
+
+    /** The publisher's {@code Nats-Msg-Id}: the envelope id, for messages sent through an outbox. */
+    private static String messageId(Headers h) {
+        return h == null ? null : h.getFirst("Nats-Msg-Id");
     }
 
     private void inProgress(Message msg) {
@@ -294,23 +406,66 @@ final class Pipeline {
      * request, which is answered, never skipped as own or duplicate and not rate-limited. {@code delivery} is the
      * consumer's delivery count (1 for a first delivery and for requests).
      */
-    private Step inspect(byte[] body, String source, String positionId, Headers headers, long delivery) {
-        boolean request = positionId == null;
+    private Step inspect(byte[] body, String source, String positionId, Headers headers, boolean lookup) {
+        Decoded dec = decode(body, positionId);
+        return dec.malformed() != null
+                ? dec.malformed()
+                : guard(dec.in(), dec.raw(), source, headers, lookup, positionId == null);
+    }
+
+    /**
+     * Whether the guards ask the shared handled record about this delivery. Only when it may have reached a brain
+     * before: a redelivery; or, after an earlier runtime of this agent may have crashed, a direct message that
+     * runtime may have taken from its core copy — stored before this runtime's recovery window ended, or a core copy
+     * arriving within it (ADR 0006). A first delivery from a consumer otherwise cannot have (publishers' duplicates are
+     * dropped by the stream's Nats-Msg-Id window), and asking on every message cost a round trip before each brain
+     * (the pipeline's throughput fell from 0.78x to 0.48x raw).
+     */
+    private boolean lookup(Delivery d) {
+        if (d.delivery() > 1) {
+            return true;
+        }
+        Instant until = recoverUntil;
+        if (until == null || !"dm".equals(d.source())) {
+            return false;
+        }
+        return d.core() ? Instant.now().isBefore(until) : d.stored() == null || d.stored().isBefore(until);
+    }
+
+    /**
+     * An earlier runtime of this agent may have crashed: direct messages stored before {@code until}, and core copies
+     * arriving before it, are looked up in the handled record before they reach the brain.
+     */
+    void recover(Instant until) {
+        recoverUntil = until;
+    }
+
+    /** A body read as an envelope, or why it is not one. */
+    private record Decoded(ObjectNode raw, Envelope in, Step.Malformed malformed) {
+    }
+
+    /** Parses and decodes; an envelope without an id gets {@code positionId} when there is one. */
+    private static Decoded decode(byte[] body, String positionId) {
         ObjectNode raw;
         Envelope in;
         try {
             raw = EnvelopeCodec.parse(body, EnvelopeCodec.DEFAULT_MAX_BYTES);
         } catch (OrgmeshException e) {
-            return new Step.Malformed(e, null);
+            return new Decoded(null, null, new Step.Malformed(e, null));
         }
         try {
             in = EnvelopeCodec.fromTree(raw);
         } catch (OrgmeshException e) {
-            return new Step.Malformed(e, raw);
+            return new Decoded(raw, null, new Step.Malformed(e, raw));
         }
         if (in.id() == null && positionId != null) {
             in = in.toBuilder().id(positionId).build();
         }
+        return new Decoded(raw, in, null);
+    }
+
+    /** The guards, in order, for a decoded envelope; {@code request}: an ask, answered, never skipped. */
+    private Step guard(Envelope in, ObjectNode raw, String source, Headers headers, boolean lookup, boolean request) {
         // a DM to oneself is a deliberate note (such as a deadline escalation about one's own report), not an echo
         if (!request && self.equals(in.from()) && !"dm".equals(source)) {
             return new Step.Skip(in, "own message");
@@ -319,10 +474,7 @@ final class Pipeline {
         if (!request && in.id() != null && recent.contains(in.id())) {
             return duplicate(in, source, self, null);
         }
-        // the shared record is asked only on a redelivery: a first delivery from its consumer cannot have reached a
-        // brain before (publishers' duplicates are dropped by the stream's Nats-Msg-Id window), and asking on every
-        // message cost a round trip before each brain (the pipeline's throughput fell from 0.78x to 0.48x raw)
-        if (!request && in.id() != null && handled != null && delivery > 1) {
+        if (!request && in.id() != null && handled != null && lookup) {
             HandledRecord.Done done = handled.lookup(source, in.id());
             if (done != null) {
                 recent.add(in.id());
@@ -717,11 +869,13 @@ final class Pipeline {
         } else {
             reason = ErrorCode.AGENT_HANDLER_FAILED.label() + " handler failed: " + cause;
         }
-        synchronized (failures) {
-            failures.put(d.streamKey(), reason + " (delivery " + d.delivery() + ")");
+        if (!d.core()) { // a core copy's failure is recorded by the inbox's copy that adopts it
+            synchronized (failures) {
+                failures.put(d.streamKey(), reason + " (delivery " + d.delivery() + ")");
+            }
         }
-        LOG.warnf("%s/%d from %s, delivery %d, will be redelivered in %d ms: %s", d.stream(), d.seq(), d.source(),
-                d.delivery(), delay.toMillis(), reason);
+        LOG.warnf("%s from %s, delivery %d, will be redelivered in %d ms: %s", d.where(), d.source(), d.delivery(),
+                delay.toMillis(), reason);
         return new Settlement.Nak(delay, reason);
     }
 
@@ -786,8 +940,9 @@ final class Pipeline {
         metrics.received("ask");
         String replyTo = msg.getReplyTo();
         try {
-            Uni.createFrom().item(() -> inspect(msg.getData(), "ask", null, null, 1))
-                    .runSubscriptionOn(workers)
+            // decoded and guarded on the dispatcher's thread: a request's guards never wait on the network (no
+            // handled record, no approval), and one hop less to the brain shows in the ask's p99
+            Uni.createFrom().item(() -> inspect(msg.getData(), "ask", null, null, false))
                     .chain(step -> switch (step) {
                         case Step.Malformed m -> Uni.createFrom().<byte[]>failure(m.error());
                         case Step.Report r -> Uni.createFrom().<byte[]>failure(

@@ -36,7 +36,7 @@ import dev.orgmesh.messaging.flow.Backoff;
 public record RuntimeOptions(int concurrency, int fetchBatch, Duration fetchWait, Duration beaconInterval, int maxHops,
         int recentIds, int outboxCapacity, Duration outboxWait, Duration publishTimeout, Backoff publishBackoff,
         Backoff nakBackoff, Duration handlerTimeout, Duration ackTimeout, int maxChainRepeats, int pairRateLimit,
-        Clock clock) {
+        Clock clock, boolean fastLane) {
 
     public RuntimeOptions {
         if (concurrency < 1 || fetchBatch < 1 || maxHops < 1 || recentIds < 1 || outboxCapacity < 1
@@ -52,61 +52,68 @@ public record RuntimeOptions(int concurrency, int fetchBatch, Duration fetchWait
         return new RuntimeOptions(4, 4, Duration.ofSeconds(5), Duration.ofSeconds(10), 10, 10_000, 10_000,
                 Duration.ofMinutes(2), Duration.ofSeconds(2), Backoff.defaults(),
                 new Backoff(Duration.ofMillis(250), Duration.ofSeconds(30)), Duration.ofMinutes(15),
-                Duration.ofSeconds(5), 3, 20, Clock.systemUTC());
+                Duration.ofSeconds(5), 3, 20, Clock.systemUTC(), true);
     }
 
     public RuntimeOptions withConcurrency(int n) {
         return new RuntimeOptions(n, Math.min(fetchBatch, n), fetchWait, beaconInterval, maxHops, recentIds,
                 outboxCapacity, outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout,
-                maxChainRepeats, pairRateLimit, clock);
+                maxChainRepeats, pairRateLimit, clock, fastLane);
     }
 
     public RuntimeOptions withBeaconInterval(Duration d) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, d, maxHops, recentIds, outboxCapacity,
                 outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout, maxChainRepeats,
-                pairRateLimit, clock);
+                pairRateLimit, clock, fastLane);
     }
 
     public RuntimeOptions withNakBackoff(Backoff b) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds,
                 outboxCapacity, outboxWait, publishTimeout, publishBackoff, b, handlerTimeout, ackTimeout,
-                maxChainRepeats, pairRateLimit, clock);
+                maxChainRepeats, pairRateLimit, clock, fastLane);
     }
 
     public RuntimeOptions withFetchWait(Duration d) {
         return new RuntimeOptions(concurrency, fetchBatch, d, beaconInterval, maxHops, recentIds, outboxCapacity,
                 outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout, maxChainRepeats,
-                pairRateLimit, clock);
+                pairRateLimit, clock, fastLane);
     }
 
     public RuntimeOptions withMaxHops(int n) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, n, recentIds, outboxCapacity,
                 outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout, maxChainRepeats,
-                pairRateLimit, clock);
+                pairRateLimit, clock, fastLane);
     }
 
     public RuntimeOptions withOutbox(int capacity, Duration wait) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds, capacity,
                 wait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout, maxChainRepeats,
-                pairRateLimit, clock);
+                pairRateLimit, clock, fastLane);
     }
 
     /** These options with other loop limits: visits of one thread, messages per sender and minute. */
     public RuntimeOptions withLoopLimits(int chainRepeats, int perPairPerMinute) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds,
                 outboxCapacity, outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout,
-                chainRepeats, perPairPerMinute, clock);
+                chainRepeats, perPairPerMinute, clock, fastLane);
     }
 
     public RuntimeOptions withHandlerTimeout(Duration d) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds,
                 outboxCapacity, outboxWait, publishTimeout, publishBackoff, nakBackoff, d, ackTimeout, maxChainRepeats,
-                pairRateLimit, clock);
+                pairRateLimit, clock, fastLane);
     }
 
     public RuntimeOptions withClock(Clock c) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds,
                 outboxCapacity, outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout,
-                maxChainRepeats, pairRateLimit, c);
+                maxChainRepeats, pairRateLimit, c, fastLane);
+    }
+
+    /** These options with the fast lane for direct messages on or off. */
+    public RuntimeOptions withFastLane(boolean on) {
+        return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds,
+                outboxCapacity, outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout,
+                maxChainRepeats, pairRateLimit, clock, on);
     }
 }

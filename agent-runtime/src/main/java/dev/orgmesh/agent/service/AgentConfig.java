@@ -182,6 +182,13 @@ public interface AgentConfig {
      */
     Optional<String> clockStart();
 
+    /**
+     * Work a direct message from its core copy as soon as it crosses the hub, ahead of the durable inbox's copy,
+     * which then only settles it (ADR 0006). Off: every DM waits for the inbox stream.
+     */
+    @WithDefault("true")
+    boolean fastLane();
+
     /** The options for the plain runtime. */
     default RuntimeOptions options() {
         RuntimeOptions d = RuntimeOptions.defaults();
@@ -190,6 +197,6 @@ public interface AgentConfig {
         return new RuntimeOptions(concurrency(), Math.min(d.fetchBatch(), concurrency()), d.fetchWait(),
                 beaconInterval(), maxHops(), d.recentIds(), outboxCapacity(), outboxWait(), d.publishTimeout(),
                 d.publishBackoff(), d.nakBackoff(), handlerTimeout(), d.ackTimeout(), maxChainRepeats(),
-                pairRateLimit(), clock);
+                pairRateLimit(), clock, fastLane());
     }
 }

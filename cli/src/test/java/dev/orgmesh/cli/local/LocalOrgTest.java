@@ -100,11 +100,14 @@ class LocalOrgTest {
                 h.put("Nats-Msg-Id", question.id());
                 PublishAck ack = c.jetStream().publish(NatsMessage.builder().subject(org.subjects().dm("cto-athena"))
                         .headers(h).data(EnvelopeCodec.encode(question)).build());
-                assertThat(ack.getStream()).isEqualTo(org.subjects().inboxStream());
-                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(c.jetStreamManagement()
-                        .getConsumerInfo(org.subjects().inboxStream(), "dm-cto-athena").getAckFloor()
-                        .getStreamSequence())
-                        .as("cto-athena's runtime took and acked the DM").isGreaterThanOrEqualTo(ack.getSeqno()));
+                assertThat(ack.getStream()).as("stored by the audit, which the inbox sources (ADR 0007)")
+                        .isEqualTo(org.subjects().auditStream());
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                    var ci = c.jetStreamManagement().getConsumerInfo(org.subjects().inboxStream(), "dm-cto-athena");
+                    assertThat(ci.getAckFloor().getStreamSequence()).as("cto-athena's runtime took and acked the DM")
+                            .isPositive();
+                    assertThat(ci.getNumPending() + ci.getNumAckPending()).as("nothing left in its inbox").isZero();
+                });
             }
             assertThatThrownBy(() -> local.up(EXAMPLE, base)).hasMessageContaining("already running");
 

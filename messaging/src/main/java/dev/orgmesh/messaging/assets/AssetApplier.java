@@ -138,6 +138,17 @@ public final class AssetApplier {
      * kept. Returns the plan with extras turned into removals when pruned.
      */
     public AssetPlan apply(OrgAssets desired, AssetPlan plan, boolean prune) {
+        List<String> impossible = plan.changes().stream()
+                .filter(c -> c.kind() == AssetChange.Kind.STREAM && c.action() == AssetChange.Action.UPDATE
+                        && c.detail() != null && (c.detail().contains("retention ") || c.detail().contains("storage ")))
+                .map(c -> c.name() + " (" + c.detail() + ")").toList();
+        if (!impossible.isEmpty()) {
+            // JetStream cannot change these in place: say what to do before changing anything
+            throw new OrgmeshException(ErrorCode.APPLY_FAILED, "JetStream cannot change the retention or storage of an"
+                    + " existing stream: " + String.join("; ", impossible) + ". Nothing was changed. Let the"
+                    + " consumers drain those streams (the audit keeps their history), delete them (nats stream rm"
+                    + " NAME) and apply again (docs/adr/0007-audit-stores-first.md).");
+        }
         List<AssetChange> done = new ArrayList<>();
         for (AssetChange c : plan.changes()) {
             try {
@@ -229,12 +240,18 @@ public final class AssetApplier {
         diff(d, "duplicate_window", have.getDuplicateWindow(), want.getDuplicateWindow());
         diff(d, "deny_delete", have.getDenyDelete(), want.getDenyDelete());
         diff(d, "deny_purge", have.getDenyPurge(), want.getDenyPurge());
-        Set<String> haveSources = new HashSet<>(have.getSources().stream().map(Source::getName).toList());
-        Set<String> wantSources = new HashSet<>(want.getSources().stream().map(Source::getName).toList());
+        Set<String> haveSources = new HashSet<>(have.getSources().stream().map(AssetApplier::describe).toList());
+        Set<String> wantSources = new HashSet<>(want.getSources().stream().map(AssetApplier::describe).toList());
         if (!haveSources.equals(wantSources)) {
             d.add("sources " + haveSources + " → " + wantSources);
         }
         return d.toString();
+    }
+
+    private static String describe(Source src) {
+        return src.getFilterSubject() == null || src.getFilterSubject().isEmpty()
+                ? src.getName()
+                : src.getName() + " (" + src.getFilterSubject() + ")";
     }
 
     /** The managed consumer settings that differ; empty when equal. */

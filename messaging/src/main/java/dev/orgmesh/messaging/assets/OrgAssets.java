@@ -22,9 +22,10 @@ import dev.orgmesh.protocol.org.Org;
 /**
  * The JetStream assets an org needs (DESIGN §3), computed from the org alone so every process agrees on them:
  * streams, the durable consumers of every member and role, and the KV buckets. {@link AssetApplier} makes a server
- * match them. See {@code docs/adr/0002-stream-retention.md} for why inbox and task streams use interest retention.
+ * match them. See {@code docs/adr/0007-audit-stores-first.md} for why the audit stream stores DMs, tasks and holds and
+ * the inbox, task and hold streams are work queues sourced from it.
  *
- * @param streams stream configurations by name, in creation order (the audit stream last: it sources the others)
+ * @param streams stream configurations by name, in creation order (the audit before the work queues it feeds)
  * @param consumers durable consumer configurations by stream name
  * @param buckets KV bucket configurations by name
  */
@@ -42,10 +43,6 @@ public record OrgAssets(Map<String, StreamConfiguration> streams, Map<String, Li
         org.teams().keySet().forEach(t -> channelSubjects.add(s.team(t)));
         streams.put(s.channelsStream(), stream(s.channelsStream(), "company and team channels", channelSubjects,
                 RetentionPolicy.Limits, limits.channelMaxAge(), limits).build());
-        streams.put(s.inboxStream(), stream(s.inboxStream(), "direct messages: one durable inbox per member",
-                List.of(s.dmAll()), RetentionPolicy.Interest, limits.inboxMaxAge(), limits).build());
-        streams.put(s.tasksStream(), stream(s.tasksStream(), "task queues: one shared durable per role",
-                List.of(s.tasksAll()), RetentionPolicy.Interest, limits.inboxMaxAge(), limits).build());
         streams.put(s.eventsStream(), stream(s.eventsStream(), "organizational events, replayable",
                 List.of(s.eventsAll()), RetentionPolicy.Limits, limits.eventsMaxAge(), limits).build());
         streams.put(s.heartbeatStream(), stream(s.heartbeatStream(), "heartbeat ticks: at most one pending per agent",
@@ -54,24 +51,32 @@ public record OrgAssets(Map<String, StreamConfiguration> streams, Map<String, Li
                 .build());
         streams.put(s.dlqStream(), stream(s.dlqStream(), "dead letters with their reason",
                 List.of(s.dlqAll()), RetentionPolicy.Limits, limits.dlqMaxAge(), limits).build());
-        streams.put(s.holdsStream(), stream(s.holdsStream(), "messages held by approval gates, for the approval desk",
-                List.of(s.humanHold()), RetentionPolicy.Interest, limits.inboxMaxAge(), limits).build());
+        // the audit stores DMs, tasks and holds first (ADR 0007): a publish is acknowledged by a limits stream, which
+        // never drops a message for want of a consumer; the work queues below source them from it
         streams.put(s.auditStream(), StreamConfiguration.builder()
                 .name(s.auditStream())
-                .description("immutable history of everything said in the org")
-                .sources(List.of(s.channelsStream(), s.inboxStream(), s.tasksStream(), s.eventsStream(), s.dlqStream(),
-                        s.holdsStream())
+                .description("immutable history of everything said in the org; stores DMs, tasks and holds first")
+                .subjects(s.dmAll(), s.tasksAll(), s.humanHold())
+                .sources(List.of(s.channelsStream(), s.eventsStream(), s.dlqStream())
                         .stream()
                         .map(n -> Source.builder().name(n).build())
                         .toList())
                 .retentionPolicy(RetentionPolicy.Limits)
+                .discardPolicy(DiscardPolicy.Old)
                 .storageType(limits.storage())
                 .replicas(limits.replicas())
                 .maxAge(limits.auditMaxAge())
+                .maxMsgSize(limits.maxMsgSize())
                 .duplicateWindow(limits.duplicateWindow())
                 .denyDelete(true)
                 .denyPurge(true)
                 .build());
+        streams.put(s.inboxStream(), workQueue(s.inboxStream(), "direct messages: one durable inbox per member",
+                s.auditStream(), s.dmAll(), limits));
+        streams.put(s.tasksStream(), workQueue(s.tasksStream(), "task queues: one shared durable per role",
+                s.auditStream(), s.tasksAll(), limits));
+        streams.put(s.holdsStream(), workQueue(s.holdsStream(),
+                "messages held by approval gates, for the approval desk", s.auditStream(), s.humanHold(), limits));
 
         for (Member m : org.members()) {
             add(consumers, s.inboxStream(),
@@ -135,6 +140,26 @@ public record OrgAssets(Map<String, StreamConfiguration> streams, Map<String, Li
                 .replicas(limits.replicas())
                 .build());
         return new OrgAssets(streams, consumers, buckets);
+    }
+
+    /**
+     * A work queue: no subjects of its own, the messages of {@code filter} sourced from {@code origin} (which stored
+     * them first and acknowledged their publishers), each removed once its one consumer acks it.
+     */
+    private static StreamConfiguration workQueue(String name, String description, String origin, String filter,
+            AssetLimits limits) {
+        return StreamConfiguration.builder()
+                .name(name)
+                .description(description)
+                .sources(Source.builder().name(origin).filterSubject(filter).build())
+                .retentionPolicy(RetentionPolicy.WorkQueue)
+                .discardPolicy(DiscardPolicy.Old)
+                .storageType(limits.storage())
+                .replicas(limits.replicas())
+                .maxAge(limits.inboxMaxAge())
+                .maxMsgSize(limits.maxMsgSize())
+                .duplicateWindow(limits.duplicateWindow())
+                .build();
     }
 
     private static StreamConfiguration.Builder stream(String name, String description, List<String> subjects,

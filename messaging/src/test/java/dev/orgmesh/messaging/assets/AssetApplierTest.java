@@ -1,6 +1,7 @@
 package dev.orgmesh.messaging.assets;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
@@ -77,7 +78,15 @@ class AssetApplierTest {
             JetStreamManagement jsm = c.jetStreamManagement();
             Subjects s = org.subjects();
             assertThat(jsm.getStreamInfo(s.inboxStream()).getConfiguration().getRetentionPolicy())
-                    .isEqualTo(RetentionPolicy.Interest);
+                    .isEqualTo(RetentionPolicy.WorkQueue);
+            assertThat(jsm.getStreamInfo(s.inboxStream()).getConfiguration().getSources())
+                    .singleElement().satisfies(src -> {
+                        assertThat(src.getName()).isEqualTo(s.auditStream());
+                        assertThat(src.getFilterSubject()).isEqualTo(s.dmAll());
+                    });
+            assertThat(jsm.getStreamInfo(s.auditStream()).getConfiguration().getSubjects())
+                    .as("the audit stores DMs, tasks and holds first (ADR 0007)")
+                    .containsExactlyInAnyOrder(s.dmAll(), s.tasksAll(), s.humanHold());
             assertThat(jsm.getConsumerInfo(s.inboxStream(), "dm-board").getConsumerConfiguration().getFilterSubject())
                     .isEqualTo("twice.dm.board");
             assertThat(jsm.getConsumerNames(s.tasksStream())).containsExactlyInAnyOrder("tasks-role-backend",
@@ -184,8 +193,68 @@ class AssetApplierTest {
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                 assertThat(jsm.getStreamInfo(s.auditStream()).getStreamState().getMsgCount()).isEqualTo(1);
                 assertThat(jsm.getStreamInfo(s.inboxStream()).getStreamState().getMsgCount())
-                        .as("interest retention removes a DM once its member and the audit have it").isZero();
+                        .as("the work queue removes a DM once its member acked it").isZero();
             });
+        }
+    }
+
+    /**
+     * What a whole-hub restart looks like to a stream: its consumers are not back yet when publishes are accepted
+     * again. An interest-retention inbox acknowledged such a DM and dropped it at once (nats-server skips a message no
+     * consumer is interested in); the audit stores it and the work queue keeps it for the consumer that comes later.
+     */
+    @Test
+    void aDmAcknowledgedBeforeItsConsumerExistsIsDeliveredOnceTheConsumerIsBack(NatsServer server) throws Exception {
+        Org org = org("early");
+        Subjects s = org.subjects();
+        NatsSettings settings = NatsSettings.of(server.clientUrl());
+        try (Connection c = NatsConnector.connect(settings)) {
+            AssetApplier applier = applier(c, s, settings);
+            OrgAssets all = OrgAssets.of(org, MEMORY);
+            OrgAssets streamsOnly = new OrgAssets(all.streams(), java.util.Map.of(), all.buckets());
+            applier.apply(streamsOnly, applier.plan(streamsOnly), false);
+            JetStreamManagement jsm = c.jetStreamManagement();
+            assertThat(jsm.getConsumerNames(s.inboxStream())).isEmpty();
+
+            JetStream js = c.jetStream();
+            byte[] body = "{\"from\":\"ceo\",\"type\":\"task\"}".getBytes(StandardCharsets.UTF_8);
+            assertThat(js.publish(s.dm("cto"), body, PublishOptions.builder().messageId("early-1").build()).getSeqno())
+                    .as("acknowledged").isPositive();
+            js.publish(s.tasks("role-backend"), body, PublishOptions.builder().messageId("early-2").build());
+
+            applier.apply(all, applier.plan(all), false);
+            Message dm = js.subscribe(s.dm("cto"), PullSubscribeOptions.bind(s.inboxStream(), "dm-cto"))
+                    .fetch(1, Duration.ofSeconds(5)).stream().findFirst().orElse(null);
+            assertThat(dm).as("the DM waited for its consumer").isNotNull();
+            assertThat(dm.getHeaders().getFirst("Nats-Msg-Id")).isEqualTo("early-1");
+            Message task = js.subscribe(s.tasks("role-backend"),
+                    PullSubscribeOptions.bind(s.tasksStream(), "tasks-role-backend"))
+                    .fetch(1, Duration.ofSeconds(5)).stream().findFirst().orElse(null);
+            assertThat(task).as("so did the task").isNotNull();
+        }
+    }
+
+    @Test
+    void aStreamWhoseRetentionMustChangeIsNamedAndNothingIsChanged(NatsServer server) throws Exception {
+        Org org = org("legacy");
+        Subjects s = org.subjects();
+        NatsSettings settings = NatsSettings.of(server.clientUrl());
+        try (Connection c = NatsConnector.connect(settings)) {
+            JetStreamManagement jsm = c.jetStreamManagement();
+            // the layout before ADR 0007: an interest inbox that owns the DM subjects
+            jsm.addStream(io.nats.client.api.StreamConfiguration.builder().name(s.inboxStream())
+                    .subjects(s.dmAll()).retentionPolicy(RetentionPolicy.Interest).storageType(StorageType.Memory)
+                    .build());
+            AssetApplier applier = applier(c, s, settings);
+            OrgAssets assets = OrgAssets.of(org, MEMORY);
+            AssetPlan plan = applier.plan(assets);
+            assertThatThrownBy(() -> applier.apply(assets, plan, false))
+                    .isInstanceOf(dev.orgmesh.protocol.OrgmeshException.class)
+                    .hasMessageContaining(s.inboxStream())
+                    .hasMessageContaining("retention")
+                    .hasMessageContaining("nats stream rm");
+            assertThat(jsm.getStreamNames()).as("nothing was created or changed")
+                    .filteredOn(n -> n.startsWith(s.assetPrefix())).containsExactly(s.inboxStream());
         }
     }
 
