@@ -41,7 +41,9 @@ import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
+import dev.orgmesh.testkit.ClusteredHubTopology;
 import dev.orgmesh.testkit.HubTopology;
+import dev.orgmesh.testkit.NatsServer;
 
 /**
  * Issue 4's two measurements, through a real hub and two leaves (JetStream domain {@code hub}):
@@ -88,10 +90,10 @@ final class PipelineBench {
                 double raw = rawThroughput(topo, s, messages);
 
                 BenchOutput.progress("pipeline: DM latency, " + pings + " one at a time");
-                Histogram oursLatency = oursLatency(topo, org, pings, true);
-                Histogram inboxOnly = oursLatency(topo, org, pings, false);
-                Histogram rawOneWay = rawOneWay(topo, s, pings);
-                Histogram rawRtt = rawRequestReply(topo, pings);
+                Histogram oursLatency = oursLatency(topo.leaves(), org, pings, true);
+                Histogram inboxOnly = oursLatency(topo.leaves(), org, pings, false);
+                Histogram rawOneWay = rawOneWay(topo.leaves(), s, pings);
+                Histogram rawRtt = rawRequestReply(topo.leaves(), pings);
                 figures.add(new Figure("pipeline", "DMs/s, 1 agent", "msg/s", ours, raw, true, 0.5));
                 figures.add(new Figure("pipeline", "DM p50 vs JetStream", "ms", ms(oursLatency, 50), ms(rawOneWay, 50),
                         false, null));
@@ -101,8 +103,53 @@ final class PipelineBench {
                         ms(rawRtt, 50), false, 1.5));
                 figures.add(new Figure("pipeline", "DM p99 vs request/reply", "ms", ms(oursLatency, 99),
                         ms(rawRtt, 99), false, 1.5));
-                return report(messages, ours, raw, pings, oursLatency, inboxOnly, rawOneWay, rawRtt);
+                String single = report(messages, ours, raw, pings, oursLatency, inboxOnly, rawOneWay, rawRtt);
+                return single + clustered(org, pings, figures);
             }
+        }
+    }
+
+    /**
+     * DM latency where JetStream costs what it does in production: a 3-node hub, file storage, replicas 3 — the
+     * audit stores and replicates a DM, then the inbox sources and replicates it again before its consumer delivers.
+     * The fast lane (ADR 0006) does not wait for either.
+     */
+    static String clustered(Org org, int pings, List<Figure> figures) throws Exception {
+        Subjects s = org.subjects();
+        BenchOutput.progress("pipeline: DM latency on a 3-node hub, R3 file streams");
+        try (ClusteredHubTopology topo = ClusteredHubTopology.start(3, 2)) {
+            AssetLimits limits = new AssetLimits(3, StorageType.File, Duration.ofHours(1), Duration.ofHours(1),
+                    Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), Duration.ofMinutes(10), 1024 * 1024,
+                    Duration.ofSeconds(30), 5, 1024);
+            try (Connection hub = Nats.connect(topo.hubClientUrls())) {
+                AssetApplier applier = new AssetApplier(hub.jetStreamManagement(), hub.keyValueManagement(),
+                        s.assetPrefix());
+                OrgAssets assets = OrgAssets.of(org, limits);
+                applier.apply(assets, applier.plan(assets), false);
+            }
+            Histogram ours = oursLatency(topo.leaves(), org, pings, true);
+            Histogram inboxOnly = oursLatency(topo.leaves(), org, pings, false);
+            Histogram rawOneWay = rawOneWay(topo.leaves(), s, pings);
+            Histogram rawRtt = rawRequestReply(topo.leaves(), pings);
+            figures.add(new Figure("pipeline", "DM p50 vs request/reply, R3 hub", "ms", ms(ours, 50), ms(rawRtt, 50),
+                    false, 1.5));
+            figures.add(new Figure("pipeline", "DM p99 vs request/reply, R3 hub", "ms", ms(ours, 99), ms(rawRtt, 99),
+                    false, 1.5));
+            StringBuilder sb = new StringBuilder();
+            sb.append(String.format(Locale.ROOT,
+                    "### DM latency on a 3-node hub (file storage, replicas 3), %,d messages one at a time%n%n",
+                    pings));
+            sb.append("| run | p50 ms | p99 ms |\n|---|---|---|\n");
+            row(sb, "orgmesh DM: send on leaf 0 → handler called on leaf 1", ours);
+            row(sb, "orgmesh DM with the fast lane off (from the inbox only)", inboxOnly);
+            row(sb, "raw jnats JetStream publish on leaf 0 → pull fetch on leaf 1", rawOneWay);
+            row(sb, "raw jnats request/reply leaf 0 ↔ leaf 1 (core NATS, round trip)", rawRtt);
+            sb.append(String.format(Locale.ROOT,
+                    "%nRatio orgmesh / raw request-reply: p50 %.2f×, p99 %.2f× (target ≤ 1.5×); fast lane off: p50"
+                            + " %.2f×, p99 %.2f×; orgmesh / raw JetStream one-way: p50 %.2f×, p99 %.2f×.%n%n",
+                    ratio(ours, rawRtt, 50), ratio(ours, rawRtt, 99), ratio(inboxOnly, rawRtt, 50),
+                    ratio(inboxOnly, rawRtt, 99), ratio(ours, rawOneWay, 50), ratio(ours, rawOneWay, 99)));
+            return sb.toString();
         }
     }
 
@@ -118,7 +165,11 @@ final class PipelineBench {
     }
 
     static NatsSettings leafSettings(HubTopology topo, int leaf, String name) {
-        return NatsSettings.of(topo.leaf(leaf).clientUrl()).withDomain(HubTopology.JS_DOMAIN).withName(name);
+        return leafSettings(topo.leaves(), leaf, name);
+    }
+
+    static NatsSettings leafSettings(List<NatsServer> leaves, int leaf, String name) {
+        return NatsSettings.of(leaves.get(leaf).clientUrl()).withDomain(HubTopology.JS_DOMAIN).withName(name);
     }
 
     static double oursThroughput(HubTopology topo, Org org, int n) throws Exception {
@@ -173,7 +224,7 @@ final class PipelineBench {
     }
 
     /** {@code fastLane}: the receiver works DMs from their core copy (ADR 0006); off, from the inbox only. */
-    static Histogram oursLatency(HubTopology topo, Org org, int pings, boolean fastLane) throws Exception {
+    static Histogram oursLatency(List<NatsServer> topo, Org org, int pings, boolean fastLane) throws Exception {
         Histogram h = new Histogram(60_000_000L, 3);
         Map<String, Long> sent = new ConcurrentHashMap<>();
         AtomicInteger seen = new AtomicInteger();
@@ -192,10 +243,11 @@ final class PipelineBench {
         NatsSettings ws = leafSettings(topo, 1, "bench-worker-2");
         NatsSettings ss = leafSettings(topo, 0, "bench-sender");
         try (Connection wc = NatsConnector.connect(ws); Connection sc = NatsConnector.connect(ss)) {
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
             AgentRuntime worker = new AgentRuntime(wc, ws, AgentSoul.of(org, "worker", Optional.empty()), onArrival,
                     RuntimeOptions.defaults().withLoopLimits(RuntimeOptions.defaults().maxChainRepeats(),
                             Integer.MAX_VALUE).withFastLane(fastLane),
-                    new SimpleMeterRegistry(), null).start();
+                    meters, null).start();
             AgentRuntime sender = new AgentRuntime(sc, ss, AgentSoul.of(org, "sender", Optional.empty()),
                     Handler.NOTHING,
                     RuntimeOptions.defaults().withLoopLimits(RuntimeOptions.defaults().maxChainRepeats(),
@@ -223,11 +275,21 @@ final class PipelineBench {
                 sender.close(Duration.ofSeconds(5));
                 worker.close(Duration.ofSeconds(5));
             }
+            if (fastLane) {
+                BenchOutput.progress(String.format(Locale.ROOT, "fast lane: %s worked, %s dropped, %s left",
+                        fastLane(meters, "worked"), fastLane(meters, "dropped"), fastLane(meters, "left")));
+            }
         }
         return h;
     }
 
-    static Histogram rawOneWay(HubTopology topo, Subjects s, int pings) throws Exception {
+    private static long fastLane(SimpleMeterRegistry meters, String result) {
+        io.micrometer.core.instrument.Counter c = meters.find("orgmesh.agent.fast.lane").tag("result", result)
+                .counter();
+        return c == null ? 0 : (long) c.count();
+    }
+
+    static Histogram rawOneWay(List<NatsServer> topo, Subjects s, int pings) throws Exception {
         Histogram h = new Histogram(60_000_000L, 3);
         NatsSettings a = leafSettings(topo, 0, "raw-a");
         NatsSettings b = leafSettings(topo, 1, "raw-b");
@@ -251,10 +313,10 @@ final class PipelineBench {
         return h;
     }
 
-    static Histogram rawRequestReply(HubTopology topo, int pings) throws Exception {
+    static Histogram rawRequestReply(List<NatsServer> topo, int pings) throws Exception {
         Histogram h = new Histogram(60_000_000L, 3);
-        try (Connection ca = Nats.connect(topo.leaf(0).clientUrl());
-                Connection cb = Nats.connect(topo.leaf(1).clientUrl())) {
+        try (Connection ca = Nats.connect(topo.get(0).clientUrl());
+                Connection cb = Nats.connect(topo.get(1).clientUrl())) {
             Dispatcher d = cb.createDispatcher(m -> cb.publish(m.getReplyTo(), m.getData()));
             d.subscribe("pbench.ask.raw");
             cb.flush(Duration.ofSeconds(5));

@@ -60,6 +60,7 @@ final class FastLane<S> {
         Claim<S> c = new Claim<>(true, new CompletableFuture<>());
         claims.put(id, c);
         working++;
+        notifyAll(); // an inbox copy may be waiting for it (claimStream with a wait)
         return c.result();
     }
 
@@ -93,6 +94,23 @@ final class FastLane<S> {
             claims.put(id, new Claim<>(false, null));
         }
         return null;
+    }
+
+    /**
+     * {@link #claimStream(String)}, after waiting up to {@code waitNanos} for the core copy to claim {@code id}: both
+     * copies reach the client over one connection, the core copy first, but they are handed to two threads, and the
+     * inbox's thread sometimes runs first. Only for a copy stored a moment ago (an old one has no core copy coming).
+     */
+    synchronized CompletableFuture<S> claimStream(String id, long waitNanos) {
+        long deadline = System.nanoTime() + waitNanos;
+        try {
+            for (long left = waitNanos; !claims.containsKey(id) && left > 0; left = deadline - System.nanoTime()) {
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return claimStream(id);
     }
 
     /** The stream's copy of {@code id} is settled. */

@@ -75,6 +75,10 @@ import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 final class Pipeline {
     private static final Logger LOG = Logger.getLogger(Pipeline.class);
     private static final Duration DEFAULT_ACK_WAIT = Duration.ofSeconds(30);
+    /** How long a fresh inbox copy of a DM waits for its core copy to claim it (ADR 0006). */
+    static final Duration CORE_GRACE = Duration.ofMillis(5);
+    /** An inbox copy stored less than this ago is fresh: its core copy may still be on its way. */
+    private static final Duration FRESH = Duration.ofSeconds(1);
     /** How soon a message the pipeline could not take is redelivered. */
     static final Duration GIVEN_BACK_DELAY = Duration.ofSeconds(1);
     private static final int FAILURES_KEPT = 1024;
@@ -254,7 +258,9 @@ final class Pipeline {
 
         // a direct message whose core copy was claimed by the fast lane is settled as that copy came out
         String fastId = fast != null && "dm".equals(source.name()) ? messageId(msg.getHeaders()) : null;
-        java.util.concurrent.CompletableFuture<Settlement> adopted = fastId != null ? fast.claimStream(fastId) : null;
+        java.util.concurrent.CompletableFuture<Settlement> adopted = fastId == null
+                ? null
+                : fresh(d) ? fast.claimStream(fastId, CORE_GRACE.toNanos()) : fast.claimStream(fastId);
         AtomicBoolean finished = new AtomicBoolean();
         Consumer<Settlement> finish = settlement -> {
             if (finished.compareAndSet(false, true)) {
@@ -290,6 +296,16 @@ final class Pipeline {
             return;
         }
         run(d, msg, finish);
+    }
+
+    /**
+     * A first delivery stored a moment ago, whose core copy may be right behind it (two client threads race). The
+     * stored time is the hub's clock: a skewed agent clock only makes the inbox copy wait {@link #CORE_GRACE} in vain
+     * or not at all.
+     */
+    private static boolean fresh(Delivery d) {
+        return d.delivery() == 1 && d.stored() != null
+                && Duration.between(d.stored(), Instant.now()).abs().compareTo(FRESH) < 0;
     }
 
     /** Runs the whole pipeline for a stream message; {@code finish} settles it once. */

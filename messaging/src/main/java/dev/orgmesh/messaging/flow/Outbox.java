@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jboss.logging.Logger;
@@ -19,7 +22,9 @@ import dev.orgmesh.protocol.OrgmeshException;
 
 /**
  * Store and forward for JetStream publishes (ADR 0003). Messages wait in a bounded in-memory queue and one drainer
- * (a virtual thread) publishes them in order, each with its {@code Nats-Msg-Id}, retrying with {@link Backoff} on
+ * (a virtual thread) publishes them in order, each with its {@code Nats-Msg-Id} — a message that finds the outbox idle
+ * makes its first attempt on the caller's thread, and the drainer waits for that attempt's acknowledgement —, retrying
+ * with {@link Backoff} on
  * what an outage looks like from a leaf (a timeout, "no responders", a connection that is reconnecting) until the
  * stream acknowledges it. The stream's duplicate window makes a retry of a publish that was in fact stored harmless,
  * so every message is stored once as long as it is retried inside that window.
@@ -40,6 +45,8 @@ public final class Outbox implements AutoCloseable {
     private final AtomicLong published = new AtomicLong();
     private volatile boolean closed;
     private volatile Pending inFlight;
+    /** Messages accepted and not yet finished by the drainer (guarded by {@code this}). */
+    private int outstanding;
 
     /**
      * @param js JetStream, in the hub's domain when the connection is to a leaf
@@ -64,11 +71,35 @@ public final class Outbox implements AutoCloseable {
         Pending p = new Pending(m, new CompletableFuture<>());
         if (closed) {
             p.future.completeExceptionally(closedError());
-        } else if (!queue.offer(p)) {
-            p.future.completeExceptionally(new OrgmeshException(ErrorCode.PUBLISH_NOT_ACKNOWLEDGED,
-                    "outbox full (" + (queue.size() + 1) + " waiting); publish to " + m.subject() + " refused"));
+            return p.future;
+        }
+        synchronized (this) {
+            if (outstanding == 0) {
+                // nothing ahead of it: its first attempt leaves now, from the caller's thread, instead of after the
+                // drainer wakes up (a thread hop on every message of an agent that is not busy sending); the drainer
+                // waits for its acknowledgement and retries it as usual
+                p.first = firstAttempt(m);
+            }
+            if (!queue.offer(p)) {
+                p.future.completeExceptionally(new OrgmeshException(ErrorCode.PUBLISH_NOT_ACKNOWLEDGED,
+                        "outbox full (" + (queue.size() + 1) + " waiting); publish to " + m.subject() + " refused"));
+                return p.future;
+            }
+            outstanding++;
         }
         return p.future;
+    }
+
+    private CompletableFuture<PublishAck> firstAttempt(OutboundMessage m) {
+        try {
+            return js.publishAsync(m.subject(), m.headers(), m.body(), options(m));
+        } catch (RuntimeException e) {
+            return null; // not connected right now: the drainer's attempts take over
+        }
+    }
+
+    private PublishOptions options(OutboundMessage m) {
+        return PublishOptions.builder().messageId(m.msgId()).streamTimeout(publishTimeout).build();
     }
 
     /** Messages not yet acknowledged by their stream, including the one being published. */
@@ -94,6 +125,9 @@ public final class Outbox implements AutoCloseable {
                 send(p);
             } finally {
                 inFlight = null;
+                synchronized (this) {
+                    outstanding--;
+                }
             }
         }
         Pending left;
@@ -104,8 +138,34 @@ public final class Outbox implements AutoCloseable {
 
     private void send(Pending p) {
         OutboundMessage m = p.message;
-        PublishOptions options = PublishOptions.builder().messageId(m.msgId()).streamTimeout(publishTimeout).build();
-        for (int attempt = 1;; attempt++) {
+        PublishOptions options = options(m);
+        int first = 1;
+        if (p.first != null) {
+            try {
+                PublishAck ack = p.first.get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                published.incrementAndGet();
+                p.future.complete(ack);
+                return;
+            } catch (ExecutionException e) {
+                JetStreamApiException refused = apiError(e);
+                if (refused != null) {
+                    refuse(p, refused);
+                    return;
+                }
+                retrying(m, 1, e.getCause() != null ? e.getCause() : e);
+            } catch (TimeoutException e) {
+                p.first.cancel(false);
+                retrying(m, 1, e);
+            } catch (InterruptedException e) {
+                p.future.completeExceptionally(closedError());
+                return;
+            }
+            if (!pause(p, 1)) {
+                return;
+            }
+            first = 2;
+        }
+        for (int attempt = first;; attempt++) {
             if (closed) {
                 p.future.completeExceptionally(closedError());
                 return;
@@ -119,27 +179,52 @@ public final class Outbox implements AutoCloseable {
                 p.future.complete(ack);
                 return;
             } catch (JetStreamApiException e) {
-                LOG.warnf("%s stream refused %s on %s: %s", ErrorCode.PUBLISH_NOT_ACKNOWLEDGED.label(), m.msgId(),
-                        m.subject(), e.getMessage());
-                p.future.completeExceptionally(new OrgmeshException(ErrorCode.PUBLISH_NOT_ACKNOWLEDGED,
-                        "stream refused the message on " + m.subject() + ": " + e.getMessage(), e));
+                refuse(p, e);
                 return;
             } catch (IOException | RuntimeException e) {
                 // timeout, no responders (hub unreachable from the leaf), or the connection is reconnecting
-                Duration pause = backoff.delay(attempt);
-                if (attempt == 1 || attempt % 20 == 0) {
-                    LOG.infof("%s publish of %s to %s not acknowledged (attempt %d: %s); retrying in %d ms",
-                            ErrorCode.PUBLISH_NOT_ACKNOWLEDGED.label(), m.msgId(), m.subject(), attempt,
-                            e.getMessage(), pause.toMillis());
-                }
-                try {
-                    Thread.sleep(pause);
-                } catch (InterruptedException ie) {
-                    p.future.completeExceptionally(closedError());
+                retrying(m, attempt, e);
+                if (!pause(p, attempt)) {
                     return;
                 }
             }
         }
+    }
+
+    private void refuse(Pending p, JetStreamApiException e) {
+        LOG.warnf("%s stream refused %s on %s: %s", ErrorCode.PUBLISH_NOT_ACKNOWLEDGED.label(), p.message.msgId(),
+                p.message.subject(), e.getMessage());
+        p.future.completeExceptionally(new OrgmeshException(ErrorCode.PUBLISH_NOT_ACKNOWLEDGED,
+                "stream refused the message on " + p.message.subject() + ": " + e.getMessage(), e));
+    }
+
+    private void retrying(OutboundMessage m, int attempt, Throwable e) {
+        if (attempt == 1 || attempt % 20 == 0) {
+            LOG.infof("%s publish of %s to %s not acknowledged (attempt %d: %s); retrying in %d ms",
+                    ErrorCode.PUBLISH_NOT_ACKNOWLEDGED.label(), m.msgId(), m.subject(), attempt, e.getMessage(),
+                    backoff.delay(attempt).toMillis());
+        }
+    }
+
+    /** Waits before the next attempt; {@code false} when the outbox is closing (the message's future failed). */
+    private boolean pause(Pending p, int attempt) {
+        try {
+            Thread.sleep(backoff.delay(attempt));
+            return true;
+        } catch (InterruptedException ie) {
+            p.future.completeExceptionally(closedError());
+            return false;
+        }
+    }
+
+    /** The stream's refusal inside an asynchronous attempt's failure, if that is what it was. */
+    private static JetStreamApiException apiError(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof JetStreamApiException api) {
+                return api;
+            }
+        }
+        return null;
     }
 
     private static OrgmeshException closedError() {
@@ -162,6 +247,15 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
-    private record Pending(OutboundMessage message, CompletableFuture<PublishAck> future) {
+    /** A message, its caller's future, and the first attempt when the caller's thread started it. */
+    private static final class Pending {
+        final OutboundMessage message;
+        final CompletableFuture<PublishAck> future;
+        CompletableFuture<PublishAck> first;
+
+        Pending(OutboundMessage message, CompletableFuture<PublishAck> future) {
+            this.message = message;
+            this.future = future;
+        }
     }
 }
