@@ -139,11 +139,7 @@ final class PipelineBench {
             sb.append(String.format(Locale.ROOT,
                     "### DM latency on a 3-node hub (file storage, replicas 3), %,d messages one at a time%n%n",
                     pings));
-            sb.append("| run | p50 ms | p99 ms |\n|---|---|---|\n");
-            row(sb, "orgmesh DM: send on leaf 0 → handler called on leaf 1", ours);
-            row(sb, "orgmesh DM with the fast lane off (from the inbox only)", inboxOnly);
-            row(sb, "raw jnats JetStream publish on leaf 0 → pull fetch on leaf 1", rawOneWay);
-            row(sb, "raw jnats request/reply leaf 0 ↔ leaf 1 (core NATS, round trip)", rawRtt);
+            latencyTable(sb, ours, inboxOnly, rawOneWay, rawRtt);
             sb.append(String.format(Locale.ROOT,
                     "%nRatio orgmesh / raw request-reply: p50 %.2f×, p99 %.2f× (target ≤ 1.5×); fast lane off: p50"
                             + " %.2f×, p99 %.2f×; orgmesh / raw JetStream one-way: p50 %.2f×, p99 %.2f×.%n%n",
@@ -347,17 +343,23 @@ final class PipelineBench {
         sb.append(String.format(Locale.ROOT, "%nRatio orgmesh / raw: %.2f× (target ≥ 0.5×).%n%n", ours / raw));
         sb.append(
                 String.format(Locale.ROOT, "### DM latency leaf → hub → leaf, %,d messages one at a time%n%n", pings));
-        sb.append("| run | p50 ms | p99 ms |\n|---|---|---|\n");
-        row(sb, "orgmesh DM: send on leaf 0 → handler called on leaf 1", oursLat);
-        row(sb, "orgmesh DM with the fast lane off (from the inbox only)", inboxOnly);
-        row(sb, "raw jnats JetStream publish on leaf 0 → pull fetch on leaf 1", rawOneWay);
-        row(sb, "raw jnats request/reply leaf 0 ↔ leaf 1 (core NATS, round trip)", rawRtt);
+        latencyTable(sb, oursLat, inboxOnly, rawOneWay, rawRtt);
         sb.append(String.format(Locale.ROOT,
                 "%nRatio orgmesh / raw request-reply: p50 %.2f×, p99 %.2f× (target ≤ 1.5×); "
                         + "orgmesh / raw JetStream one-way: p50 %.2f×, p99 %.2f×.%n%n",
                 ratio(oursLat, rawRtt, 50), ratio(oursLat, rawRtt, 99), ratio(oursLat, rawOneWay, 50),
                 ratio(oursLat, rawOneWay, 99)));
         return sb.toString();
+    }
+
+    /** The DM latency table: orgmesh with and without the fast lane, raw JetStream one way, raw request/reply. */
+    static void latencyTable(StringBuilder sb, Histogram ours, Histogram inboxOnly, Histogram rawOneWay,
+            Histogram rawRtt) {
+        sb.append("| run | p50 ms | p99 ms |\n|---|---|---|\n");
+        row(sb, "orgmesh DM: send on leaf 0 → handler called on leaf 1", ours);
+        row(sb, "orgmesh DM with the fast lane off (from the inbox only)", inboxOnly);
+        row(sb, "raw jnats JetStream publish on leaf 0 → pull fetch on leaf 1", rawOneWay);
+        row(sb, "raw jnats request/reply leaf 0 ↔ leaf 1 (core NATS, round trip)", rawRtt);
     }
 
     static void row(StringBuilder sb, String name, Histogram h) {
