@@ -75,6 +75,12 @@ import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 final class Pipeline {
     private static final Logger LOG = Logger.getLogger(Pipeline.class);
     private static final Duration DEFAULT_ACK_WAIT = Duration.ofSeconds(30);
+    /**
+     * How long the first redelivery of a task that nobody recorded as handled is given back for: long enough for the
+     * agent that had it to store its outputs once the hub is back (the outbox retries at most every 2 s), record it
+     * and ack it.
+     */
+    static final Duration REDELIVERY_GRACE = Duration.ofSeconds(5);
     /** How long a fresh inbox copy of a DM waits for its core copy to claim it (ADR 0006). */
     static final Duration CORE_GRACE = Duration.ofMillis(5);
     /** An inbox copy stored less than this ago is fresh: its core copy may still be on its way. */
@@ -196,6 +202,10 @@ final class Pipeline {
         record Work(Envelope in) implements Step {
         }
 
+        /** Not yet: given back to the server with {@link #REDELIVERY_GRACE}, without counting as a failure. */
+        record Defer(Envelope in, String why) implements Step {
+        }
+
         /** An approval gate holds it: hand it to the approval desk, then ack. */
         record Hold(Envelope in, Gatekeeper.Verdict.Hold gate) implements Step {
         }
@@ -312,7 +322,8 @@ final class Pipeline {
     private void run(Delivery d, Message msg, Consumer<Settlement> finish) {
         try {
             Uni.createFrom()
-                    .item(() -> inspect(msg.getData(), d.source(), d.positionId(), msg.getHeaders(), lookup(d)))
+                    .item(() -> inspect(msg.getData(), d.source(), d.positionId(), msg.getHeaders(), d.delivery(),
+                            lookup(d)))
                     .runSubscriptionOn(workers)
                     .chain(step -> process(d, msg, step))
                     .onFailure().recoverWithItem(t -> failed(d, t))
@@ -339,6 +350,7 @@ final class Pipeline {
             case Step.Report r -> report(d, r);
             case Step.Work w -> work(d, w.in());
             case Step.Hold h -> hold(d, msg, h);
+            case Step.Defer x -> Uni.createFrom().<Settlement>item(new Settlement.Nak(REDELIVERY_GRACE, x.why()));
         };
     }
 
@@ -378,7 +390,7 @@ final class Pipeline {
             Uni<Step> inspected = Uni.createFrom().item(() -> {
                 Decoded dec = decode(msg.getData(), null);
                 return dec.in() != null && id.equals(dec.in().id())
-                        ? guard(dec.in(), dec.raw(), "dm", msg.getHeaders(), lookup, false)
+                        ? guard(dec.in(), dec.raw(), "dm", msg.getHeaders(), 1, lookup, false)
                         : null;
             });
             // the guards run on the dispatcher's thread (one hop less to the brain) unless they may wait on the
@@ -420,13 +432,14 @@ final class Pipeline {
     /**
      * Decodes and runs the guards. {@code positionId} is the id given to an envelope without one; {@code null} for a
      * request, which is answered, never skipped as own or duplicate and not rate-limited. {@code delivery} is the
-     * consumer's delivery count (1 for a first delivery and for requests).
+     * consumer's delivery count (1 for a first delivery and for requests); {@code lookup}: ask the handled record.
      */
-    private Step inspect(byte[] body, String source, String positionId, Headers headers, boolean lookup) {
+    private Step inspect(byte[] body, String source, String positionId, Headers headers, long delivery,
+            boolean lookup) {
         Decoded dec = decode(body, positionId);
         return dec.malformed() != null
                 ? dec.malformed()
-                : guard(dec.in(), dec.raw(), source, headers, lookup, positionId == null);
+                : guard(dec.in(), dec.raw(), source, headers, delivery, lookup, positionId == null);
     }
 
     /**
@@ -481,7 +494,8 @@ final class Pipeline {
     }
 
     /** The guards, in order, for a decoded envelope; {@code request}: an ask, answered, never skipped. */
-    private Step guard(Envelope in, ObjectNode raw, String source, Headers headers, boolean lookup, boolean request) {
+    private Step guard(Envelope in, ObjectNode raw, String source, Headers headers, long delivery, boolean lookup,
+            boolean request) {
         // a DM to oneself is a deliberate note (such as a deadline escalation about one's own report), not an echo
         if (!request && self.equals(in.from()) && !"dm".equals(source)) {
             return new Step.Skip(in, "own message");
@@ -495,6 +509,15 @@ final class Pipeline {
             if (done != null) {
                 recent.add(in.id());
                 return duplicate(in, source, done.by(), done.at());
+            }
+            if ("tasks".equals(source) && delivery == 2) {
+                // the agent that had it may still be finishing it: its in-progress acks could not reach the hub (an
+                // outage longer than ack_wait), and it will record and ack it as soon as its outputs are stored. Given
+                // back once; if it is still unrecorded when it comes again, this brain takes it.
+                LOG.infof("task %s came back to %s before anyone recorded it: given back for %s, so an agent still"
+                        + " finishing it can record it first", in.id(), self, REDELIVERY_GRACE);
+                return new Step.Defer(in, "first redelivery, nobody recorded it yet: given back once for "
+                        + REDELIVERY_GRACE);
             }
         }
         if ("heartbeat".equals(source) && "heartbeat".equals(in.type()) && heartbeats != null) {
@@ -958,7 +981,7 @@ final class Pipeline {
         try {
             // decoded and guarded on the dispatcher's thread: a request's guards never wait on the network (no
             // handled record, no approval), and one hop less to the brain shows in the ask's p99
-            Uni.createFrom().item(() -> inspect(msg.getData(), "ask", null, null, false))
+            Uni.createFrom().item(() -> inspect(msg.getData(), "ask", null, null, 1, false))
                     .chain(step -> switch (step) {
                         case Step.Malformed m -> Uni.createFrom().<byte[]>failure(m.error());
                         case Step.Report r -> Uni.createFrom().<byte[]>failure(
@@ -967,6 +990,7 @@ final class Pipeline {
                                 new OrgmeshException(ErrorCode.AGENT_LOOP_DETECTED, s.why()));
                         case Step.Work w -> answer(w.in());
                         case Step.Hold h -> answer(h.in()); // requests are never gated
+                        case Step.Defer x -> answer(x.in()); // requests are never redelivered
                     })
                     .subscribe().with(body -> {
                         if (replyTo != null && !crashed) {

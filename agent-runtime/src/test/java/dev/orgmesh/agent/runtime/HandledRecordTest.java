@@ -147,6 +147,55 @@ class HandledRecordTest {
         }
     }
 
+    /**
+     * What a whole-hub outage longer than {@code ack_wait} does to a shared queue: the agent that took a task cannot
+     * keep it in progress, so the restarted hub redelivers it to a peer while the first agent is still storing its
+     * outputs. The peer gives an unrecorded first redelivery back once; the first agent records and acks it meanwhile,
+     * and the peer's brain never sees it. A task whose first agent really died comes back once more and is handled.
+     */
+    @Test
+    void aTaskRedeliveredWhileItsFirstAgentIsStillFinishingItIsNotHandedToAPeer(@Leaves(1) HubTopology topology)
+            throws Exception {
+        try (Fixture f = Fixture.start(topology, StorageType.Memory)) {
+            String finishing = "task-" + Ids.next();
+            String abandoned = "task-" + Ids.next();
+            for (String id : List.of(finishing, abandoned)) {
+                f.publish(f.subjects.tasks(QUEUE_ROLE),
+                        Fixture.envelope("cto", "role:" + QUEUE_ROLE, "task").id(id).subject(id).build());
+            }
+            // "agent A": takes both tasks from the shared durable and sends no in-progress ack (the hub is away)
+            io.nats.client.JetStreamSubscription a = f.bind(f.subjects.tasksStream(),
+                    Subjects.tasksConsumer(QUEUE_ROLE));
+            List<io.nats.client.Message> held = a.fetch(2, Duration.ofSeconds(5));
+            assertThat(held).hasSize(2);
+
+            Calls peerBrain = new Calls();
+            Duplicates peerSeen = new Duplicates();
+            Fixture.Running dev2 = f.runtime(topology.leaf(0), "dev2", (in, ctx) -> {
+                peerBrain.add(in.id());
+                return Outcome.nothing();
+            }, peerSeen, Fixture.options());
+            await().atMost(Duration.ofSeconds(10)).until(dev2.runtime()::isReady);
+
+            // after ack_wait both come back to dev2 as delivery 2; meanwhile A finishes the first: record, then ack
+            Thread.sleep(Fixture.ACK_WAIT.toMillis() + 1500);
+            assertThat(peerBrain.of(finishing)).as("not yet: given back once").isZero();
+            handledBucket(f).create(Subjects.handledKey(Subjects.handledRoleScope(QUEUE_ROLE), finishing),
+                    "{\"by\":\"agent-a\",\"at\":\"now\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            io.nats.client.Message first = held.stream().filter(m -> new String(m.getData(),
+                    java.nio.charset.StandardCharsets.UTF_8).contains(finishing)).findFirst().orElseThrow();
+            first.ackSync(Duration.ofSeconds(5));
+
+            // the abandoned one comes back once more and is handled by dev2; the finished one never reaches it
+            await().atMost(Duration.ofSeconds(20)).until(() -> peerSeen.recorded.contains(abandoned));
+            assertThat(peerBrain.of(abandoned)).isEqualTo(1);
+            assertThat(peerBrain.of(finishing)).as("the peer's brain never had the task A finished").isZero();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                    f.jsm.getStreamInfo(f.subjects.tasksStream()).getStreamState().getMsgCount())
+                    .as("both tasks acked").isZero());
+        }
+    }
+
     @Test
     void whileTheHubIsAwayMessagesAreStillHandledOnceWithTheRuntimesOwnMemory(@Leaves(1) HubTopology topology)
             throws Exception {
