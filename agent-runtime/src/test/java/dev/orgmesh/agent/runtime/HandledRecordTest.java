@@ -178,8 +178,10 @@ class HandledRecordTest {
             await().atMost(Duration.ofSeconds(10)).until(dev2.runtime()::isReady);
 
             // after ack_wait both come back to dev2 as delivery 2; meanwhile A finishes the first: record, then ack
-            Thread.sleep(Fixture.ACK_WAIT.toMillis() + 1500);
-            assertThat(peerBrain.of(finishing)).as("not yet: given back once").isZero();
+            await().atMost(Duration.ofSeconds(15)).until(() -> f.jsm.getConsumerInfo(f.subjects.tasksStream(),
+                    Subjects.tasksConsumer(QUEUE_ROLE)).getRedelivered() >= 2);
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                    .until(() -> peerBrain.of(finishing) == 0); // given back once, not handed to the brain
             handledBucket(f).create(Subjects.handledKey(Subjects.handledRoleScope(QUEUE_ROLE), finishing),
                     "{\"by\":\"agent-a\",\"at\":\"now\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
             io.nats.client.Message first = held.stream().filter(m -> new String(m.getData(),
