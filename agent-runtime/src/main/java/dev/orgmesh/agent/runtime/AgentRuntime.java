@@ -219,7 +219,7 @@ public final class AgentRuntime implements AutoCloseable {
         // keeps messages in progress
         timer.scheduleAtFixedRate(() -> workers.execute(() -> {
             presence.beacon("up");
-            if (options.fastLane()) {
+            if (options.fastLane() && !stopped) { // a stop clears the mark: a late refresh must not put it back
                 handled.markRunning(options.clock().instant());
             }
         }), beacon, beacon, TimeUnit.MILLISECONDS);

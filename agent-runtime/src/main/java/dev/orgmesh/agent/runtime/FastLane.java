@@ -54,7 +54,13 @@ final class FastLane<S> {
      * caller then must {@link #done} it); {@code null}: drop the copy.
      */
     synchronized CompletableFuture<S> claimFast(String id) {
-        if (working >= slots || claims.containsKey(id)) {
+        if (claims.containsKey(id)) {
+            return null;
+        }
+        if (working >= slots) {
+            // passed over: the inbox's copy is worked, at once (it need not wait for this copy), and claims the id
+            claims.put(id, new Claim<>(false, null));
+            notifyAll();
             return null;
         }
         Claim<S> c = new Claim<>(true, new CompletableFuture<>());

@@ -55,6 +55,19 @@ class FastLaneTest {
     }
 
     @Test
+    void aFreshInboxCopyWaitsBrieflyForItsCoreCopy() throws Exception {
+        FastLane<String> lane = new FastLane<>(4, 100);
+        CompletableFuture<CompletableFuture<String>> adopted = CompletableFuture.supplyAsync(
+                () -> lane.claimStream("m1", java.util.concurrent.TimeUnit.SECONDS.toNanos(5)));
+        Thread.onSpinWait();
+        CompletableFuture<String> ticket = lane.claimFast("m1");
+        assertThat(ticket).as("the core copy, handed to its thread a moment later, still claims it").isNotNull();
+        assertThat(adopted.get(5, java.util.concurrent.TimeUnit.SECONDS)).as("and the inbox copy adopts it")
+                .isSameAs(ticket);
+        assertThat(lane.claimStream("other", 1_000_000)).as("no core copy: worked after the wait").isNull();
+    }
+
+    @Test
     void anInboxCopyFirstKeepsTheCoreCopyOutUntilItIsSettled() {
         FastLane<String> lane = new FastLane<>(4, 100);
         assertThat(lane.claimStream("m1")).isNull();
@@ -71,6 +84,12 @@ class FastLaneTest {
         CompletableFuture<String> a = lane.claimFast("a");
         CompletableFuture<String> b = lane.claimFast("b");
         assertThat(lane.claimFast("c")).as("both slots busy: left to the inbox").isNull();
+        long t0 = System.nanoTime();
+        assertThat(lane.claimStream("c", java.util.concurrent.TimeUnit.SECONDS.toNanos(5)))
+                .as("its inbox copy is worked").isNull();
+        assertThat(System.nanoTime() - t0).as("without waiting for a core copy that was passed over")
+                .isLessThan(java.util.concurrent.TimeUnit.SECONDS.toNanos(1));
+        lane.release("c");
         lane.done("a", a, "ack");
         lane.done("b", b, "ack");
         CompletableFuture<String> c = lane.claimFast("c");
