@@ -81,6 +81,8 @@ public final class AgentRuntime implements AutoCloseable {
     private volatile boolean stopped;
     /** How long after a start that may follow a crash DMs are checked against the handled record (ADR 0006). */
     static final Duration RECOVERY_WINDOW = Duration.ofSeconds(30);
+    /** How long a graceful stop waits for the inbox copies of DMs worked from their core copies. */
+    static final Duration FAST_SETTLE = Duration.ofSeconds(2);
 
     /**
      * @param settings the settings the connection was made with (for the JetStream domain)
@@ -182,15 +184,16 @@ public final class AgentRuntime implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         started = true;
+        // a runtime that died may have handled DMs from their core copies whose inbox copies it never acked: for a
+        // while, those are looked up in the handled record before they reach a brain (ADR 0006) — also when this run
+        // has the fast lane off and the last one had it on
+        if (handled.earlierRunMayHaveCrashed()) {
+            Instant until = Instant.now().plus(RECOVERY_WINDOW);
+            pipeline.recover(until);
+            LOG.infof("%s may not have stopped gracefully last time: its direct messages stored before %s are"
+                    + " checked against the handled record first", self, until);
+        }
         if (options.fastLane()) {
-            // a runtime that died may have handled DMs from their core copies whose inbox copies it never acked: for a
-            // while, those are looked up in the handled record before they reach a brain (ADR 0006)
-            if (handled.earlierRunMayHaveCrashed()) {
-                Instant until = Instant.now().plus(RECOVERY_WINDOW);
-                pipeline.recover(until);
-                LOG.infof("%s may not have stopped gracefully last time: its direct messages stored before %s are"
-                        + " checked against the handled record first", self, until);
-            }
             handled.markRunning(options.clock().instant());
         }
         List<DeadLetterMover.Watched> watched = new ArrayList<>();
@@ -353,8 +356,11 @@ public final class AgentRuntime implements AutoCloseable {
         long deadline = System.nanoTime() + grace.toNanos();
         closeDispatcher(fastDispatcher);
         try {
-            // the inbox copies of DMs taken from their core copies are still to come: they settle them
-            while (pipeline.fastPending() > 0 && System.nanoTime() < deadline) {
+            // the inbox copies of DMs taken from their core copies are usually a moment behind: they settle them. One
+            // that does not come in time (or at all: its store was refused) keeps the running mark, and the next start
+            // checks such DMs against the handled record
+            long fastDeadline = Math.min(deadline, System.nanoTime() + FAST_SETTLE.toNanos());
+            while (pipeline.fastPending() > 0 && System.nanoTime() < fastDeadline) {
                 Thread.sleep(5);
             }
         } catch (InterruptedException e) {
@@ -366,7 +372,8 @@ public final class AgentRuntime implements AutoCloseable {
             connection.closeDispatcher(askDispatcher);
         }
         try {
-            if (permits.tryAcquire(options.concurrency(), grace.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (permits.tryAcquire(options.concurrency(), Math.max(0, deadline - System.nanoTime()),
+                    TimeUnit.NANOSECONDS)) {
                 permits.release(options.concurrency());
             }
             while (pipeline.inFlight() > 0 && System.nanoTime() < deadline) {
@@ -379,7 +386,7 @@ public final class AgentRuntime implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         presence.beacon("stopping");
-        if (options.fastLane() && drained && pipeline.inFlight() == 0) {
+        if (drained && pipeline.inFlight() == 0) {
             handled.clearRunning();
         }
         deadlines.close();

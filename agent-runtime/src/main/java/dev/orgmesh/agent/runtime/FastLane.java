@@ -29,6 +29,8 @@ final class FastLane<S> {
     private final int capacity;
     private final int slots;
     private int working;
+    /** Ids whose core copy is being worked (a claim adopted by its inbox copy is gone from {@code claims}). */
+    private final java.util.Set<String> inWork = new java.util.HashSet<>();
     private final Map<String, Claim<S>> claims;
 
     /**
@@ -44,7 +46,8 @@ final class FastLane<S> {
         this.claims = new LinkedHashMap<>(64, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Claim<S>> eldest) {
-                return size() > FastLane.this.capacity;
+                // a claim whose core copy is still being worked stays (at most one per fast slot over the capacity)
+                return size() > FastLane.this.capacity && !inWork.contains(eldest.getKey());
             }
         };
     }
@@ -54,8 +57,8 @@ final class FastLane<S> {
      * caller then must {@link #done} it); {@code null}: drop the copy.
      */
     synchronized CompletableFuture<S> claimFast(String id) {
-        if (claims.containsKey(id)) {
-            return null;
+        if (claims.containsKey(id) || inWork.contains(id)) {
+            return null; // a second core copy (the sender's publish retried) while the first is claimed or worked
         }
         if (working >= slots) {
             // passed over: the inbox's copy is worked, at once (it need not wait for this copy), and claims the id
@@ -65,6 +68,7 @@ final class FastLane<S> {
         }
         Claim<S> c = new Claim<>(true, new CompletableFuture<>());
         claims.put(id, c);
+        inWork.add(id);
         working++;
         notifyAll(); // an inbox copy may be waiting for it (claimStream with a wait)
         return c.result();
@@ -77,6 +81,7 @@ final class FastLane<S> {
     void done(String id, CompletableFuture<S> ticket, S settlement) {
         synchronized (this) {
             working--;
+            inWork.remove(id);
             Claim<S> c = claims.get(id);
             if (settlement == null && c != null && c.result() == ticket) {
                 claims.remove(id);

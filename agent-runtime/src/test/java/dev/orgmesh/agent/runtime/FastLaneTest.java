@@ -18,6 +18,7 @@ class FastLaneTest {
 
         CompletableFuture<String> adopted = lane.claimStream("m1");
         assertThat(adopted).as("the inbox copy adopts the core copy's settlement").isSameAs(ticket);
+        assertThat(lane.claimFast("m1")).as("a retried publish's core copy while the first is still worked").isNull();
         assertThat(adopted).isNotDone();
         assertThat(lane.pending()).as("adopted: nothing left for a graceful stop to wait for").isZero();
 

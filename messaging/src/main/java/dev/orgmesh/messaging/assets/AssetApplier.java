@@ -184,7 +184,7 @@ public final class AssetApplier {
             case STREAM -> {
                 StreamConfiguration sc = desired.streams().get(c.name());
                 if (c.action() == AssetChange.Action.CREATE) {
-                    jsm.addStream(sc);
+                    jsm.addStream(fromNowOn(sc));
                 } else {
                     jsm.updateStream(sc);
                 }
@@ -206,6 +206,40 @@ public final class AssetApplier {
                 jsm.addOrUpdateConsumer(parts[0], cc);
             }
         }
+    }
+
+    /**
+     * A new stream that sources filtered parts of a stream which already holds messages (a work queue created next to
+     * an audit with history — after {@code nats stream rm} of an old layout, or of a queue being reset) starts after
+     * the origin's last message: a new queue must not hand a year of already-handled DMs and tasks to the brains again.
+     * On a fresh hub the origin is empty and the queue takes everything.
+     */
+    private StreamConfiguration fromNowOn(StreamConfiguration sc) throws IOException, JetStreamApiException {
+        if (sc.getSources().isEmpty()
+                || sc.getSources().stream().allMatch(src -> src.getFilterSubject() == null)) {
+            return sc;
+        }
+        List<Source> sources = new ArrayList<>();
+        for (Source src : sc.getSources()) {
+            Source started = src;
+            if (src.getFilterSubject() != null && src.getStartTime() == null && src.getStartSeq() == 0) {
+                try {
+                    io.nats.client.api.StreamState origin = jsm.getStreamInfo(src.getName()).getStreamState();
+                    if (origin.getMsgCount() > 0 && origin.getLastTime() != null) {
+                        started = Source.builder(src).startTime(origin.getLastTime().plusNanos(1)).build();
+                        LOG.infof("stream %s sources %s (%s) from after its last message (%d, %s): what it held"
+                                + " before is history, not work", sc.getName(), src.getName(), src.getFilterSubject(),
+                                origin.getLastSequence(), origin.getLastTime());
+                    }
+                } catch (JetStreamApiException e) {
+                    if (e.getApiErrorCode() != STREAM_NOT_FOUND) {
+                        throw e;
+                    }
+                }
+            }
+            sources.add(started);
+        }
+        return StreamConfiguration.builder(sc).sources(sources).build();
     }
 
     private void remove(AssetChange c) throws IOException, JetStreamApiException {

@@ -234,6 +234,40 @@ class AssetApplierTest {
         }
     }
 
+    /**
+     * A work queue created next to an audit that already has history (after an old layout's inbox was removed, or a
+     * queue reset) starts after the audit's last message: already-handled DMs are not handed out again; new ones are.
+     */
+    @Test
+    void aRecreatedWorkQueueTakesOnlyWhatComesAfterIt(NatsServer server) throws Exception {
+        Org org = org("renewed");
+        Subjects s = org.subjects();
+        NatsSettings settings = NatsSettings.of(server.clientUrl());
+        try (Connection c = NatsConnector.connect(settings)) {
+            AssetApplier applier = applier(c, s, settings);
+            OrgAssets assets = OrgAssets.of(org, MEMORY);
+            applier.apply(assets, applier.plan(assets), false);
+            JetStream js = c.jetStream();
+            JetStreamManagement jsm = c.jetStreamManagement();
+            byte[] body = "{\"from\":\"ceo\",\"type\":\"task\"}".getBytes(StandardCharsets.UTF_8);
+            js.publish(s.dm("cto"), body, PublishOptions.builder().messageId("old-1").build());
+            await().atMost(Duration.ofSeconds(5)).until(
+                    () -> jsm.getStreamInfo(s.inboxStream()).getStreamState().getMsgCount() == 1);
+
+            jsm.deleteStream(s.inboxStream());
+            applier.apply(assets, applier.plan(assets), false);
+            js.publish(s.dm("cto"), body, PublishOptions.builder().messageId("new-1").build());
+            Message got = js.subscribe(s.dm("cto"), PullSubscribeOptions.bind(s.inboxStream(), "dm-cto"))
+                    .fetch(1, Duration.ofSeconds(5)).stream().findFirst().orElse(null);
+            assertThat(got).isNotNull();
+            assertThat(got.getHeaders().getFirst("Nats-Msg-Id")).as("the DM sent after, not the history")
+                    .isEqualTo("new-1");
+            assertThat(jsm.getStreamInfo(s.inboxStream()).getStreamState().getMsgCount()).isEqualTo(1);
+            assertThat(jsm.getStreamInfo(s.auditStream()).getStreamState().getMsgCount())
+                    .as("the audit keeps both").isEqualTo(2);
+        }
+    }
+
     @Test
     void aStreamWhoseRetentionMustChangeIsNamedAndNothingIsChanged(NatsServer server) throws Exception {
         Org org = org("legacy");
