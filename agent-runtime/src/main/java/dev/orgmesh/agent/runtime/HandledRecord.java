@@ -133,8 +133,12 @@ final class HandledRecord {
      * scope, so no message id can be it). A runtime with the fast lane puts it when it starts and again with every
      * beacon, and deletes it when it stops gracefully; it expires with the records it stands for.
      */
-    String runningKey() {
-        return Subjects.handledAgentScope(self) + "._.running";
+    static String runningKey(String agent) {
+        return Subjects.handledAgentScope(agent) + "._.running";
+    }
+
+    private String runningKey() {
+        return runningKey(self);
     }
 
     /**

@@ -130,7 +130,7 @@ class FastLaneHubTest {
                 return Outcome.nothing();
             }, firstSeen, Fixture.options());
             await().atMost(Duration.ofSeconds(10)).until(first.runtime()::isReady);
-            assertThat(handledBucket(f).get(new HandledRecord("", "dev1", "", null, null).runningKey()))
+            assertThat(handledBucket(f).get(HandledRecord.runningKey("dev1")))
                     .as("a running runtime's mark").isNotNull();
 
             // what the fast lane must survive: the core copy of a DM reached the brain and was recorded, and the
@@ -175,7 +175,7 @@ class FastLaneHubTest {
                 closed.countDown();
             });
             assertThat(closed.await(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(handledBucket(f).get(new HandledRecord("", "dev1", "", null, null).runningKey()))
+            assertThat(handledBucket(f).get(HandledRecord.runningKey("dev1")))
                     .as("cleared by the graceful stop").isNull();
         }
     }

@@ -47,6 +47,9 @@ class AssetApplierTest {
             Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), Duration.ofMinutes(2), 1024 * 1024,
             Duration.ofSeconds(30), 5, 64);
 
+    /** An envelope-shaped body for the DMs and tasks these tests publish. */
+    static final byte[] BODY = "{\"from\":\"ceo\",\"type\":\"task\"}".getBytes(StandardCharsets.UTF_8);
+
     static Org org(String company) {
         return OrgLoader.parse(ORG.formatted(company), "test");
     }
@@ -179,9 +182,8 @@ class AssetApplierTest {
             applier.apply(assets, applier.plan(assets), false);
 
             JetStream js = c.jetStream();
-            byte[] body = "{\"from\":\"ceo\",\"type\":\"task\"}".getBytes(StandardCharsets.UTF_8);
-            js.publish(s.dm("cto"), body, PublishOptions.builder().messageId("m-1").build());
-            assertThat(js.publish(s.dm("cto"), body, PublishOptions.builder().messageId("m-1").build()).isDuplicate())
+            js.publish(s.dm("cto"), BODY, PublishOptions.builder().messageId("m-1").build());
+            assertThat(js.publish(s.dm("cto"), BODY, PublishOptions.builder().messageId("m-1").build()).isDuplicate())
                     .as("the same Nats-Msg-Id inside the window is stored once").isTrue();
 
             JetStreamSubscription sub = js.subscribe(s.dm("cto"), PullSubscribeOptions.bind(s.inboxStream(), "dm-cto"));
@@ -217,10 +219,9 @@ class AssetApplierTest {
             assertThat(jsm.getConsumerNames(s.inboxStream())).isEmpty();
 
             JetStream js = c.jetStream();
-            byte[] body = "{\"from\":\"ceo\",\"type\":\"task\"}".getBytes(StandardCharsets.UTF_8);
-            assertThat(js.publish(s.dm("cto"), body, PublishOptions.builder().messageId("early-1").build()).getSeqno())
+            assertThat(js.publish(s.dm("cto"), BODY, PublishOptions.builder().messageId("early-1").build()).getSeqno())
                     .as("acknowledged").isPositive();
-            js.publish(s.tasks("role-backend"), body, PublishOptions.builder().messageId("early-2").build());
+            js.publish(s.tasks("role-backend"), BODY, PublishOptions.builder().messageId("early-2").build());
 
             applier.apply(all, applier.plan(all), false);
             Message dm = js.subscribe(s.dm("cto"), PullSubscribeOptions.bind(s.inboxStream(), "dm-cto"))
@@ -249,14 +250,13 @@ class AssetApplierTest {
             applier.apply(assets, applier.plan(assets), false);
             JetStream js = c.jetStream();
             JetStreamManagement jsm = c.jetStreamManagement();
-            byte[] body = "{\"from\":\"ceo\",\"type\":\"task\"}".getBytes(StandardCharsets.UTF_8);
-            js.publish(s.dm("cto"), body, PublishOptions.builder().messageId("old-1").build());
+            js.publish(s.dm("cto"), BODY, PublishOptions.builder().messageId("old-1").build());
             await().atMost(Duration.ofSeconds(5)).until(
                     () -> jsm.getStreamInfo(s.inboxStream()).getStreamState().getMsgCount() == 1);
 
             jsm.deleteStream(s.inboxStream());
             applier.apply(assets, applier.plan(assets), false);
-            js.publish(s.dm("cto"), body, PublishOptions.builder().messageId("new-1").build());
+            js.publish(s.dm("cto"), BODY, PublishOptions.builder().messageId("new-1").build());
             Message got = js.subscribe(s.dm("cto"), PullSubscribeOptions.bind(s.inboxStream(), "dm-cto"))
                     .fetch(1, Duration.ofSeconds(5)).stream().findFirst().orElse(null);
             assertThat(got).isNotNull();
