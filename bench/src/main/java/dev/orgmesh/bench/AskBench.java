@@ -6,6 +6,8 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
+import org.HdrHistogram.Histogram;
+
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
@@ -54,7 +56,12 @@ final class AskBench {
                 OrgAssets assets = OrgAssets.of(org, limits);
                 applier.apply(assets, applier.plan(assets), false);
             }
-            Handler answer = (in, ctx) -> Outcome.reply(in.reply("worker", "answer").subject("a").build());
+            // the same answer from a handler that never blocks (called where the request arrived) and from one that
+            // may (called on a virtual thread, as model-backed brains are)
+            Handler answer = Handler.nonBlocking(
+                    (in, ctx) -> Outcome.reply(in.reply(ctx.self().id(), "answer").subject("a").build()));
+            Handler blockingAnswer = (in, ctx) -> Outcome.reply(in.reply(ctx.self().id(), "answer").subject("a")
+                    .build());
             NatsSettings ws = PipelineBench.leafSettings(topo, 1, "ask-worker");
             NatsSettings ss = PipelineBench.leafSettings(topo, 0, "ask-sender");
             RuntimeOptions options = RuntimeOptions.defaults().withConcurrency(16)
@@ -62,6 +69,8 @@ final class AskBench {
             try (Connection wc = NatsConnector.connect(ws); Connection sc = NatsConnector.connect(ss)) {
                 AgentRuntime worker = new AgentRuntime(wc, ws, AgentSoul.of(org, "worker", Optional.empty()), answer,
                         options, new SimpleMeterRegistry(), null).start();
+                AgentRuntime worker2 = new AgentRuntime(wc, ws, AgentSoul.of(org, "worker-2", Optional.empty()),
+                        blockingAnswer, options, new SimpleMeterRegistry(), null).start();
                 AgentRuntime sender = new AgentRuntime(sc, ss, AgentSoul.of(org, "sender", Optional.empty()),
                         Handler.NOTHING, options, new SimpleMeterRegistry(), null).start();
                 try {
@@ -89,13 +98,6 @@ final class AskBench {
                             return m;
                         };
                         awaitAnswering(raw);
-                        int warmup = Math.max(200, pings / 5);
-                        BenchOutput.progress("ask: warm-up " + warmup + " each");
-                        VaultBench.measure("warm-up", warmup, 1, ask);
-                        VaultBench.measure("warm-up", warmup, 1, raw);
-                        BenchOutput.progress("ask: " + pings + " one at a time");
-                        VaultBench.Result oursSerial = VaultBench.measure("orgmesh ask", pings, 1, ask);
-                        VaultBench.Result rawSerial = VaultBench.measure("raw jnats request/reply", pings, 1, raw);
                         // where the difference is: each orgmesh side against a raw other side
                         Callable<Envelope> askRaw = () -> sender.ask("raw", question(), Duration.ofSeconds(5),
                                 Fallback.none()).await().atMost(Duration.ofSeconds(10));
@@ -106,14 +108,27 @@ final class AskBench {
                             }
                             return m;
                         };
+                        Callable<Envelope> askBlocking = () -> sender.ask("worker-2", question(),
+                                Duration.ofSeconds(5), Fallback.none()).await().atMost(Duration.ofSeconds(10));
                         awaitAnswering(askRaw);
                         awaitAnswering(rawAskWorker);
-                        VaultBench.measure("warm-up", warmup, 1, askRaw);
-                        VaultBench.measure("warm-up", warmup, 1, rawAskWorker);
-                        VaultBench.Result askerOnly = VaultBench.measure("orgmesh ask → raw responder", pings, 1,
-                                askRaw);
-                        VaultBench.Result answerOnly = VaultBench.measure("raw request → orgmesh runtime answering",
-                                pings, 1, rawAskWorker);
+                        awaitAnswering(askBlocking);
+                        BenchOutput.progress("ask: " + pings + " one at a time, each way, in " + PipelineBench.ROUNDS
+                                + " alternating rounds");
+                        List<Callable<?>> calls = List.of(ask, raw, askRaw, rawAskWorker, askBlocking);
+                        List<Interleaved.Probe> probes = calls.stream().<Interleaved.Probe>map(c -> () -> {
+                            long t0 = System.nanoTime();
+                            c.call();
+                            return (System.nanoTime() - t0) / 1000;
+                        }).toList();
+                        List<Histogram> h = Interleaved.measure(probes, PipelineBench.WARMUP, pings,
+                                PipelineBench.ROUNDS);
+                        VaultBench.Result oursSerial = serial("orgmesh ask", h.get(0));
+                        VaultBench.Result rawSerial = serial("raw jnats request/reply", h.get(1));
+                        VaultBench.Result askerOnly = serial("orgmesh ask → raw responder", h.get(2));
+                        VaultBench.Result answerOnly = serial("raw request → orgmesh runtime answering", h.get(3));
+                        VaultBench.Result blockingSerial = serial("orgmesh ask, a blocking handler (virtual thread)",
+                                h.get(4));
                         BenchOutput.progress("ask: " + concurrentRequests + " with 8 callers");
                         VaultBench.Result oursPar = VaultBench.measure("orgmesh ask", concurrentRequests, 8, ask);
                         VaultBench.Result rawPar = VaultBench.measure("raw jnats request/reply", concurrentRequests,
@@ -126,15 +141,25 @@ final class AskBench {
                                 rawPar.perSecond(), true, null));
                         figures.add(new Figure("ask", "ask p99, 8 callers", "ms", p(oursPar, 99), p(rawPar, 99),
                                 false, null));
-                        return report(requestSize, replySize, oursSerial, rawSerial, oursPar, rawPar, askerOnly,
+                        return report(requestSize, replySize, oursSerial, blockingSerial, rawSerial, oursPar, rawPar,
+                                askerOnly,
                                 answerOnly);
                     }
                 } finally {
                     sender.close(Duration.ofSeconds(5));
                     worker.close(Duration.ofSeconds(5));
+                    worker2.close(Duration.ofSeconds(5));
                 }
             }
         }
+    }
+
+    /**
+     * A one-caller result from interleaved rounds, whose wall time mixes every probe: one caller doing one at a time
+     * spends the sum of its latencies, so that is its time.
+     */
+    static VaultBench.Result serial(String name, Histogram h) {
+        return new VaultBench.Result(name, h.getTotalCount(), h.getTotalCount() * h.getMean() / 1e6, h);
     }
 
     static Envelope question() {
@@ -161,7 +186,8 @@ final class AskBench {
         return r.latency().getValueAtPercentile(percentile) / 1000.0;
     }
 
-    static String report(int requestSize, int replySize, VaultBench.Result oursSerial, VaultBench.Result rawSerial,
+    static String report(int requestSize, int replySize, VaultBench.Result oursSerial,
+            VaultBench.Result blockingSerial, VaultBench.Result rawSerial,
             VaultBench.Result oursPar, VaultBench.Result rawPar, VaultBench.Result askerOnly,
             VaultBench.Result answerOnly) {
         StringBuilder sb = new StringBuilder();
@@ -169,15 +195,17 @@ final class AskBench {
                 "### Ask (request/reply to an agent) leaf → hub → leaf, %d-byte question, %d-byte answer%n%n",
                 requestSize, replySize));
         sb.append("| run | callers | requests | per second | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n");
-        for (Object[] r : new Object[][]{{oursSerial, 1}, {rawSerial, 1}, {oursPar, 8}, {rawPar, 8}}) {
+        for (Object[] r : new Object[][]{{oursSerial, 1}, {blockingSerial, 1}, {rawSerial, 1}, {oursPar, 8},
+                {rawPar, 8}}) {
             VaultBench.Result x = (VaultBench.Result) r[0];
             sb.append(String.format(Locale.ROOT, "| %s | %d | %,d | %,.0f | %.2f | %.2f |%n", x.name(), r[1], x.ok(),
                     x.perSecond(), p(x, 50), p(x, 99)));
         }
         sb.append(String.format(Locale.ROOT,
-                "%nRatio orgmesh / raw jnats, 1 caller: p50 %.2f×, p99 %.2f× (target ≤ 1.5×); 8 callers: "
-                        + "throughput %.2f×, p99 %.2f×.%n%n",
+                "%nRatio orgmesh / raw jnats, 1 caller: p50 %.2f×, p99 %.2f× (target ≤ 1.5×); a blocking handler:"
+                        + " p50 %.2f×, p99 %.2f×; 8 callers: throughput %.2f×, p99 %.2f×.%n%n",
                 p(oursSerial, 50) / p(rawSerial, 50), p(oursSerial, 99) / p(rawSerial, 99),
+                p(blockingSerial, 50) / p(rawSerial, 50), p(blockingSerial, 99) / p(rawSerial, 99),
                 oursPar.perSecond() / rawPar.perSecond(), p(oursPar, 99) / p(rawPar, 99)));
         sb.append("Where the difference is (1 caller, each orgmesh side against a raw other side):\n\n");
         sb.append("| run | p50 ms | p99 ms | p50 ratio to raw |\n|---|---|---|---|\n");

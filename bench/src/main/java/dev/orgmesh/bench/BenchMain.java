@@ -30,7 +30,18 @@ public final class BenchMain {
     private BenchMain() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Exception | Error e) {
+            e.printStackTrace();
+            System.exit(1); // a failed benchmark's client threads must not keep the JVM alive either
+        }
+        // nats-servers are stopped by now; what lingers (client and runtime threads) must not keep the JVM alive
+        System.exit(0);
+    }
+
+    static void run(String[] args) throws Exception {
         List<String> which = args.length == 0 ? ALL : List.of(args);
         for (String w : which) {
             if (!ALL.contains(w)) {
@@ -54,7 +65,7 @@ public final class BenchMain {
                     yield sb.toString();
                 }
                 case "pipeline" ->
-                    PipelineBench.run(intProp("bench.messages", 10_000), intProp("bench.pings", 500), figures);
+                    PipelineBench.run(intProp("bench.messages", 10_000), intProp("bench.pings", 2_000), figures);
                 case "ask" -> AskBench.run(intProp("bench.asks", 2_000), intProp("bench.askRequests", 20_000), figures);
                 case "tasks" ->
                     TaskQueueBench.run(intProp("bench.tasks", 10_000), intsProp("bench.taskAgents", "1,3,10"), figures);
@@ -68,8 +79,6 @@ public final class BenchMain {
                 write(Path.of(dir).resolve(w + ".json"), w, machine, figures, md);
             }
         }
-        // nats-servers are stopped by now; what lingers (client and runtime threads) must not keep the JVM alive
-        System.exit(0);
     }
 
     static void write(Path file, String bench, String machine, List<Figure> figures, String markdown)

@@ -10,7 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.HdrHistogram.Histogram;
 
@@ -30,6 +29,7 @@ import dev.orgmesh.agent.boot.AgentSoul;
 import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.brain.Outcome;
 import dev.orgmesh.agent.runtime.AgentRuntime;
+import dev.orgmesh.agent.runtime.RuntimeListener;
 import dev.orgmesh.agent.runtime.RuntimeOptions;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
@@ -67,6 +67,7 @@ final class PipelineBench {
             agents:
               - { id: sender, role: role-a, team: t, reports_to: board }
               - { id: worker, role: role-b, team: t, reports_to: board }
+              - { id: worker-2, role: role-d, team: t, reports_to: board }
               - { id: raw, role: role-c, team: t, reports_to: board }
             """;
 
@@ -90,20 +91,19 @@ final class PipelineBench {
                 double raw = rawThroughput(topo, s, messages);
 
                 BenchOutput.progress("pipeline: DM latency, " + pings + " one at a time");
-                Histogram oursLatency = oursLatency(topo.leaves(), org, pings, true);
-                Histogram inboxOnly = oursLatency(topo.leaves(), org, pings, false);
-                Histogram rawOneWay = rawOneWay(topo.leaves(), s, pings);
-                Histogram rawRtt = rawRequestReply(topo.leaves(), pings);
+                Latencies l = latencies(topo.leaves(), org, pings);
                 figures.add(new Figure("pipeline", "DMs/s, 1 agent", "msg/s", ours, raw, true, 0.5));
-                figures.add(new Figure("pipeline", "DM p50 vs JetStream", "ms", ms(oursLatency, 50), ms(rawOneWay, 50),
-                        false, null));
-                figures.add(new Figure("pipeline", "DM p99 vs JetStream", "ms", ms(oursLatency, 99), ms(rawOneWay, 99),
-                        false, null));
-                figures.add(new Figure("pipeline", "DM p50 vs request/reply", "ms", ms(oursLatency, 50),
-                        ms(rawRtt, 50), false, 1.5));
-                figures.add(new Figure("pipeline", "DM p99 vs request/reply", "ms", ms(oursLatency, 99),
-                        ms(rawRtt, 99), false, 1.5));
-                String single = report(messages, ours, raw, pings, oursLatency, inboxOnly, rawOneWay, rawRtt);
+                figures.add(new Figure("pipeline", "DM p50 vs JetStream", "ms", ms(l.ours(), 50),
+                        ms(l.rawOneWay(), 50), false, null));
+                figures.add(new Figure("pipeline", "DM p99 vs JetStream", "ms", ms(l.ours(), 99),
+                        ms(l.rawOneWay(), 99), false, null));
+                figures.add(new Figure("pipeline", "DM p99 vs JetStream to a core subscriber", "ms",
+                        ms(l.ours(), 99), ms(l.rawCoreCopy(), 99), false, null));
+                figures.add(new Figure("pipeline", "DM p50 vs request/reply", "ms", ms(l.ours(), 50),
+                        ms(l.rawRtt(), 50), false, 1.5));
+                figures.add(new Figure("pipeline", "DM p99 vs request/reply", "ms", ms(l.ours(), 99),
+                        ms(l.rawRtt(), 99), false, 1.5));
+                String single = report(messages, ours, raw, pings, l);
                 return single + clustered(org, pings, figures);
             }
         }
@@ -127,24 +127,20 @@ final class PipelineBench {
                 OrgAssets assets = OrgAssets.of(org, limits);
                 applier.apply(assets, applier.plan(assets), false);
             }
-            Histogram ours = oursLatency(topo.leaves(), org, pings, true);
-            Histogram inboxOnly = oursLatency(topo.leaves(), org, pings, false);
-            Histogram rawOneWay = rawOneWay(topo.leaves(), s, pings);
-            Histogram rawRtt = rawRequestReply(topo.leaves(), pings);
-            figures.add(new Figure("pipeline", "DM p50 vs request/reply, R3 hub", "ms", ms(ours, 50), ms(rawRtt, 50),
+            Latencies l = latencies(topo.leaves(), org, pings);
+            figures.add(new Figure("pipeline", "DM p99 vs JetStream to a core subscriber, R3 hub", "ms",
+                    ms(l.ours(), 99), ms(l.rawCoreCopy(), 99), false, null));
+            figures.add(new Figure("pipeline", "DM p50 vs request/reply, R3 hub", "ms", ms(l.ours(), 50),
+                    ms(l.rawRtt(), 50),
                     false, 1.5));
-            figures.add(new Figure("pipeline", "DM p99 vs request/reply, R3 hub", "ms", ms(ours, 99), ms(rawRtt, 99),
+            figures.add(new Figure("pipeline", "DM p99 vs request/reply, R3 hub", "ms", ms(l.ours(), 99),
+                    ms(l.rawRtt(), 99),
                     false, 1.5));
             StringBuilder sb = new StringBuilder();
             sb.append(String.format(Locale.ROOT,
                     "### DM latency on a 3-node hub (file storage, replicas 3), %,d messages one at a time%n%n",
                     pings));
-            latencyTable(sb, ours, inboxOnly, rawOneWay, rawRtt);
-            sb.append(String.format(Locale.ROOT,
-                    "%nRatio orgmesh / raw request-reply: p50 %.2f×, p99 %.2f× (target ≤ 1.5×); fast lane off: p50"
-                            + " %.2f×, p99 %.2f×; orgmesh / raw JetStream one-way: p50 %.2f×, p99 %.2f×.%n%n",
-                    ratio(ours, rawRtt, 50), ratio(ours, rawRtt, 99), ratio(inboxOnly, rawRtt, 50),
-                    ratio(inboxOnly, rawRtt, 99), ratio(ours, rawOneWay, 50), ratio(ours, rawOneWay, 99)));
+            latencyTable(sb, l);
             return sb.toString();
         }
     }
@@ -170,10 +166,10 @@ final class PipelineBench {
 
     static double oursThroughput(HubTopology topo, Org org, int n) throws Exception {
         CountDownLatch done = new CountDownLatch(n);
-        Handler answer = (in, ctx) -> {
+        Handler answer = Handler.nonBlocking((in, ctx) -> {
             done.countDown();
             return Outcome.reply(in.reply("worker", "answer").subject("a").build());
-        };
+        });
         NatsSettings settings = leafSettings(topo, 1, "bench-worker");
         try (Connection c = NatsConnector.connect(settings)) {
             long t0 = System.nanoTime();
@@ -194,7 +190,7 @@ final class PipelineBench {
 
     static double rawThroughput(HubTopology topo, Subjects s, int n) throws Exception {
         NatsSettings settings = leafSettings(topo, 1, "bench-raw");
-        try (Connection c = NatsConnector.connect(settings)) {
+        try (Connection c = Nats.connect(settings.url())) {
             JetStream js = c.jetStream(NatsConnector.jetStreamOptions(settings));
             JetStreamSubscription sub = js.subscribe(s.dm("raw"), PullSubscribeOptions.builder()
                     .stream(s.inboxStream()).durable("dm-raw").build());
@@ -219,64 +215,119 @@ final class PipelineBench {
         }
     }
 
-    /** {@code fastLane}: the receiver works DMs from their core copy (ADR 0006); off, from the inbox only. */
-    static Histogram oursLatency(List<NatsServer> topo, Org org, int pings, boolean fastLane) throws Exception {
-        Histogram h = new Histogram(60_000_000L, 3);
-        Map<String, Long> sent = new ConcurrentHashMap<>();
-        AtomicInteger seen = new AtomicInteger();
-        Object lock = new Object();
-        Handler onArrival = (in, ctx) -> {
-            Long t = sent.remove(in.id());
-            if (t != null) {
-                h.recordValue((System.nanoTime() - t) / 1000);
-                synchronized (lock) {
-                    seen.incrementAndGet();
-                    lock.notifyAll();
+    /** Warm-up operations per probe, before any is timed. */
+    static final int WARMUP = 300;
+    /** Rounds the timed operations are spread over, the probes alternating (see {@link Interleaved}). */
+    static final int ROUNDS = 10;
+
+    /**
+     * DM latency, leaf 0 → hub → leaf 1, every way measured in the same alternating rounds ({@link Interleaved}):
+     * orgmesh with the fast lane (ADR 0006) and without it, each DM sent once the previous one is settled (one in the
+     * system at a time, like the raw baselines); orgmesh with the fast lane sending the next DM as soon as the
+     * handler is called (the previous one's inbox copy, ack and handled record still in progress); a raw JetStream
+     * publish seen by a core subscriber (the quickest a stored message reaches anyone), and fetched by a pull
+     * consumer; raw core request/reply.
+     */
+    static Latencies latencies(List<NatsServer> leaves, Org org, int pings) throws Exception {
+        Subjects s = org.subjects();
+        try (OursDm ours = new OursDm(leaves, org);
+                RawOneWay oneWay = new RawOneWay(leaves, s);
+                RawRequestReply rtt = new RawRequestReply(leaves)) {
+            List<Histogram> h = Interleaved.measure(List.of(() -> ours.once("worker", true),
+                    () -> ours.once("worker-2", true), () -> ours.once("worker", false), oneWay::onceCore,
+                    oneWay::once, rtt::once), WARMUP, pings, ROUNDS);
+            BenchOutput.progress(ours.fastLaneCounts());
+            return new Latencies(h.get(0), h.get(1), h.get(2), h.get(3), h.get(4), h.get(5));
+        }
+    }
+
+    /** The DM latency histograms, in microseconds. */
+    record Latencies(Histogram ours, Histogram inboxOnly, Histogram backToBack, Histogram rawCoreCopy,
+            Histogram rawOneWay, Histogram rawRtt) {
+    }
+
+    /**
+     * A sender runtime on leaf 0 and two receiving runtimes on leaf 1: {@code worker} with the fast lane, {@code
+     * worker-2} without it (from its inbox only). Timed from {@code send} to the receiver's handler call.
+     */
+    static final class OursDm implements AutoCloseable {
+        private final Map<String, CompletableFuture<Long>> arrived = new ConcurrentHashMap<>();
+        private final Map<String, CompletableFuture<Void>> completed = new ConcurrentHashMap<>();
+        private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        private final List<AutoCloseable> open = new ArrayList<>();
+        private final AgentRuntime sender;
+
+        OursDm(List<NatsServer> leaves, Org org) throws Exception {
+            Handler onArrival = Handler.nonBlocking((in, ctx) -> {
+                CompletableFuture<Long> f = arrived.remove(in.id());
+                if (f != null) {
+                    f.complete(System.nanoTime());
                 }
-            }
-            return Outcome.nothing();
-        };
-        NatsSettings ws = leafSettings(topo, 1, "bench-worker-2");
-        NatsSettings ss = leafSettings(topo, 0, "bench-sender");
-        try (Connection wc = NatsConnector.connect(ws); Connection sc = NatsConnector.connect(ss)) {
-            SimpleMeterRegistry meters = new SimpleMeterRegistry();
-            AgentRuntime worker = new AgentRuntime(wc, ws, AgentSoul.of(org, "worker", Optional.empty()), onArrival,
-                    RuntimeOptions.defaults().withLoopLimits(RuntimeOptions.defaults().maxChainRepeats(),
-                            Integer.MAX_VALUE).withFastLane(fastLane),
-                    meters, null).start();
-            AgentRuntime sender = new AgentRuntime(sc, ss, AgentSoul.of(org, "sender", Optional.empty()),
-                    Handler.NOTHING,
-                    RuntimeOptions.defaults().withLoopLimits(RuntimeOptions.defaults().maxChainRepeats(),
-                            Integer.MAX_VALUE),
+                return Outcome.nothing();
+            });
+            RuntimeListener onCompleted = new RuntimeListener() {
+                @Override
+                public void onCompleted(Envelope in, String source) {
+                    CompletableFuture<Void> f = completed.remove(in.id());
+                    if (f != null) {
+                        f.complete(null);
+                    }
+                }
+            };
+            RuntimeOptions options = RuntimeOptions.defaults()
+                    .withLoopLimits(RuntimeOptions.defaults().maxChainRepeats(), Integer.MAX_VALUE);
+            receiver(leaves, org, "worker", onArrival, options.withFastLane(true), onCompleted, meters);
+            receiver(leaves, org, "worker-2", onArrival, options.withFastLane(false), onCompleted,
+                    new SimpleMeterRegistry());
+            NatsSettings ss = leafSettings(leaves, 0, "bench-sender");
+            Connection sc = NatsConnector.connect(ss);
+            open.add(sc);
+            sender = new AgentRuntime(sc, ss, AgentSoul.of(org, "sender", Optional.empty()), Handler.NOTHING, options,
                     new SimpleMeterRegistry(), null).start();
-            try {
-                for (int i = 0; i < pings + 50; i++) {
-                    Envelope e = Envelope.builder().from("sender").to("worker").type("question").subject("ping").build()
-                            .withIdIfAbsent();
-                    if (i >= 50) {
-                        sent.put(e.id(), System.nanoTime());
-                    }
-                    int target = seen.get() + (i >= 50 ? 1 : 0);
-                    sender.send(e).get(10, TimeUnit.SECONDS);
-                    if (i >= 50) {
-                        synchronized (lock) {
-                            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                            while (seen.get() < target && System.nanoTime() < deadline) {
-                                lock.wait(100);
-                            }
-                        }
-                    }
-                }
-            } finally {
-                sender.close(Duration.ofSeconds(5));
-                worker.close(Duration.ofSeconds(5));
+            open.add(() -> sender.close(Duration.ofSeconds(5)));
+        }
+
+        private void receiver(List<NatsServer> leaves, Org org, String agent, Handler handler, RuntimeOptions options,
+                RuntimeListener listener, SimpleMeterRegistry registry) throws Exception {
+            NatsSettings ws = leafSettings(leaves, 1, "bench-" + agent);
+            Connection wc = NatsConnector.connect(ws);
+            open.add(wc);
+            AgentRuntime r = new AgentRuntime(wc, ws, AgentSoul.of(org, agent, Optional.empty()), handler, options,
+                    registry, listener).start();
+            open.add(() -> r.close(Duration.ofSeconds(5)));
+        }
+
+        /**
+         * One DM to {@code to}; {@code settled}: returns once the receiver has also recorded and acked it, so the
+         * next one finds nothing in progress.
+         */
+        long once(String to, boolean settled) throws Exception {
+            Envelope e = Envelope.builder().from("sender").to(to).type("question").subject("ping").build()
+                    .withIdIfAbsent();
+            CompletableFuture<Long> arrival = new CompletableFuture<>();
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            arrived.put(e.id(), arrival);
+            completed.put(e.id(), done);
+            long t0 = System.nanoTime();
+            sender.send(e).get(10, TimeUnit.SECONDS);
+            long at = arrival.get(10, TimeUnit.SECONDS);
+            if (settled) {
+                done.get(10, TimeUnit.SECONDS);
             }
-            if (fastLane) {
-                BenchOutput.progress(String.format(Locale.ROOT, "fast lane: %s worked, %s dropped, %s left",
-                        fastLane(meters, "worked"), fastLane(meters, "dropped"), fastLane(meters, "left")));
+            return (at - t0) / 1000;
+        }
+
+        String fastLaneCounts() {
+            return String.format(Locale.ROOT, "fast lane: %s worked, %s dropped, %s left", fastLane(meters, "worked"),
+                    fastLane(meters, "dropped"), fastLane(meters, "left"));
+        }
+
+        @Override
+        public void close() throws Exception {
+            for (int i = open.size() - 1; i >= 0; i--) {
+                open.get(i).close();
             }
         }
-        return h;
     }
 
     private static long fastLane(SimpleMeterRegistry meters, String result) {
@@ -285,55 +336,117 @@ final class PipelineBench {
         return c == null ? 0 : (long) c.count();
     }
 
-    static Histogram rawOneWay(List<NatsServer> topo, Subjects s, int pings) throws Exception {
-        Histogram h = new Histogram(60_000_000L, 3);
-        NatsSettings a = leafSettings(topo, 0, "raw-a");
-        NatsSettings b = leafSettings(topo, 1, "raw-b");
-        try (Connection ca = NatsConnector.connect(a); Connection cb = NatsConnector.connect(b)) {
-            JetStream jsa = ca.jetStream(NatsConnector.jetStreamOptions(a));
-            JetStreamSubscription sub = cb.jetStream(NatsConnector.jetStreamOptions(b)).subscribe(s.dm("raw"),
-                    PullSubscribeOptions.builder().stream(s.inboxStream()).durable("dm-raw").build());
-            byte[] body = EnvelopeCodec.encode(Envelope.builder().from("sender").to("raw").type("question")
-                    .subject("ping").build().withIdIfAbsent());
-            for (int i = 0; i < pings + 50; i++) {
-                long t0 = System.nanoTime();
-                jsa.publish(s.dm("raw"), body, PublishOptions.builder().messageId("raw-" + i).build());
-                List<Message> got = sub.fetch(1, Duration.ofSeconds(5));
-                long t1 = System.nanoTime();
-                got.forEach(Message::ack);
-                if (i >= 50 && !got.isEmpty()) {
-                    h.recordValue((t1 - t0) / 1000);
-                }
+    /** A raw JetStream publish on leaf 0 fetched by a pull consumer on leaf 1 (one way), then acked. */
+    static final class RawOneWay implements AutoCloseable {
+        private final Connection ca;
+        private final Connection cb;
+        private final JetStream jsa;
+        private final JetStreamSubscription sub;
+        private final String subject;
+        private final byte[] body;
+        private final java.util.concurrent.LinkedBlockingQueue<Long> coreCopies = new java.util.concurrent.LinkedBlockingQueue<>();
+        private Dispatcher core;
+        private int n;
+
+        RawOneWay(List<NatsServer> leaves, Subjects s) throws Exception {
+            NatsSettings a = leafSettings(leaves, 0, "raw-a");
+            NatsSettings b = leafSettings(leaves, 1, "raw-b");
+            ca = Nats.connect(a.url()); // raw jnats: its default options
+            cb = Nats.connect(b.url());
+            jsa = ca.jetStream(NatsConnector.jetStreamOptions(a));
+            subject = s.dm("raw");
+            try { // the throughput run's durable, when it ran (a work queue allows one per subject)
+                sub = cb.jetStream(NatsConnector.jetStreamOptions(b)).subscribe(subject,
+                        PullSubscribeOptions.builder().stream(s.inboxStream()).durable("dm-raw").build());
+            } catch (Exception e) {
+                close();
+                throw e;
             }
+            body = EnvelopeCodec.encode(Envelope.builder().from("sender").to("raw").type("question").subject("ping")
+                    .build().withIdIfAbsent());
         }
-        return h;
+
+        /**
+         * The quickest a stored message can reach a subscriber: a JetStream publish on leaf 0 seen by a core
+         * subscriber on leaf 1 as it crosses the hub (what the fast lane does, ADR 0006); then, like orgmesh's settled
+         * DMs, its publish acknowledged and its stored copy fetched and acked.
+         */
+        long onceCore() throws Exception {
+            if (core == null) {
+                core = cb.createDispatcher(m -> coreCopies.add(System.nanoTime()));
+                core.subscribe(subject);
+                cb.flush(Duration.ofSeconds(5));
+                Thread.sleep(500); // the interest crosses the hub
+            }
+            coreCopies.clear();
+            long t0 = System.nanoTime();
+            CompletableFuture<PublishAck> ack = jsa.publishAsync(subject, body,
+                    PublishOptions.builder().messageId("raw-" + n++).build());
+            Long t1 = coreCopies.poll(5, TimeUnit.SECONDS);
+            ack.get(5, TimeUnit.SECONDS);
+            for (Message m : sub.fetch(1, Duration.ofSeconds(5))) {
+                m.ackSync(Duration.ofSeconds(5));
+            }
+            coreCopies.clear();
+            return t1 == null ? -1 : (t1 - t0) / 1000;
+        }
+
+        /** A JetStream publish on leaf 0 fetched by a pull consumer on leaf 1. */
+        long once() throws Exception {
+            long t0 = System.nanoTime();
+            jsa.publish(subject, body, PublishOptions.builder().messageId("raw-" + n++).build());
+            List<Message> got = sub.fetch(1, Duration.ofSeconds(5));
+            long t1 = System.nanoTime();
+            for (Message m : got) {
+                m.ackSync(Duration.ofSeconds(5));
+            }
+            return got.isEmpty() ? -1 : (t1 - t0) / 1000;
+        }
+
+        @Override
+        public void close() throws Exception {
+            ca.close();
+            cb.close();
+        }
     }
 
-    static Histogram rawRequestReply(List<NatsServer> topo, int pings) throws Exception {
-        Histogram h = new Histogram(60_000_000L, 3);
-        try (Connection ca = Nats.connect(topo.get(0).clientUrl());
-                Connection cb = Nats.connect(topo.get(1).clientUrl())) {
+    /** Raw core request/reply, leaf 0 ↔ leaf 1 (round trip), the same bytes as a DM. */
+    static final class RawRequestReply implements AutoCloseable {
+        private final Connection ca;
+        private final Connection cb;
+        private final byte[] body;
+
+        RawRequestReply(List<NatsServer> leaves) throws Exception {
+            ca = Nats.connect(leaves.get(0).clientUrl());
+            cb = Nats.connect(leaves.get(1).clientUrl());
             Dispatcher d = cb.createDispatcher(m -> cb.publish(m.getReplyTo(), m.getData()));
             d.subscribe("pbench.ask.raw");
             cb.flush(Duration.ofSeconds(5));
-            byte[] body = EnvelopeCodec.encode(Envelope.builder().from("sender").to("raw").type("question")
-                    .subject("ping").build().withIdIfAbsent());
-            for (int i = 0; i < pings + 50; i++) {
-                long t0 = System.nanoTime();
-                Message reply = null;
-                for (int attempt = 0; attempt < 50 && reply == null; attempt++) {
-                    reply = ca.request("pbench.ask.raw", body, Duration.ofSeconds(1));
-                }
-                if (i >= 50 && reply != null) {
-                    h.recordValue((System.nanoTime() - t0) / 1000);
+            body = EnvelopeCodec.encode(Envelope.builder().from("sender").to("raw").type("question").subject("ping")
+                    .build().withIdIfAbsent());
+            // the interest may take a moment to cross the hub
+            for (int attempt = 0; attempt < 50; attempt++) {
+                if (ca.request("pbench.ask.raw", body, Duration.ofSeconds(1)) != null) {
+                    return;
                 }
             }
+            throw new IllegalStateException("no responder on pbench.ask.raw");
         }
-        return h;
+
+        long once() throws Exception {
+            long t0 = System.nanoTime();
+            Message reply = ca.request("pbench.ask.raw", body, Duration.ofSeconds(5));
+            return reply == null ? -1 : (System.nanoTime() - t0) / 1000;
+        }
+
+        @Override
+        public void close() throws Exception {
+            ca.close();
+            cb.close();
+        }
     }
 
-    static String report(int n, double ours, double raw, int pings, Histogram oursLat, Histogram inboxOnly,
-            Histogram rawOneWay, Histogram rawRtt) {
+    static String report(int n, double ours, double raw, int pings, Latencies l) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "### Pipeline throughput, %,d DMs, trivial answering handler%n%n", n));
         sb.append("| run | messages/s |\n|---|---|\n");
@@ -341,25 +454,35 @@ final class PipelineBench {
                 "| orgmesh runtime (decode, guards, handler, JetStream publish, ackSync) | %,.0f |%n", ours));
         sb.append(String.format(Locale.ROOT, "| raw jnats (fetch 64, publishAsync answers, ackSync) | %,.0f |%n", raw));
         sb.append(String.format(Locale.ROOT, "%nRatio orgmesh / raw: %.2f× (target ≥ 0.5×).%n%n", ours / raw));
-        sb.append(
-                String.format(Locale.ROOT, "### DM latency leaf → hub → leaf, %,d messages one at a time%n%n", pings));
-        latencyTable(sb, oursLat, inboxOnly, rawOneWay, rawRtt);
         sb.append(String.format(Locale.ROOT,
-                "%nRatio orgmesh / raw request-reply: p50 %.2f×, p99 %.2f× (target ≤ 1.5×); "
-                        + "orgmesh / raw JetStream one-way: p50 %.2f×, p99 %.2f×.%n%n",
-                ratio(oursLat, rawRtt, 50), ratio(oursLat, rawRtt, 99), ratio(oursLat, rawOneWay, 50),
-                ratio(oursLat, rawOneWay, 99)));
+                "### DM latency leaf → hub → leaf, %,d messages each, one at a time, in %d alternating rounds%n%n",
+                pings, ROUNDS));
+        latencyTable(sb, l);
         return sb.toString();
     }
 
-    /** The DM latency table: orgmesh with and without the fast lane, raw JetStream one way, raw request/reply. */
-    static void latencyTable(StringBuilder sb, Histogram ours, Histogram inboxOnly, Histogram rawOneWay,
-            Histogram rawRtt) {
+    /** The DM latency table and its ratios. */
+    static void latencyTable(StringBuilder sb, Latencies l) {
         sb.append("| run | p50 ms | p99 ms |\n|---|---|---|\n");
-        row(sb, "orgmesh DM: send on leaf 0 → handler called on leaf 1", ours);
-        row(sb, "orgmesh DM with the fast lane off (from the inbox only)", inboxOnly);
-        row(sb, "raw jnats JetStream publish on leaf 0 → pull fetch on leaf 1", rawOneWay);
-        row(sb, "raw jnats request/reply leaf 0 ↔ leaf 1 (core NATS, round trip)", rawRtt);
+        row(sb, "orgmesh DM: send on leaf 0 → handler called on leaf 1", l.ours());
+        row(sb, "orgmesh DM with the fast lane off (from the inbox only)", l.inboxOnly());
+        row(sb, "orgmesh DM, the next sent as soon as the handler is called (previous one still settling)",
+                l.backToBack());
+        row(sb, "raw jnats JetStream publish on leaf 0 → core subscriber on leaf 1 (then fetched and acked)",
+                l.rawCoreCopy());
+        row(sb, "raw jnats JetStream publish on leaf 0 → pull fetch on leaf 1", l.rawOneWay());
+        row(sb, "raw jnats request/reply leaf 0 ↔ leaf 1 (core NATS, round trip)", l.rawRtt());
+        sb.append(String.format(Locale.ROOT,
+                "%nRatio orgmesh / raw request-reply: p50 %.2f×, p99 %.2f× (target ≤ 1.5×); fast lane off: p50"
+                        + " %.2f×, p99 %.2f×; back to back: p50 %.2f×, p99 %.2f×; orgmesh / raw JetStream one-way:"
+                        + " p50 %.2f×, p99 %.2f×; orgmesh / raw JetStream to a core subscriber: p50 %.2f×, p99"
+                        + " %.2f×; raw JetStream to a core subscriber / raw request-reply: p50 %.2f×, p99 %.2f×.%n%n",
+                ratio(l.ours(), l.rawRtt(), 50), ratio(l.ours(), l.rawRtt(), 99), ratio(l.inboxOnly(), l.rawRtt(), 50),
+                ratio(l.inboxOnly(), l.rawRtt(), 99), ratio(l.backToBack(), l.rawRtt(), 50),
+                ratio(l.backToBack(), l.rawRtt(), 99), ratio(l.ours(), l.rawOneWay(), 50),
+                ratio(l.ours(), l.rawOneWay(), 99), ratio(l.ours(), l.rawCoreCopy(), 50),
+                ratio(l.ours(), l.rawCoreCopy(), 99), ratio(l.rawCoreCopy(), l.rawRtt(), 50),
+                ratio(l.rawCoreCopy(), l.rawRtt(), 99)));
     }
 
     static void row(StringBuilder sb, String name, Histogram h) {

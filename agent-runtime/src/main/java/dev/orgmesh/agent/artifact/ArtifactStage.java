@@ -65,6 +65,16 @@ public final class ArtifactStage implements Handler {
         return brain.spendsBudget();
     }
 
+    /**
+     * Blocking when the brain is, or when {@code in} references artifacts (fetched before the brain runs). What the
+     * brain answers is published only from files in the workspace its references name, which a brain that does not
+     * block neither writes nor references.
+     */
+    @Override
+    public boolean blocking(Envelope in) {
+        return brain.blocking(in) || !references(in).isEmpty();
+    }
+
     @Override
     public Outcome handle(Envelope in, HandlerContext ctx) throws Exception {
         Map<Path, byte[]> fetchedDigests = new HashMap<>();

@@ -4,7 +4,8 @@ import dev.orgmesh.protocol.envelope.Envelope;
 
 /**
  * What drives an agent: one decision per message (DESIGN §6 "brains behind one small interface"). The runtime calls
- * it on a virtual thread, at most {@code concurrency} at a time, keeps the message from being redelivered while it
+ * it on a virtual thread (or, when a call cannot {@link #blocking block}, where the message arrived), at most
+ * {@code concurrency} at a time, keeps the message from being redelivered while it
  * runs, publishes what it returns and only then acks. Delivery is at-least-once, so a handler must be idempotent for
  * a message id it has seen before.
  *
@@ -29,6 +30,36 @@ public interface Handler {
         return false;
     }
 
-    /** A handler that does nothing with any message. */
-    Handler NOTHING = (in, ctx) -> Outcome.nothing();
+    /**
+     * Whether handling {@code in} may block (a model over HTTP, a process, a network store, files). Then the handler
+     * is called on a virtual thread; when it cannot — in-memory rules — it is called on the thread that received the
+     * message, one thread hop less (Quarkus' {@code @NonBlocking}). Saying {@code false} for a call that does block
+     * stalls that thread's other messages while it waits, so the default is {@code true}.
+     */
+    default boolean blocking(Envelope in) {
+        return true;
+    }
+
+    /** {@code handler}, declared as never blocking (see {@link #blocking}): for in-memory decisions. */
+    static Handler nonBlocking(Handler handler) {
+        return new Handler() {
+            @Override
+            public Outcome handle(Envelope in, HandlerContext ctx) throws Exception {
+                return handler.handle(in, ctx);
+            }
+
+            @Override
+            public boolean spendsBudget() {
+                return handler.spendsBudget();
+            }
+
+            @Override
+            public boolean blocking(Envelope in) {
+                return false;
+            }
+        };
+    }
+
+    /** A handler that does nothing with any message (never blocks). */
+    Handler NOTHING = nonBlocking((in, ctx) -> Outcome.nothing());
 }

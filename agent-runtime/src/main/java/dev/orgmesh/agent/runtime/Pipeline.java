@@ -722,7 +722,12 @@ final class Pipeline {
     }
 
     private Uni<Outcome> invokeHandler(Envelope in, HandlerContext ctx) {
-        return Uni.createFrom().item(Unchecked.supplier(() -> {
+        // where the brain is called: on the virtual thread that already carries the message (a stream message's
+        // guards ran on one), or where the message arrived when the handler never blocks (waiting for a slot is then
+        // brief: only calls of this same non-blocking handler hold them); else on a virtual thread of its own. Every
+        // thread hop shows in the latency of a message (docs/benchmarks.md).
+        boolean here = Workers.onWorker() || !handler.blocking(in);
+        Uni<Outcome> call = Uni.createFrom().item(Unchecked.supplier(() -> {
             handlerSlots.acquire();
             try {
                 Outcome o = handler.handle(in, ctx);
@@ -730,8 +735,8 @@ final class Pipeline {
             } finally {
                 handlerSlots.release();
             }
-        }))
-                .runSubscriptionOn(workers)
+        }));
+        return (here ? call : call.runSubscriptionOn(workers))
                 // timeouts run on this runtime's own timer, not Mutiny's global pool (which a Quarkus app in the same
                 // JVM replaces and may shut down); a timeout that cannot be scheduled would leave the message hanging
                 .ifNoItem().after(options.handlerTimeout()).on(timer)

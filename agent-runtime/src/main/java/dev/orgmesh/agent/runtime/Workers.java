@@ -11,15 +11,26 @@ import java.util.concurrent.RejectedExecutionException;
  * never loses its completion to a rejected task.
  */
 final class Workers implements Executor {
+    private static final ThreadLocal<Boolean> ON_WORKER = new ThreadLocal<>();
+
     private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
 
     @Override
     public void execute(Runnable task) {
+        Runnable marked = () -> {
+            ON_WORKER.set(Boolean.TRUE);
+            task.run();
+        };
         try {
-            pool.execute(task);
+            pool.execute(marked);
         } catch (RejectedExecutionException e) {
-            Thread.ofVirtual().name("agent-late").start(task);
+            Thread.ofVirtual().name("agent-late").start(marked);
         }
+    }
+
+    /** Whether the calling thread is one of a pipeline's virtual threads (where blocking is fine). */
+    static boolean onWorker() {
+        return ON_WORKER.get() != null;
     }
 
     /** Interrupts running work (a crash) when {@code now}, else lets it finish. */

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 
 import org.junit.jupiter.api.Test;
@@ -12,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import io.nats.client.api.StorageType;
 
 import dev.orgmesh.agent.Fixture;
+import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.brain.Outcome;
 import dev.orgmesh.agent.runtime.AgentRuntime;
 import dev.orgmesh.protocol.ErrorCode;
@@ -81,5 +85,37 @@ class AskTest {
         } finally {
             slow.countDown();
         }
+    }
+
+    @Test
+    void aHandlerThatCannotBlockIsCalledWhereTheMessageArrivedAndOneThatMayOnAVirtualThread(HubTopology topology)
+            throws Exception {
+        Map<String, Thread> calledOn = new ConcurrentHashMap<>();
+        try (Fixture f = Fixture.start(topology, StorageType.Memory)) {
+            Handler answer = (in, ctx) -> {
+                calledOn.put(ctx.self().id() + "/" + ctx.source(), Thread.currentThread());
+                return Outcome.reply(in.reply(ctx.self().id(), "answer").summary("ok").build());
+            };
+            f.runtime(topology.leaf(0), "cto", Handler.nonBlocking(answer), null, Fixture.options());
+            f.runtime(topology.leaf(0), "ceo", answer, null, Fixture.options());
+            AgentRuntime dev1 = f.runtime(topology.leaf(1), "dev1", (in, ctx) -> Outcome.nothing(), null,
+                    Fixture.options()).runtime();
+            for (String agent : List.of("cto", "ceo")) {
+                Envelope q = Fixture.envelope("dev1", agent, "question").subject("threads").build();
+                Envelope a = await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                        .until(() -> dev1.ask(agent, q, Duration.ofSeconds(2), Fallback.none()).await()
+                                .atMost(Duration.ofSeconds(3)), x -> x != null);
+                assertThat(a.summary()).isEqualTo("ok");
+            }
+            // a DM through the inbox (delivered while the fast lane's core copy may race it): a virtual thread either way
+            // for the blocking handler
+            f.js.publish(f.subjects.dm("ceo"), dev.orgmesh.protocol.envelope.EnvelopeCodec.encode(
+                    Fixture.envelope("dev1", "ceo", "question").subject("dm").build().withIdIfAbsent()));
+            await().atMost(Duration.ofSeconds(10)).until(() -> calledOn.containsKey("ceo/dm"));
+        }
+        assertThat(calledOn.get("cto/ask").isVirtual()).as("the non-blocking handler runs on the ask's dispatcher")
+                .isFalse();
+        assertThat(calledOn.get("ceo/ask").isVirtual()).as("a blocking handler never runs on a dispatcher").isTrue();
+        assertThat(calledOn.get("ceo/dm").isVirtual()).isTrue();
     }
 }

@@ -89,6 +89,20 @@ class ScriptedBrainTest {
     }
 
     @Test
+    void rulesThatTouchNoFileAreCalledWithoutAThreadOfTheirOwn(@TempDir Path dir) throws Exception {
+        Envelope in = Fixture.envelope("ceo", "cto", "task").id("t-1").build();
+        assertThat(brain(dir, "rules: [ { when: { type: task }, send: [ { summary: ok } ] } ]").blocking(in))
+                .as("answers from memory").isFalse();
+        assertThat(brain(dir, RULES).blocking(in)).as("writes a workspace file").isTrue();
+        assertThat(brain(dir, "rules: [ { when: { type: task }, send: [ { artifacts: [ \"obj://B/x.md\" ] } ] } ]")
+                .blocking(in)).as("its answer may make the artifact stage publish").isTrue();
+    }
+
+    private static ScriptedBrain brain(Path dir, String rules) throws Exception {
+        return new ScriptedBrain(RuleBook.of(Json.yaml().readTree(rules), "test"), Workspace.at(dir));
+    }
+
+    @Test
     void aWrongRulesFileIsRefusedWithEveryProblem() {
         assertThatThrownBy(() -> RuleBook.of(Json.yaml().readTree("""
                 rules:

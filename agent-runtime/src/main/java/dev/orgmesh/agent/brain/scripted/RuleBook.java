@@ -57,6 +57,17 @@ public final class RuleBook {
         this.rules = List.copyOf(rules);
     }
 
+    /** Whether any rule writes workspace files (the only thing a scripted brain does that touches the disk). */
+    public boolean writesFiles() {
+        return rules.stream().anyMatch(r -> !r.files().isEmpty());
+    }
+
+    /** Whether any rule's messages carry artifact references ({@code artifacts}, {@code artifact_path}). */
+    public boolean referencesArtifacts() {
+        return rules.stream().flatMap(r -> r.send().stream())
+                .anyMatch(d -> d.has("artifacts") || d.has("artifact_path"));
+    }
+
     /** No rules: every message is left alone. */
     public static RuleBook empty() {
         return new RuleBook("(no rules)", List.of());

@@ -40,6 +40,15 @@ public final class ScriptedBrain implements Handler {
         this.workspace = workspace;
     }
 
+    /**
+     * Rules decide in memory: only rules that write workspace files touch the disk, and only answers that reference
+     * artifacts make the {@link dev.orgmesh.agent.artifact.ArtifactStage artifact stage} around the brain publish.
+     */
+    @Override
+    public boolean blocking(Envelope in) {
+        return rules.writesFiles() || rules.referencesArtifacts();
+    }
+
     @Override
     public Outcome handle(Envelope in, HandlerContext ctx) throws Exception {
         ObjectNode message = EnvelopeCodec.toTree(in);
