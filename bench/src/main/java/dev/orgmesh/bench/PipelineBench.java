@@ -89,6 +89,12 @@ final class PipelineBench {
                 double ours = oursThroughput(topo, org, messages);
                 fill(hub.jetStream(), s.dm("raw"), messages, "board", "raw");
                 double raw = rawThroughput(topo, s, messages);
+                BenchOutput.progress(String.format(Locale.ROOT, "pipeline: %.0f msg/s, raw %.0f msg/s: %.2f×", ours,
+                        raw, ours / raw));
+                if (pings == 0) { // -Dbench.pings=0: throughput only
+                    figures.add(new Figure("pipeline", "DMs/s, 1 agent", "msg/s", ours, raw, true, 0.5));
+                    return "";
+                }
 
                 BenchOutput.progress("pipeline: DM latency, " + pings + " one at a time");
                 Latencies l = latencies(topo.leaves(), org, pings);

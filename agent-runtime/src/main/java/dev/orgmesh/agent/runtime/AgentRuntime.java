@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -62,8 +61,7 @@ public final class AgentRuntime implements AutoCloseable {
     private final JetStreamManagement jsm;
     private final AgentMetrics metrics;
     private final Workers workers = new Workers();
-    private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(1,
-            Thread.ofVirtual().name("agent-timer").factory());
+    private final ScheduledExecutorService timer = timer();
     private final Semaphore permits;
     private final Outbox outbox;
     private final DeadLetters deadLetters;
@@ -291,6 +289,19 @@ public final class AgentRuntime implements AutoCloseable {
         } catch (OrgmeshException ex) {
             return CompletableFuture.failedFuture(ex);
         }
+    }
+
+    /**
+     * The runtime's timer: every message schedules its handler timeout (15 min by default), its keep-alive and, with
+     * outputs, its outbox wait, and cancels them when it is done. A cancelled task leaves the queue at once: kept
+     * until its time, each would hold its message for up to 15 minutes (hundreds of thousands of them at a thousand
+     * messages a second).
+     */
+    static ScheduledExecutorService timer() {
+        java.util.concurrent.ScheduledThreadPoolExecutor t = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+                Thread.ofVirtual().name("agent-timer").factory());
+        t.setRemoveOnCancelPolicy(true);
+        return t;
     }
 
     /** Asks another agent, with a per-attempt timeout and a fallback (see {@link Asker}). */

@@ -34,6 +34,20 @@ class UnitsTest {
     }
 
     @Test
+    void theTimerDropsACancelledTimeoutAtOnceInsteadOfHoldingItsMessageUntilItsTime() {
+        var timer = (java.util.concurrent.ScheduledThreadPoolExecutor) AgentRuntime.timer();
+        try {
+            for (int i = 0; i < 1_000; i++) { // a message's handler timeout, cancelled when it is handled
+                timer.schedule(() -> {
+                }, 15, java.util.concurrent.TimeUnit.MINUTES).cancel(false);
+            }
+            assertThat(timer.getQueue()).isEmpty();
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
+    @Test
     void routesByRecipientAndRefusesUnknownOnes() {
         Router r = new Router(ORG);
         assertThat(r.subjectFor(Fixture.envelope("cto", "ceo", "report").build())).isEqualTo("acme.dm.ceo");
