@@ -21,10 +21,10 @@ import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 
 /**
- * Store and forward for JetStream publishes (ADR 0003). Messages wait in a bounded in-memory queue and one drainer
- * (a virtual thread) publishes them in order, each with its {@code Nats-Msg-Id} — a message that finds the outbox idle
- * makes its first attempt on the caller's thread, and the drainer waits for that attempt's acknowledgement —, retrying
- * with {@link Backoff} on
+ * Store and forward for JetStream publishes (ADR 0003). Messages wait in a bounded in-memory queue and are published
+ * in order, each with its {@code Nats-Msg-Id}: up to {@link #WINDOW} first attempts are on their way at once (made on
+ * the caller's thread when nothing unsent is ahead, else by the drainer as acknowledgements come back), and one drainer
+ * (a virtual thread) waits for their acknowledgements in order, retrying a message with {@link Backoff} on
  * what an outage looks like from a leaf (a timeout, "no responders", a connection that is reconnecting) until the
  * stream acknowledges it. The stream's duplicate window makes a retry of a publish that was in fact stored harmless,
  * so every message is stored once as long as it is retried inside that window.
@@ -47,6 +47,18 @@ public final class Outbox implements AutoCloseable {
     private volatile Pending inFlight;
     /** Messages accepted and not yet finished by the drainer (guarded by {@code this}). */
     private int outstanding;
+    /** Messages whose first attempt is on its way and not yet finished by the drainer (guarded by {@code this}). */
+    private int attempts;
+    /** Queued messages whose first attempt has not been made (guarded by {@code this}); always behind the others. */
+    private int unsent;
+    /**
+     * An attempt failed and is being retried (guarded by {@code this}): no first attempt is made until every attempt
+     * made before the failure is finished, so nothing overtakes the retried message except what was already sent.
+     */
+    private boolean retrying;
+
+    /** First attempts on their way at most: what the stream has not acknowledged yet. */
+    public static final int WINDOW = 32;
 
     /**
      * @param js JetStream, in the hub's domain when the connection is to a leaf
@@ -74,20 +86,58 @@ public final class Outbox implements AutoCloseable {
             return p.future;
         }
         synchronized (this) {
-            if (outstanding == 0) {
-                // nothing ahead of it: its first attempt leaves now, from the caller's thread, instead of after the
-                // drainer wakes up (a thread hop on every message of an agent that is not busy sending); the drainer
-                // waits for its acknowledgement and retries it as usual
-                p.first = firstAttempt(m);
-            }
-            if (!queue.offer(p)) {
+            if (queue.remainingCapacity() == 0) {
                 p.future.completeExceptionally(new OrgmeshException(ErrorCode.PUBLISH_NOT_ACKNOWLEDGED,
                         "outbox full (" + (queue.size() + 1) + " waiting); publish to " + m.subject() + " refused"));
                 return p.future;
             }
+            // nothing unsent ahead of it and the window not full: its first attempt leaves now, from the caller's
+            // thread, in the order of the queue (this lock), instead of after the drainer has waited for every
+            // acknowledgement ahead of it; the drainer waits for its acknowledgement, in order, and retries it as usual
+            if (unsent > 0 || !windowOpen() || !start(p)) {
+                unsent++;
+            }
+            queue.add(p);
             outstanding++;
         }
         return p.future;
+    }
+
+    /** Whether a first attempt may start now (caller holds {@code this}). */
+    private boolean windowOpen() {
+        return !retrying && attempts < WINDOW;
+    }
+
+    /** Makes {@code p}'s first attempt; {@code false} when it could not leave (caller holds {@code this}). */
+    private boolean start(Pending p) {
+        p.first = firstAttempt(p.message);
+        if (p.first == null) {
+            return false;
+        }
+        attempts++;
+        return true;
+    }
+
+    /**
+     * Makes first attempts for what waits unsent, in order, while the window allows: {@code head} (just taken from
+     * the queue) first, then the queue's unsent tail, stopping at the first that cannot leave.
+     */
+    private synchronized void topUp(Pending head) {
+        if (head.first == null) {
+            if (!windowOpen() || !start(head)) {
+                return;
+            }
+            unsent--;
+        }
+        for (Pending q : queue) {
+            if (q.first != null) {
+                continue;
+            }
+            if (!windowOpen() || !start(q)) {
+                return;
+            }
+            unsent--;
+        }
     }
 
     private CompletableFuture<PublishAck> firstAttempt(OutboundMessage m) {
@@ -121,12 +171,21 @@ public final class Outbox implements AutoCloseable {
                 break;
             }
             inFlight = p;
+            topUp(p);
             try {
                 send(p);
             } finally {
                 inFlight = null;
                 synchronized (this) {
                     outstanding--;
+                    if (p.first != null) {
+                        attempts--;
+                    } else {
+                        unsent--; // published by the drainer itself: nothing could overtake it meanwhile
+                    }
+                    if (retrying && attempts == 0) {
+                        retrying = false; // everything sent before the failure is settled: the window opens again
+                    }
                 }
             }
         }
@@ -152,9 +211,11 @@ public final class Outbox implements AutoCloseable {
                     refuse(p, refused);
                     return;
                 }
+                holdWindow();
                 retrying(m, 1, e.getCause() != null ? e.getCause() : e);
             } catch (TimeoutException e) {
                 p.first.cancel(false);
+                holdWindow();
                 retrying(m, 1, e);
             } catch (InterruptedException e) {
                 p.future.completeExceptionally(closedError());
@@ -189,6 +250,11 @@ public final class Outbox implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** An attempt failed: no new first attempt until those already made are settled (see {@link #retrying}). */
+    private synchronized void holdWindow() {
+        retrying = true;
     }
 
     private void refuse(Pending p, JetStreamApiException e) {

@@ -72,6 +72,65 @@ class OutboxTest {
     }
 
     @Test
+    void aBurstWiderThanTheWindowAndOneThatMustWaitForAStreamAreStoredOnceEachAndInOrder(NatsServer server)
+            throws Exception {
+        try (Connection c = Nats.connect(server.clientUrl())) {
+            JetStreamManagement jsm = c.jetStreamManagement();
+            jsm.addStream(StreamConfiguration.builder().name("OB4").subjects("ob4.>").storageType(StorageType.Memory)
+                    .build());
+            try (Outbox outbox = new Outbox(c.jetStream(), 10_000, QUICK, Duration.ofMillis(500))) {
+                // from several threads at once: the queue's order (the outbox's lock) is the order handed over
+                List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>());
+                List<CompletableFuture<PublishAck>> acks = java.util.Collections.synchronizedList(new ArrayList<>());
+                try (var threads = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+                    for (int t = 0; t < 4; t++) {
+                        int thread = t;
+                        threads.submit(() -> {
+                            for (int i = 0; i < 100; i++) {
+                                synchronized (ids) { // hand over and remember in one step
+                                    String id = "w-" + thread + "-" + i;
+                                    ids.add(id);
+                                    acks.add(outbox.publish(message("ob4.x", id)));
+                                }
+                            }
+                        });
+                    }
+                }
+                CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+                assertThat(stored(jsm, "OB4", ids.size())).as("4 × 100 at once, %d in flight at most", Outbox.WINDOW)
+                        .containsExactlyElementsOf(ids);
+
+                // no stream for ob5 yet: every first attempt in the window fails, the rest wait, all are retried
+                List<String> later = new ArrayList<>();
+                List<CompletableFuture<PublishAck>> laterAcks = new ArrayList<>();
+                for (int i = 0; i < 100; i++) {
+                    later.add("l-" + i);
+                    laterAcks.add(outbox.publish(message("ob5.x", "l-" + i)));
+                }
+                await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                        .until(() -> !laterAcks.getFirst().isDone());
+                jsm.addStream(StreamConfiguration.builder().name("OB5").subjects("ob5.>")
+                        .storageType(StorageType.Memory).build());
+                CompletableFuture.allOf(laterAcks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+                assertThat(stored(jsm, "OB5", later.size())).as("retried in order, once each")
+                        .containsExactlyElementsOf(later);
+                assertThat(jsm.getStreamInfo("OB5").getStreamState().getMsgCount()).isEqualTo(later.size());
+                // and the window opens again once the retries are over
+                outbox.publish(message("ob5.x", "after")).get(5, TimeUnit.SECONDS);
+                assertThat(jsm.getStreamInfo("OB5").getStreamState().getMsgCount()).isEqualTo(later.size() + 1);
+            }
+        }
+    }
+
+    static List<String> stored(JetStreamManagement jsm, String stream, int n) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (long seq = 1; seq <= n; seq++) {
+            out.add(new String(jsm.getMessage(stream, seq).getData(), StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    @Test
     void aMessageNoStreamAnswersYetIsRetriedUntilOneDoesAndStoredOnce(NatsServer server) throws Exception {
         try (Connection c = Nats.connect(server.clientUrl())) {
             try (Outbox outbox = new Outbox(c.jetStream(), 10, QUICK, Duration.ofMillis(300))) {
