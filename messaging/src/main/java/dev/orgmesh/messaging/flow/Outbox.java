@@ -45,8 +45,6 @@ public final class Outbox implements AutoCloseable {
     private final AtomicLong published = new AtomicLong();
     private volatile boolean closed;
     private volatile Pending inFlight;
-    /** Messages accepted and not yet finished by the drainer (guarded by {@code this}). */
-    private int outstanding;
     /** Messages whose first attempt is on its way and not yet finished by the drainer (guarded by {@code this}). */
     private int attempts;
     /** Queued messages whose first attempt has not been made (guarded by {@code this}); always behind the others. */
@@ -98,7 +96,6 @@ public final class Outbox implements AutoCloseable {
                 unsent++;
             }
             queue.add(p);
-            outstanding++;
         }
         return p.future;
     }
@@ -177,7 +174,6 @@ public final class Outbox implements AutoCloseable {
             } finally {
                 inFlight = null;
                 synchronized (this) {
-                    outstanding--;
                     if (p.first != null) {
                         attempts--;
                     } else {
