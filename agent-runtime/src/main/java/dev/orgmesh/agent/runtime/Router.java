@@ -14,19 +14,25 @@ import dev.orgmesh.protocol.org.Org;
 public final class Router {
     private final Org org;
     private final Subjects subjects;
+    /** Every member's and role's id: looked up for every message sent (the org's own lookups walk its lists). */
+    private final java.util.Set<String> members;
+    private final java.util.Set<String> roles;
 
     public Router(Org org) {
         this.org = org;
         this.subjects = org.subjects();
+        this.members = org.members().stream().map(dev.orgmesh.protocol.org.Member::id)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+        this.roles = java.util.Set.copyOf(org.roles());
     }
 
     /** The subject for {@code e}; throws {@code ENVELOPE_BAD_VALUE} naming an unknown member, team or role. */
     public String subjectFor(Envelope e) {
         Recipient r = Recipient.parse(e.to());
         boolean known = switch (r.kind()) {
-            case MEMBER -> org.member(r.id()).isPresent();
+            case MEMBER -> members.contains(r.id());
             case TEAM -> org.teams().containsKey(r.id());
-            case ROLE -> org.roles().contains(r.id());
+            case ROLE -> roles.contains(r.id());
             case ALL -> true;
         };
         if (!known) {

@@ -55,6 +55,7 @@ class UnitsTest {
         assertThat(r.subjectFor(Fixture.envelope("cto", "role:role-backend", "task").build()))
                 .isEqualTo("acme.tasks.role-backend");
         assertThat(r.subjectFor(Fixture.envelope("cto", "all", "status").build())).isEqualTo("acme.all");
+        assertThat(r.subjectFor(Fixture.envelope("cto", "board", "report").build())).isEqualTo("acme.dm.board");
         assertThatThrownBy(() -> r.subjectFor(Fixture.envelope("cto", "nobody", "report").build()))
                 .isInstanceOfSatisfying(OrgmeshException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.ENVELOPE_BAD_VALUE));

@@ -25,7 +25,7 @@ public final class Deadlines {
             return Optional.empty();
         }
         try {
-            return Optional.of(Instant.parse(deadline));
+            return Optional.of(Instants.parse(deadline));
         } catch (DateTimeParseException ignored) {
             // try the next form
         }

@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -145,7 +144,7 @@ public final class EnvelopeCodec {
         String ts = text(o, "ts");
         if (ts != null) {
             try {
-                b.ts(Instant.parse(ts));
+                b.ts(Instants.parse(ts));
             } catch (DateTimeParseException e) {
                 throw new OrgmeshException(ErrorCode.ENVELOPE_BAD_VALUE,
                         "field 'ts' is '" + ts + "'; expected an ISO-8601 instant such as 2026-04-05T14:03:00Z");
