@@ -286,7 +286,7 @@ final class PipelineBench {
     }
 
     /** Warm-up operations per probe, before any is timed. */
-    static final int WARMUP = Integer.getInteger("bench.warmup", 300);
+    static final int WARMUP = Integer.getInteger("bench.warmup", 1_000);
     /** Rounds the timed operations are spread over, the probes alternating (see {@link Interleaved}). */
     static final int ROUNDS = 10;
 
