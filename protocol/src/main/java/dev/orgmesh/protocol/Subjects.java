@@ -220,6 +220,14 @@ public final class Subjects {
     }
 
     /**
+     * The prefix of the spend counters of one budget scope in {@link #budgetsBucket}, {@code spend.{kind}.{id}}; a
+     * counter's key adds its period ({@code .d20260405}, {@code .m202604}).
+     */
+    public static String spendScope(String kind, String id) {
+        return "spend." + token(kind) + "." + token(id);
+    }
+
+    /**
      * KV bucket of handled messages (docs/reliability.md): key {@link #handledKey} → who handled the message and when.
      * A runtime creates the key once everything the message caused is stored and before it acks, and looks it up
      * before a message reaches the brain, so a message whose ack was lost is not handed to a second brain. Entries

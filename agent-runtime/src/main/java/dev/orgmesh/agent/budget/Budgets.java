@@ -17,9 +17,9 @@ import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
 
 import dev.orgmesh.protocol.Json;
+import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.Budget;
-import dev.orgmesh.protocol.org.Member;
 import dev.orgmesh.protocol.org.Org;
 
 /**
@@ -78,14 +78,15 @@ public final class Budgets {
         this.bucket = bucket;
         this.clock = clock;
         List<Scope> s = new ArrayList<>();
-        s.add(new Scope("agent", agent.id(), org.oversight().agentBudget(agent.id())));
-        Optional<Member> m = org.manager(agent.id());
-        while (m.isPresent() && !m.get().isHuman()) {
-            s.add(new Scope("line", m.get().id(), Budget.UNLIMITED));
-            m = org.manager(m.get().id());
+        for (Org.SpendScope scope : org.spendScopes(agent.id())) {
+            Budget fromOrg = switch (scope.kind()) {
+                case "agent" -> org.oversight().agentBudget(scope.id());
+                case "team" -> org.oversight().teamBudget(scope.id());
+                case "company" -> org.oversight().companyBudget();
+                default -> Budget.UNLIMITED; // a reporting line has a counter, its limit only from a human's key
+            };
+            s.add(new Scope(scope.kind(), scope.id(), fromOrg));
         }
-        s.add(new Scope("team", agent.team(), org.oversight().teamBudget(agent.team())));
-        s.add(new Scope("company", org.company(), org.oversight().companyBudget()));
         this.scopes = List.copyOf(s);
     }
 
@@ -114,7 +115,7 @@ public final class Budgets {
                     boolean daily = period.startsWith("d");
                     Long tokenLimit = daily ? limit.tokensPerDay() : limit.tokensPerMonth();
                     Long usdLimit = daily ? limit.microUsdPerDay() : limit.microUsdPerMonth();
-                    String key = "spend." + scope.kind() + "." + scope.id() + "." + period;
+                    String key = Subjects.spendScope(scope.kind(), scope.id()) + "." + period;
                     Optional<Exhausted> refused = add(kv, key, tokens, 0, cur -> {
                         if (tokenLimit != null && cur.tokens() + tokens > tokenLimit) {
                             return new Exhausted(scope, period, "tokens", tokenLimit, cur.tokens());

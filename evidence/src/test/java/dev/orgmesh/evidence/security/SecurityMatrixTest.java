@@ -145,8 +145,11 @@ class SecurityMatrixTest {
             pubGrounds.add(S.presence(a.id()));
             pubGrounds.add("$KV." + S.presenceBucket() + "." + a.id());
             pubGrounds.add("$JS.hub.API.$KV." + S.presenceBucket() + "." + a.id());
-            pubGrounds.add("$KV." + S.budgetsBucket() + ".spend.>");
-            pubGrounds.add("$JS.hub.API.$KV." + S.budgetsBucket() + ".spend.>");
+            for (Org.SpendScope scope : ORG.spendScopes(a.id())) { // only the counters of its own budgets
+                String spend = "$KV." + S.budgetsBucket() + "." + Subjects.spendScope(scope.kind(), scope.id()) + ".>";
+                pubGrounds.add(spend);
+                pubGrounds.add("$JS.hub.API." + spend);
+            }
             for (String scope : List.of(Subjects.handledAgentScope(a.id()), Subjects.handledRoleScope(a.role()))) {
                 pubGrounds.add("$KV." + S.handledBucket() + "." + scope + ".>");
                 pubGrounds.add("$JS.hub.API.$KV." + S.handledBucket() + "." + scope + ".>");

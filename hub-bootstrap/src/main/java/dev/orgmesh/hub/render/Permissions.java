@@ -97,7 +97,7 @@ public final class Permissions {
         jsAccountInfo(b);
         presenceKey(b, s, id);
         artifacts(b, s);
-        oversight(b, s);
+        oversight(b, org, agent);
         handledRecord(b, s, agent);
         return b.build();
     }
@@ -213,15 +213,20 @@ public final class Permissions {
 
     /**
      * Approval gates and budgets (docs/oversight.md): an agent asks the desk to hold a gated message, reads approval
-     * records (to check that a released message was really approved) and reserves and settles spend counters by
-     * compare-and-set. It cannot write approvals or budget limits: only the desk can.
+     * records (to check that a released message was really approved) and reserves and settles, by compare-and-set,
+     * the spend counters of the budgets its own model calls count against ({@link Org#spendScopes}: its own, its
+     * reporting lines', its team's, the company's) — no other agent's or team's. It cannot write approvals or budget
+     * limits: only the desk can.
      */
-    private static void oversight(UserPermissions.Builder b, Subjects s) {
+    private static void oversight(UserPermissions.Builder b, Org org, Agent agent) {
+        Subjects s = org.subjects();
         b.publish(s.humanHold());
         kvRead(b, s.approvalsBucket());
         kvRead(b, s.budgetsBucket());
-        String spend = "$KV." + s.budgetsBucket() + ".spend.>";
-        b.publish(spend, DOMAIN_API + spend);
+        for (Org.SpendScope scope : org.spendScopes(agent.id())) {
+            String spend = "$KV." + s.budgetsBucket() + "." + Subjects.spendScope(scope.kind(), scope.id()) + ".>";
+            b.publish(spend, DOMAIN_API + spend);
+        }
     }
 
     /**

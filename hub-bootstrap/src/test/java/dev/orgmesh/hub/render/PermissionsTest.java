@@ -124,6 +124,31 @@ class PermissionsTest {
     }
 
     @Test
+    void agentWritesOnlyTheSpendCountersOfTheBudgetsItsModelCallsCountAgainst() {
+        UserPermissions p = Permissions.forAgent(KOMODO, ATHENA);
+        String kv = "$KV." + S.budgetsBucket() + ".";
+        // its own, its reporting line's (ceo-genesis reports to the board, a human: the line ends there), its team's,
+        // the company's
+        for (String scope : new String[]{"spend.agent.cto-athena", "spend.line.ceo-genesis", "spend.team.exec",
+                "spend.company." + S.company()}) {
+            assertThat(p.allowsPublish(kv + scope + ".d20260405")).as(scope).isTrue();
+            assertThat(p.allowsPublish("$JS.hub.API." + kv + scope + ".m202604")).as(scope).isTrue();
+        }
+        // another agent's, another line's, another team's, a limit, a key outside any counter
+        for (String key : new String[]{"spend.agent.ceo-genesis.d20260405", "spend.agent.backend-hephaestus.d20260405",
+                "spend.line.cto-athena.d20260405", "spend.team.eng.d20260405", "spend.company.other.d20260405",
+                "limit.agent.cto-athena", "spend.agent.cto-athena"}) {
+            assertThat(p.allowsPublish(kv + key)).as(key).isFalse();
+            assertThat(p.allowsPublish("$JS.hub.API." + kv + key)).as(key).isFalse();
+        }
+        // a developer counts against both managers above it
+        UserPermissions dev = Permissions.forAgent(KOMODO, KOMODO.agent("backend-hephaestus").orElseThrow());
+        assertThat(dev.allowsPublish(kv + "spend.line.cto-athena.d20260405")).isTrue();
+        assertThat(dev.allowsPublish(kv + "spend.line.ceo-genesis.d20260405")).isTrue();
+        assertThat(dev.allowsPublish(kv + "spend.agent.cto-athena.d20260405")).isFalse();
+    }
+
+    @Test
     void humansOverseeButCannotFetchSecrets() {
         Human board = KOMODO.humans().getFirst();
         UserPermissions p = Permissions.forHuman(KOMODO, board);

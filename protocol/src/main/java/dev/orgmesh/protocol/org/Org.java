@@ -73,6 +73,36 @@ public record Org(String company, String name, HubSpec hub, Map<String, Team> te
         return agent(id).flatMap(a -> member(a.reportsTo()));
     }
 
+    /**
+     * One budget an agent's model calls count against: {@code kind} is {@code agent}, {@code line} (everyone who
+     * reports, directly or not, to the agent {@code id}), {@code team} or {@code company}.
+     */
+    public record SpendScope(String kind, String id) {
+    }
+
+    /**
+     * What an agent's model calls count against, in order: itself, each agent above it up to the first human (its
+     * reporting lines), its team, the company. Empty for an unknown agent. The runtime keeps a spend counter for each
+     * ({@link Subjects#spendScope}), and these are the only counters its credentials may write.
+     */
+    public List<SpendScope> spendScopes(String agentId) {
+        Optional<Agent> agent = agent(agentId);
+        if (agent.isEmpty()) {
+            return List.of();
+        }
+        List<SpendScope> scopes = new ArrayList<>();
+        scopes.add(new SpendScope("agent", agentId));
+        for (Member above : chainOfCommand(agentId)) {
+            if (above.isHuman()) {
+                break;
+            }
+            scopes.add(new SpendScope("line", above.id()));
+        }
+        scopes.add(new SpendScope("team", agent.get().team()));
+        scopes.add(new SpendScope("company", company));
+        return List.copyOf(scopes);
+    }
+
     /** The members above {@code id}, nearest first, ending at a human. Empty for a human or an unknown id. */
     public List<Member> chainOfCommand(String id) {
         List<Member> chain = new ArrayList<>();
