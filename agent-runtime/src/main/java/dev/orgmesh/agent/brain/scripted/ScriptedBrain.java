@@ -34,10 +34,13 @@ public final class ScriptedBrain implements Handler {
 
     private final RuleBook rules;
     private final Workspace workspace;
+    /** See {@link #blocking}; the rules never change, so it is decided once, not for every message. */
+    private final boolean blocking;
 
     public ScriptedBrain(RuleBook rules, Workspace workspace) {
         this.rules = rules;
         this.workspace = workspace;
+        this.blocking = rules.writesFiles() || rules.referencesArtifacts();
     }
 
     /**
@@ -46,7 +49,7 @@ public final class ScriptedBrain implements Handler {
      */
     @Override
     public boolean blocking(Envelope in) {
-        return rules.writesFiles() || rules.referencesArtifacts();
+        return blocking;
     }
 
     @Override
