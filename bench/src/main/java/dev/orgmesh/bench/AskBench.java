@@ -121,7 +121,7 @@ final class AskBench {
                             c.call();
                             return (System.nanoTime() - t0) / 1000;
                         }).toList();
-                        List<Histogram> h = Interleaved.measure(probes, PipelineBench.WARMUP, pings,
+                        Interleaved.Result h = Interleaved.measure(probes, PipelineBench.WARMUP, pings,
                                 PipelineBench.ROUNDS);
                         VaultBench.Result oursSerial = serial("orgmesh ask", h.get(0));
                         VaultBench.Result rawSerial = serial("raw jnats request/reply", h.get(1));
@@ -142,8 +142,8 @@ final class AskBench {
                         figures.add(new Figure("ask", "ask p99, 8 callers", "ms", p(oursPar, 99), p(rawPar, 99),
                                 false, null));
                         return report(requestSize, replySize, oursSerial, blockingSerial, rawSerial, oursPar, rawPar,
-                                askerOnly,
-                                answerOnly);
+                                askerOnly, answerOnly) + "One caller's figures measured after a " + h.warmup()
+                                + ".\n\n";
                     }
                 } finally {
                     sender.close(Duration.ofSeconds(5));

@@ -69,6 +69,7 @@ final class PipelineBench {
               - { id: worker, role: role-b, team: t, reports_to: board }
               - { id: worker-2, role: role-d, team: t, reports_to: board }
               - { id: raw, role: role-c, team: t, reports_to: board }
+              - { id: rawlane, role: role-e, team: t, reports_to: board }
             """;
 
     static String run(int messages, int pings, List<Figure> figures) throws Exception {
@@ -285,7 +286,9 @@ final class PipelineBench {
         }
     }
 
-    /** Warm-up operations per probe, before any is timed. */
+    /**
+     * Warm-up operations per probe in one block; blocks repeat until the JIT has settled (see {@link Interleaved}).
+     */
     static final int WARMUP = Integer.getInteger("bench.warmup", 1_000);
     /** Rounds the timed operations are spread over, the probes alternating (see {@link Interleaved}). */
     static final int ROUNDS = 10;
@@ -302,18 +305,19 @@ final class PipelineBench {
         Subjects s = org.subjects();
         try (OursDm ours = new OursDm(leaves, org);
                 RawOneWay oneWay = new RawOneWay(leaves, s);
+                RawFastLane byHand = new RawFastLane(leaves, s, "rawlane");
                 RawRequestReply rtt = new RawRequestReply(leaves)) {
-            List<Histogram> h = Interleaved.measure(List.of(() -> ours.once("worker", true),
+            Interleaved.Result h = Interleaved.measure(List.of(() -> ours.once("worker", true),
                     () -> ours.once("worker-2", true), () -> ours.once("worker", false), oneWay::onceCore,
-                    oneWay::once, rtt::once), WARMUP, pings, ROUNDS);
-            BenchOutput.progress(ours.fastLaneCounts());
-            return new Latencies(h.get(0), h.get(1), h.get(2), h.get(3), h.get(4), h.get(5));
+                    byHand::once, oneWay::once, rtt::once), WARMUP, pings, ROUNDS);
+            BenchOutput.progress(ours.fastLaneCounts() + "; " + h.warmup());
+            return new Latencies(h.get(0), h.get(1), h.get(2), h.get(3), h.get(4), h.get(5), h.get(6), h.warmup());
         }
     }
 
-    /** The DM latency histograms, in microseconds. */
+    /** The DM latency histograms, in microseconds, and how the warm-up went. */
     record Latencies(Histogram ours, Histogram inboxOnly, Histogram backToBack, Histogram rawCoreCopy,
-            Histogram rawOneWay, Histogram rawRtt) {
+            Histogram rawFastLane, Histogram rawOneWay, Histogram rawRtt, String warmup) {
     }
 
     /**
@@ -480,6 +484,77 @@ final class PipelineBench {
         }
     }
 
+    /**
+     * The fast lane's design by hand in raw jnats (ADR 0006): a JetStream publish on leaf 0 seen by a core subscriber on
+     * leaf 1, with a pull pending on the inbox's durable (on its own thread, as the runtime's pull loop) that acks the
+     * stored copy arriving right behind. Timed to the core copy; returns once the stored copy is acked, like orgmesh's
+     * settled DMs. Against {@link RawOneWay#onceCore} (the stored copy fetched only afterwards) it shows what the
+     * pending pull costs; against orgmesh, what the runtime's own code costs.
+     */
+    static final class RawFastLane implements AutoCloseable {
+        private final Connection ca;
+        private final Connection cb;
+        private final JetStream jsa;
+        private final String subject;
+        private final byte[] body;
+        private final java.util.concurrent.LinkedBlockingQueue<Long> core = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final java.util.concurrent.LinkedBlockingQueue<Long> stored = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final Thread loop;
+        private volatile boolean running = true;
+        private int n;
+
+        RawFastLane(List<NatsServer> leaves, Subjects s, String agent) throws Exception {
+            NatsSettings a = leafSettings(leaves, 0, agent + "-a");
+            NatsSettings b = leafSettings(leaves, 1, agent + "-b");
+            ca = Nats.connect(a.url());
+            cb = Nats.connect(b.url());
+            jsa = ca.jetStream(NatsConnector.jetStreamOptions(a));
+            subject = s.dm(agent);
+            body = EnvelopeCodec.encode(Envelope.builder().from("sender").to(agent).type("question").subject("ping")
+                    .build().withIdIfAbsent());
+            cb.createDispatcher(m -> core.add(System.nanoTime())).subscribe(subject);
+            JetStreamSubscription sub = cb.jetStream(NatsConnector.jetStreamOptions(b)).subscribe(subject,
+                    PullSubscribeOptions.bind(s.inboxStream(), Subjects.inboxConsumer(agent)));
+            loop = Thread.ofVirtual().name("raw-pull-" + agent).start(() -> {
+                while (running) {
+                    try {
+                        java.util.Iterator<Message> it = sub.iterate(4, Duration.ofSeconds(5));
+                        while (it.hasNext()) {
+                            it.next().ackSync(Duration.ofSeconds(5));
+                            stored.add(System.nanoTime());
+                        }
+                    } catch (Exception e) {
+                        if (!running) {
+                            return;
+                        }
+                    }
+                }
+            });
+            cb.flush(Duration.ofSeconds(5));
+            Thread.sleep(500); // the interest crosses the hub
+        }
+
+        long once() throws Exception {
+            core.clear();
+            stored.clear();
+            long t0 = System.nanoTime();
+            CompletableFuture<PublishAck> ack = jsa.publishAsync(subject, body,
+                    PublishOptions.builder().messageId(subject + "-" + n++).build());
+            Long t1 = core.poll(5, TimeUnit.SECONDS);
+            ack.get(5, TimeUnit.SECONDS);
+            stored.poll(5, TimeUnit.SECONDS);
+            return t1 == null ? -1 : (t1 - t0) / 1000;
+        }
+
+        @Override
+        public void close() throws Exception {
+            running = false;
+            loop.interrupt();
+            ca.close();
+            cb.close();
+        }
+    }
+
     /** Raw core request/reply, leaf 0 ↔ leaf 1 (round trip), the same bytes as a DM. */
     static final class RawRequestReply implements AutoCloseable {
         private final Connection ca;
@@ -539,19 +614,23 @@ final class PipelineBench {
                 l.backToBack());
         row(sb, "raw jnats JetStream publish on leaf 0 → core subscriber on leaf 1 (then fetched and acked)",
                 l.rawCoreCopy());
+        row(sb, "raw jnats, the fast lane by hand: the same, with a pull pending on the inbox that acks the stored copy",
+                l.rawFastLane());
         row(sb, "raw jnats JetStream publish on leaf 0 → pull fetch on leaf 1", l.rawOneWay());
         row(sb, "raw jnats request/reply leaf 0 ↔ leaf 1 (core NATS, round trip)", l.rawRtt());
         sb.append(String.format(Locale.ROOT,
                 "%nRatio orgmesh / raw request-reply: p50 %.2f×, p99 %.2f× (target ≤ 1.5×); fast lane off: p50"
                         + " %.2f×, p99 %.2f×; back to back: p50 %.2f×, p99 %.2f×; orgmesh / raw JetStream one-way:"
                         + " p50 %.2f×, p99 %.2f×; orgmesh / raw JetStream to a core subscriber: p50 %.2f×, p99"
-                        + " %.2f×; raw JetStream to a core subscriber / raw request-reply: p50 %.2f×, p99 %.2f×.%n%n",
+                        + " %.2f×; orgmesh / the fast lane by hand: p50 %.2f×, p99 %.2f×; raw JetStream to a core"
+                        + " subscriber / raw request-reply: p50 %.2f×, p99 %.2f×.%n%nMeasured after a %s.%n%n",
                 ratio(l.ours(), l.rawRtt(), 50), ratio(l.ours(), l.rawRtt(), 99), ratio(l.inboxOnly(), l.rawRtt(), 50),
                 ratio(l.inboxOnly(), l.rawRtt(), 99), ratio(l.backToBack(), l.rawRtt(), 50),
                 ratio(l.backToBack(), l.rawRtt(), 99), ratio(l.ours(), l.rawOneWay(), 50),
                 ratio(l.ours(), l.rawOneWay(), 99), ratio(l.ours(), l.rawCoreCopy(), 50),
-                ratio(l.ours(), l.rawCoreCopy(), 99), ratio(l.rawCoreCopy(), l.rawRtt(), 50),
-                ratio(l.rawCoreCopy(), l.rawRtt(), 99)));
+                ratio(l.ours(), l.rawCoreCopy(), 99), ratio(l.ours(), l.rawFastLane(), 50),
+                ratio(l.ours(), l.rawFastLane(), 99), ratio(l.rawCoreCopy(), l.rawRtt(), 50),
+                ratio(l.rawCoreCopy(), l.rawRtt(), 99), l.warmup()));
     }
 
     static void row(StringBuilder sb, String name, Histogram h) {
