@@ -45,7 +45,7 @@ final class Interleaved {
         /** One line for a report: how long the warm-up was and why it stopped. */
         String warmup() {
             return String.format(Locale.ROOT,
-                    "warm-up %,d of each way (until a block of them compiled %d ms, %s %d ms)",
+                    "warm-up of %,d of each way (ended when a block of them left the JIT %d ms of compiling, %s %d ms)",
                     warmupPerProbe, lastBlockJitMs, lastBlockJitMs < SETTLED_MS ? "under" : "still over",
                     SETTLED_MS);
         }

@@ -57,10 +57,21 @@ public final class DirectoryService implements AutoCloseable {
         this.service = b.build();
     }
 
-    /** Starts serving {@code initial} on {@code connection}. */
+    /**
+     * Starts serving {@code initial} on {@code connection}. Returns once the server has its subscriptions (a round trip
+     * to it), so a request sent right after is answered — also a {@code $SRV.PING}; while the connection is away they
+     * are made when it is back.
+     */
     public static DirectoryService start(Connection connection, Directory initial, Subjects subjects, String version) {
         DirectoryService s = new DirectoryService(connection, subjects, initial, version);
         s.service.startService();
+        try {
+            connection.flush(java.time.Duration.ofSeconds(5));
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.debugf("directory started; its subscriptions are made when the connection is back: %s", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return s;
     }
 
