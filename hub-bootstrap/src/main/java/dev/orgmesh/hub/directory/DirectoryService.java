@@ -1,7 +1,9 @@
 package dev.orgmesh.hub.directory;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 
@@ -59,16 +61,17 @@ public final class DirectoryService implements AutoCloseable {
 
     /**
      * Starts serving {@code initial} on {@code connection}. Returns once the server has its subscriptions (a round trip
-     * to it), so a request sent right after is answered — also a {@code $SRV.PING}; while the connection is away they
-     * are made when it is back.
+     * to it), so a request sent right after is answered — also a {@code $SRV.PING}. While the connection is away it
+     * waits up to 5 s, then returns and the subscriptions are made when it is back.
      */
     public static DirectoryService start(Connection connection, Directory initial, Subjects subjects, String version) {
         DirectoryService s = new DirectoryService(connection, subjects, initial, version);
         s.service.startService();
         try {
-            connection.flush(java.time.Duration.ofSeconds(5));
-        } catch (java.util.concurrent.TimeoutException e) {
-            LOG.debugf("directory started; its subscriptions are made when the connection is back: %s", e.toString());
+            connection.flush(Duration.ofSeconds(5));
+        } catch (TimeoutException e) {
+            LOG.debugf("directory started without the server's confirmation of its subscriptions (they are made when"
+                    + " the connection is back, if it comes back): %s", e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
