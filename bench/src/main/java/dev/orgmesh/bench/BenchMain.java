@@ -66,7 +66,7 @@ public final class BenchMain {
                 }
                 case "pipeline" ->
                     PipelineBench.run(intProp("bench.messages", 10_000), intProp("bench.pings", 6_000), figures);
-                case "ask" -> AskBench.run(intProp("bench.asks", 2_000), intProp("bench.askRequests", 20_000), figures);
+                case "ask" -> AskBench.run(intProp("bench.asks", 6_000), intProp("bench.askRequests", 20_000), figures);
                 case "tasks" ->
                     TaskQueueBench.run(intProp("bench.tasks", 10_000), intsProp("bench.taskAgents", "1,3,10"), figures);
                 case "vault" -> VaultBench.run(intProp("bench.requests", 20_000), intProp("bench.concurrency", 8),
