@@ -24,6 +24,8 @@ public final class Subjects {
     private static final Pattern SAFE_KEY_TOKEN = Pattern.compile("[A-Za-z0-9_-]{1,128}");
 
     private final String company;
+    /** {@code OM_{COMPANY}_}, computed once: stream names are asked for on every message. */
+    private final String assetPrefix;
 
     private Subjects(String company) {
         this.company = Objects.requireNonNull(company, "company");
@@ -31,6 +33,7 @@ public final class Subjects {
             throw new IllegalArgumentException(
                     "company id '" + company + "' is not a safe NATS token [a-z0-9][a-z0-9-]*");
         }
+        this.assetPrefix = "OM_" + company.toUpperCase(Locale.ROOT).replace('-', '_') + "_";
     }
 
     /** The names of one company. */
@@ -153,7 +156,7 @@ public final class Subjects {
 
     /** The prefix of every stream and bucket name of this company ({@code OM_KOMODO_AI_}). */
     public String assetPrefix() {
-        return "OM_" + company.toUpperCase(Locale.ROOT).replace('-', '_') + "_";
+        return assetPrefix;
     }
 
     /** Stream of {@code {co}.all} and every team channel; limits retention, one consumer per agent and channel. */
