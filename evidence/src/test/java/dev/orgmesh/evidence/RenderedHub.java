@@ -36,8 +36,8 @@ import dev.orgmesh.testkit.NatsServer;
  * The seed's org ({@code examples/komodo-ai.yaml}) rendered by hub-bootstrap into a secured hub and started as a
  * real {@code nats-server} on random 127.0.0.1 ports, with the org's JetStream assets applied by the operator: the
  * same credentials and permissions production runs with. Members connect directly to the hub's client port with
- * their rendered NKey seed and private inbox prefix (nats-server 2.9 enforces a leaf's publish permissions only on
- * the leaf itself, ADR 0001, so the hub's client port is where enforcement is observable).
+ * their rendered NKey seed and private inbox prefix. A leaf connection gets the same permissions from the hub
+ * (ADR 0001; {@code RenderedHubTest.aTamperedLeafIsStoppedByTheHub} shows the hub enforcing them on a leaf).
  */
 public final class RenderedHub implements AutoCloseable {
     /** The seed's org, the one every evidence test uses. */

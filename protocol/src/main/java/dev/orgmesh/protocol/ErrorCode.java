@@ -21,84 +21,79 @@ package dev.orgmesh.protocol;
  * </ul>
  */
 public enum ErrorCode {
+    // @formatter:off
     // 1000–1099: org file
-    ORG_UNREADABLE(1000, "the org file cannot be read or parsed"), ORG_INVALID(1001,
-            "the org file breaks one or more rules"), ORG_UNKNOWN_FIELD(1002,
-                    "a field the org file format does not define"), ORG_MISSING_FIELD(1003,
-                            "a required field is absent"), ORG_BAD_ID(1004,
-                                    "an id is not a safe NATS subject token"), ORG_DUPLICATE_ID(1005,
-                                            "two members share an id"), ORG_UNKNOWN_TEAM(1006,
-                                                    "an agent names a team that is not defined"), ORG_UNKNOWN_MEMBER(
-                                                            1007,
-                                                            "a reference names a member that is not defined"), ORG_REPORTING_CYCLE(
-                                                                    1008,
-                                                                    "reports_to forms a cycle"), ORG_RESERVED_WORD(1009,
-                                                                            "a team id collides with a reserved subject word"), ORG_BAD_DURATION(
-                                                                                    1010,
-                                                                                    "a duration is not of the form 30s, 10m, 1h30m, 1d"), ORG_BAD_CRON(
-                                                                                            1011,
-                                                                                            "a cron expression is not valid"), ORG_BAD_TIME_ZONE(
-                                                                                                    1012,
-                                                                                                    "a time zone is not a known IANA zone"), ORG_BAD_VALUE(
-                                                                                                            1013,
-                                                                                                            "a value has the wrong type or is out of range"), ORG_BAD_HUB_URL(
-                                                                                                                    1014,
-                                                                                                                    "the hub URL is malformed or names the client port instead of the leafnode port"),
+    ORG_UNREADABLE(1000, "the org file cannot be read or parsed"),
+    ORG_INVALID(1001, "the org file breaks one or more rules"),
+    ORG_UNKNOWN_FIELD(1002, "a field the org file format does not define"),
+    ORG_MISSING_FIELD(1003, "a required field is absent"),
+    ORG_BAD_ID(1004, "an id is not a safe NATS subject token"),
+    ORG_DUPLICATE_ID(1005, "two members share an id"),
+    ORG_UNKNOWN_TEAM(1006, "an agent names a team that is not defined"),
+    ORG_UNKNOWN_MEMBER(1007, "a reference names a member that is not defined"),
+    ORG_REPORTING_CYCLE(1008, "reports_to forms a cycle"),
+    ORG_RESERVED_WORD(1009, "a team id collides with a reserved subject word"),
+    ORG_BAD_DURATION(1010, "a duration is not of the form 30s, 10m, 1h30m, 1d"),
+    ORG_BAD_CRON(1011, "a cron expression is not valid"),
+    ORG_BAD_TIME_ZONE(1012, "a time zone is not a known IANA zone"),
+    ORG_BAD_VALUE(1013, "a value has the wrong type or is out of range"),
+    ORG_BAD_HUB_URL(1014, "the hub URL is malformed or names the client port instead of the leafnode port"),
 
     // 1100–1199: envelope and wire
-    ENVELOPE_MALFORMED_JSON(1100, "the message body is not valid JSON"), ENVELOPE_NOT_AN_OBJECT(1101,
-            "the message body is JSON but not an object"), ENVELOPE_WRONG_TYPE(1102,
-                    "an envelope field has the wrong JSON type"), ENVELOPE_TOO_LARGE(1103,
-                            "the message is larger than the configured limit"), ENVELOPE_MISSING_FIELD(1104,
-                                    "a field required for this message type is absent"), ENVELOPE_BAD_VALUE(1105,
-                                            "an envelope field has a value outside its allowed set"), ENVELOPE_INVALID_UTF8(
-                                                    1106, "the message body is not valid UTF-8"), ENVELOPE_TOO_DEEP(
-                                                            1107, "the message nests deeper than allowed"),
+    ENVELOPE_MALFORMED_JSON(1100, "the message body is not valid JSON"),
+    ENVELOPE_NOT_AN_OBJECT(1101, "the message body is JSON but not an object"),
+    ENVELOPE_WRONG_TYPE(1102, "an envelope field has the wrong JSON type"),
+    ENVELOPE_TOO_LARGE(1103, "the message is larger than the configured limit"),
+    ENVELOPE_MISSING_FIELD(1104, "a field required for this message type is absent"),
+    ENVELOPE_BAD_VALUE(1105, "an envelope field has a value outside its allowed set"),
+    ENVELOPE_INVALID_UTF8(1106, "the message body is not valid UTF-8"),
+    ENVELOPE_TOO_DEEP(1107, "the message nests deeper than allowed"),
 
     // 2000–2099: messaging
-    NATS_UNAVAILABLE(2000, "NATS could not be reached"), NATS_PERMISSION_DENIED(2001,
-            "NATS refused the operation for this user"), PUBLISH_NOT_ACKNOWLEDGED(2002,
-                    "JetStream did not acknowledge a publish in time"), NO_RESPONDERS(2003,
-                            "nobody is listening on the subject"), REQUEST_TIMEOUT(2004,
-                                    "a request got no reply within its timeout"), DEAD_LETTERED(2005,
-                                            "the message was moved to the dead-letter stream"),
+    NATS_UNAVAILABLE(2000, "NATS could not be reached"),
+    NATS_PERMISSION_DENIED(2001, "NATS refused the operation for this user"),
+    PUBLISH_NOT_ACKNOWLEDGED(2002, "JetStream did not acknowledge a publish in time"),
+    NO_RESPONDERS(2003, "nobody is listening on the subject"),
+    REQUEST_TIMEOUT(2004, "a request got no reply within its timeout"),
+    DEAD_LETTERED(2005, "the message was moved to the dead-letter stream"),
+    NATS_SERVER_MISSING(2006, "no nats-server executable was found where orgmesh looks for one"),
+    NATS_SERVER_TOO_OLD(2007, "the nats-server found is older than the oldest release orgmesh supports"),
+    NATS_SERVER_START_FAILED(2008, "a nats-server was started but did not become ready"),
 
     // 3000–3099: hub-bootstrap
-    RENDER_FAILED(3000, "the hub or leaf configuration could not be rendered"), APPLY_FAILED(3001,
-            "a JetStream asset could not be created or updated"), APPLY_REMOVAL_NEEDS_FLAG(3002,
-                    "the plan removes assets and --prune was not given"), DIRECTORY_UNKNOWN_MEMBER(3003,
-                            "the directory has no such member"), DIRECTORY_UNKNOWN_TEAM(3004,
-                                    "the directory has no such team"), DIRECTORY_UNKNOWN_ROLE(3005,
-                                            "the directory has no member with that role"), DIRECTORY_BAD_REQUEST(3006,
-                                                    "the directory request is malformed"),
+    RENDER_FAILED(3000, "the hub or leaf configuration could not be rendered"),
+    APPLY_FAILED(3001, "a JetStream asset could not be created or updated"),
+    APPLY_REMOVAL_NEEDS_FLAG(3002, "the plan removes assets and --prune was not given"),
+    DIRECTORY_UNKNOWN_MEMBER(3003, "the directory has no such member"),
+    DIRECTORY_UNKNOWN_TEAM(3004, "the directory has no such team"),
+    DIRECTORY_UNKNOWN_ROLE(3005, "the directory has no member with that role"),
+    DIRECTORY_BAD_REQUEST(3006, "the directory request is malformed"),
 
     // 4000–4099: agent-runtime
-    AGENT_UNKNOWN(4000, "no agent with that id in the org"), AGENT_WRONG_HUB_PORT(4001,
-            "the hub address names a client port where the leafnode port (7422) belongs"), AGENT_HANDLER_FAILED(4002,
-                    "the brain failed while handling a message"), AGENT_DEADLINE_PASSED(4003,
-                            "the message's deadline passed before it was handled"), AGENT_LOOP_DETECTED(4004,
-                                    "the hand-off limit was reached or the thread came back through the chain"), AGENT_BLOCKED(
-                                            4005, "the brain reported it is blocked"), AGENT_HANDLED_RECORD_UNAVAILABLE(
-                                                    4006,
-                                                    "the handled record could not be read or written; the runtime goes on at least once"),
+    AGENT_UNKNOWN(4000, "no agent with that id in the org"),
+    AGENT_WRONG_HUB_PORT(4001, "the hub address names a client port where the leafnode port (7422) belongs"),
+    AGENT_HANDLER_FAILED(4002, "the brain failed while handling a message"),
+    AGENT_DEADLINE_PASSED(4003, "the message's deadline passed before it was handled"),
+    AGENT_LOOP_DETECTED(4004, "the hand-off limit was reached or the thread came back through the chain"),
+    AGENT_BLOCKED(4005, "the brain reported it is blocked"),
+    AGENT_HANDLED_RECORD_UNAVAILABLE(4006, "the handled record could not be read or written; the runtime goes on at least once"),
 
     // 5000–5099: heartbeat
-    HEARTBEAT_BAD_SCHEDULE(5000, "a heartbeat schedule cannot be computed"), HEARTBEAT_AGENT_DOWN(5001,
-            "an agent missed its presence beacons"),
+    HEARTBEAT_BAD_SCHEDULE(5000, "a heartbeat schedule cannot be computed"),
+    HEARTBEAT_AGENT_DOWN(5001, "an agent missed its presence beacons"),
 
     // 6000–6099: vault-bridge
-    VAULT_DENIED(6000, "the agent may not read that secret"), VAULT_NOT_FOUND(6001,
-            "the secret does not exist"), VAULT_REPLAY(6002,
-                    "the request's nonce was already used or its timestamp is out of range"), VAULT_BAD_SIGNATURE(6003,
-                            "the request is unsigned or its signature does not verify"), VAULT_BACKEND_UNAVAILABLE(6004,
-                                    "the secret backend could not be reached"), VAULT_BAD_REQUEST(6005,
-                                            "the secret request is malformed"),
+    VAULT_DENIED(6000, "the agent may not read that secret"),
+    VAULT_NOT_FOUND(6001, "the secret does not exist"),
+    VAULT_REPLAY(6002, "the request's nonce was already used or its timestamp is out of range"),
+    VAULT_BAD_SIGNATURE(6003, "the request is unsigned or its signature does not verify"),
+    VAULT_BACKEND_UNAVAILABLE(6004, "the secret backend could not be reached"),
+    VAULT_BAD_REQUEST(6005, "the secret request is malformed"),
 
     // 7000–7099: command line
-    CLI_USAGE(7000, "the command was called with wrong arguments"), CLI_FILE_NOT_FOUND(7001,
-            "a file named on the command line does not exist"),
+    CLI_USAGE(7000, "the command was called with wrong arguments"),
+    CLI_FILE_NOT_FOUND(7001, "a file named on the command line does not exist"),
 
-    // @formatter:off
     // 8000–8099: human oversight
     APPROVAL_UNKNOWN(8000, "no held message with that approval id"),
     APPROVAL_ALREADY_DECIDED(8001, "the held message was already approved, denied or expired"),

@@ -2,6 +2,8 @@ package dev.orgmesh.testkit;
 
 import java.nio.file.Path;
 
+import dev.orgmesh.protocol.ErrorCode;
+
 /**
  * A {@code nats-server} did not become ready: it exited, or did not accept clients (and report healthy) in time.
  *
@@ -18,7 +20,8 @@ public final class NatsServerStartException extends IllegalStateException {
     private final boolean portConflict;
 
     NatsServerStartException(String message, Path logFile, String logTail) {
-        super(message + "\n--- last lines of " + logFile + " ---\n" + logTail);
+        super(ErrorCode.NATS_SERVER_START_FAILED.label() + " " + message + "\n--- last lines of " + logFile + " ---\n"
+                + logTail);
         this.logFile = logFile;
         this.logTail = logTail;
         this.portConflict = logTail.contains("address already in use");

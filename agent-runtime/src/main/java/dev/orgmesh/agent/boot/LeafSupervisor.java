@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jboss.logging.Logger;
@@ -14,6 +15,7 @@ import org.jboss.logging.Logger;
 import dev.orgmesh.messaging.flow.Backoff;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.nats.NatsServerLocator;
 
 /**
  * Runs the agent's local leaf ({@code nats-server -c leaf.conf}) and restarts it when it dies (DESIGN §3, issue 4):
@@ -25,6 +27,8 @@ import dev.orgmesh.protocol.OrgmeshException;
 public final class LeafSupervisor implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LeafSupervisor.class);
     private static final Duration HEALTHY_AFTER = Duration.ofMinutes(1);
+    /** The configured default: look the server up as every orgmesh command does. */
+    static final String DEFAULT_BINARY = "nats-server";
 
     private final List<String> command;
     private final Path logFile;
@@ -36,7 +40,10 @@ public final class LeafSupervisor implements AutoCloseable {
     private volatile Thread watcher;
 
     /**
-     * @param natsServer the {@code nats-server} binary (a name on {@code PATH} or a path)
+     * @param natsServer the {@code nats-server} binary: a path, or a name on {@code PATH}; the default name
+     *        {@code nats-server} is looked up as every orgmesh command does ({@link NatsServerLocator}: also
+     *        orgmesh's cache). It must be {@code NatsRelease.MINIMUM} or newer ({@code OM-2006}/{@code OM-2007}
+     *        otherwise, before anything starts)
      * @param leafConf the leaf's config, as rendered by hub-bootstrap ({@code agents/<id>/leaf.conf})
      * @param logFile where the leaf's output goes (appended across restarts)
      */
@@ -45,7 +52,12 @@ public final class LeafSupervisor implements AutoCloseable {
             throw new OrgmeshException(ErrorCode.CLI_FILE_NOT_FOUND, "no leaf config at " + leafConf
                     + "; render it with `orgmesh render ORG` (agents/<id>/leaf.conf)");
         }
-        this.command = List.of(natsServer, "-c", leafConf.toString());
+        Map<String, String> env = System.getenv();
+        NatsServerLocator.Found server = DEFAULT_BINARY.equals(natsServer)
+                ? NatsServerLocator.locate(env)
+                : NatsServerLocator.check(NatsServerLocator.resolve(natsServer, env), env);
+        LOG.infof("leaf runs %s", server);
+        this.command = List.of(server.path().toString(), "-c", leafConf.toString());
         this.logFile = logFile;
         this.backoff = backoff;
     }

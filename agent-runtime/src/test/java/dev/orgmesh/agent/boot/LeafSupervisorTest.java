@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
@@ -19,9 +20,11 @@ import io.nats.client.api.StreamConfiguration;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.flow.Backoff;
+import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.testkit.FreePorts;
 import dev.orgmesh.testkit.HubTopology;
+import dev.orgmesh.testkit.NatsServerBinary;
 
 /**
  * The runtime's own leaf: started from its config, killed with SIGKILL, restarted by the supervisor; a client on the
@@ -40,7 +43,8 @@ class LeafSupervisorTest {
                     listen: 127.0.0.1:%d
                     leafnodes { remotes: [ { url: "%s" } ] }
                     """.formatted(port, hub.hub().leafnodeUrl()));
-            try (LeafSupervisor leaf = new LeafSupervisor("/usr/sbin/nats-server", conf, dir.resolve("leaf.log"),
+            try (LeafSupervisor leaf = new LeafSupervisor(NatsServerBinary.path().toString(), conf,
+                    dir.resolve("leaf.log"),
                     new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1))).start()) {
                 await().atMost(Duration.ofSeconds(10)).until(leaf::isRunning);
                 NatsSettings settings = NatsSettings.of("nats://127.0.0.1:" + port).withDomain(HubTopology.JS_DOMAIN);
@@ -69,7 +73,7 @@ class LeafSupervisorTest {
     void aLeafThatCannotStartIsRetriedCalmlyAndSaysWhy(@TempDir Path dir) throws Exception {
         Path conf = dir.resolve("leaf.conf");
         Files.writeString(conf, "this is { not a nats config\n");
-        try (LeafSupervisor leaf = new LeafSupervisor("/usr/sbin/nats-server", conf, dir.resolve("leaf.log"),
+        try (LeafSupervisor leaf = new LeafSupervisor(NatsServerBinary.path().toString(), conf, dir.resolve("leaf.log"),
                 new Backoff(Duration.ofMillis(300), Duration.ofSeconds(1))).start()) {
             await().atMost(Duration.ofSeconds(10)).until(() -> leaf.restarts() >= 1);
             await("backoff, not a tight loop").during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
@@ -79,5 +83,18 @@ class LeafSupervisorTest {
         assertThatThrownBy(() -> new LeafSupervisor("nats-server", dir.resolve("missing.conf"), dir.resolve("x.log"),
                 Backoff.defaults())).isInstanceOf(OrgmeshException.class).hasMessageContaining("no leaf config at")
                 .hasMessageContaining("orgmesh render");
+    }
+
+    @Test
+    void anOldServerIsRefusedBeforeAnythingStarts(@TempDir Path dir) throws Exception {
+        Path conf = Files.writeString(dir.resolve("leaf.conf"), "listen: 127.0.0.1:-1\n");
+        Path old = Files.writeString(dir.resolve("nats-server"), "#!/bin/sh\necho 'nats-server: v2.9.10'\n");
+        Files.setPosixFilePermissions(old, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        assertThatThrownBy(() -> new LeafSupervisor(old.toString(), conf, dir.resolve("leaf.log"), Backoff.defaults()))
+                .isInstanceOfSatisfying(OrgmeshException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.NATS_SERVER_TOO_OLD))
+                .hasMessageContaining("2.9.10").hasMessageContaining("needs 2.12.0 or newer");
+        assertThat(dir.resolve("leaf.log")).doesNotExist();
     }
 }

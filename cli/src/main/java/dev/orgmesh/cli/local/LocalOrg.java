@@ -28,6 +28,7 @@ import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.assets.AssetLimits;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.nats.NatsServerInstall;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
@@ -50,7 +51,7 @@ public final class LocalOrg {
     /**
      * @param home the orgmesh checkout (service jars under {@code <module>/target/quarkus-app})
      * @param stateRoot where state directories live ({@code .orgmesh} by default)
-     * @param env the environment ({@code PATH}, {@code ORGMESH_NATS_SERVER}), passed in so tests control it
+     * @param env the environment ({@code PATH}, {@code ORGMESH_NATS_SERVER}, {@code ORGMESH_CACHE}), passed in so tests control it
      */
     public LocalOrg(Path home, Path stateRoot, Map<String, String> env, Consumer<String> progress) {
         this.home = home;
@@ -78,8 +79,8 @@ public final class LocalOrg {
             throw new OrgmeshException(ErrorCode.CLI_USAGE, org.company() + " is already running (" + running.size()
                     + " processes, state in " + state + "); run 'orgmesh down " + orgFile + "' first");
         }
-        Path natsServer = natsServer(env);
         checkJars();
+        Path natsServer = NatsServerInstall.find(home, env, progress);
         LocalPorts ports = LocalPorts.of(org, basePort);
         ports.checkFree();
         try {
@@ -271,34 +272,6 @@ public final class LocalOrg {
         Map<String, Integer> m = new java.util.LinkedHashMap<>();
         org.agents().forEach(a -> m.put(a.id(), ports.leaf(a.id())));
         return m;
-    }
-
-    /** nats-server from {@code ORGMESH_NATS_SERVER}, the PATH, or Debian's location; a clear error otherwise. */
-    static Path natsServer(Map<String, String> env) {
-        String explicit = env.get("ORGMESH_NATS_SERVER");
-        if (explicit != null && !explicit.isBlank()) {
-            Path p = Path.of(explicit);
-            if (Files.isExecutable(p)) {
-                return p;
-            }
-            throw new OrgmeshException(ErrorCode.CLI_FILE_NOT_FOUND, "ORGMESH_NATS_SERVER=" + explicit
-                    + " is not an executable nats-server; install it (apt-get install -y nats-server) or fix the"
-                    + " variable; nothing was started");
-        }
-        List<Path> candidates = new ArrayList<>();
-        for (String dir : env.getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (!dir.isBlank()) {
-                candidates.add(Path.of(dir, "nats-server"));
-            }
-        }
-        if (!env.containsKey("ORGMESH_NO_DEFAULT_PATHS")) {
-            candidates.add(Path.of("/usr/sbin/nats-server"));
-            candidates.add(Path.of("/usr/local/bin/nats-server"));
-        }
-        return candidates.stream().filter(Files::isExecutable).findFirst().orElseThrow(() -> new OrgmeshException(
-                ErrorCode.CLI_FILE_NOT_FOUND,
-                "nats-server not found on PATH: install it (apt-get install -y nats-server, or a release"
-                        + " from github.com/nats-io/nats-server) or set ORGMESH_NATS_SERVER; nothing was started"));
     }
 
     private void checkJars() {

@@ -34,6 +34,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import dev.orgmesh.cli.DeployCommand;
 import dev.orgmesh.cli.OrgmeshCommand;
+import dev.orgmesh.protocol.nats.NatsRelease;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
@@ -323,17 +324,17 @@ class FlyDeployTest {
                 .contains(FlyPlan.SECRET_AGENT_SEED + " \"${ORGMESH_AGENT_SEED:-}\"")
                 .contains("ORGMESH_VAULT_STORE_SOURCE").contains("ORGMESH_VAULT_STORE_PATH");
 
-        // One pinned, current nats-server everywhere (ADR 0001: not 2.9).
-        Pattern version = Pattern.compile("NATS_SERVER_VERSION[=:]\\s*\"?([0-9]+\\.[0-9]+\\.[0-9]+)");
-        Set<String> versions = new LinkedHashSet<>();
-        for (String f : List.of(nativeFile, jvmFile, workflow)) {
+        // One pinned, current nats-server everywhere (ADR 0001: not 2.9): the versions file names it, the workflow
+        // reads that file, and both Dockerfiles' defaults equal it.
+        Pattern version = Pattern.compile("ARG NATS_SERVER_VERSION=([0-9]+\\.[0-9]+\\.[0-9]+)");
+        for (String f : List.of(nativeFile, jvmFile)) {
             Matcher m = version.matcher(f);
             assertThat(m.find()).isTrue();
-            versions.add(m.group(1));
+            assertThat(m.group(1)).isEqualTo(NatsRelease.PINNED.toString());
         }
-        assertThat(versions).hasSize(1);
-        String v = versions.iterator().next();
-        assertThat(Integer.parseInt(v.split("\\.")[1])).as("nats-server " + v).isGreaterThanOrEqualTo(11);
+        assertThat(workflow).contains("deploy/nats/versions.properties").contains("deploy/nats/install")
+                .doesNotContainPattern("NATS_SERVER_VERSION:\\s*\"?[0-9]");
+        assertThat(NatsRelease.PINNED.atLeast(NatsRelease.MINIMUM)).isTrue();
     }
 
     // ---- helpers ----

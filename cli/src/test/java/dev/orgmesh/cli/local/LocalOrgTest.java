@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -28,6 +30,7 @@ import dev.orgmesh.heartbeat.liveness.LivenessTracker;
 import dev.orgmesh.heartbeat.status.OrgStatus;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
@@ -239,11 +242,37 @@ class LocalOrgTest {
     }
 
     @Test
-    void missingNatsServerStartsNothing() {
-        LocalOrg local = local(Map.of("PATH", "/nonexistent", "ORGMESH_NO_DEFAULT_PATHS", "1"));
-        assertThatThrownBy(() -> local.up(EXAMPLE, 30_000)).hasMessageContaining("nats-server not found")
-                .hasMessageContaining("apt-get install -y nats-server").hasMessageContaining("nothing was started");
+    void missingNatsServerThatCannotBeInstalledStartsNothing() throws Exception {
+        // No server anywhere, and a Go toolchain whose `go install` fails (no network is touched).
+        Path bin = Files.createDirectories(state.resolve("bin"));
+        executable(bin.resolve("go"), "#!/bin/sh\necho 'go: module lookup disabled' >&2\nexit 1\n");
+        LocalOrg local = local(Map.of("PATH", bin + ":/usr/bin:/bin", "HOME", state.toString(), "ORGMESH_CACHE",
+                state.resolve("cache").toString(), "ORGMESH_NO_DEFAULT_PATHS", "1"));
+        assertThatThrownBy(() -> local.up(EXAMPLE, 30_000)).isInstanceOfSatisfying(OrgmeshException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.NATS_SERVER_MISSING))
+                .hasMessageContaining("no nats-server found").hasMessageContaining("installing nats-server")
+                .hasMessageContaining("failed too").hasMessageContaining("nothing was started");
+        assertThat(progress).anyMatch(l -> l.contains("go install github.com/nats-io/nats-server/v2@v"));
         assertThat(new LocalProcesses(state.resolve("komodo-ai")).read()).isEmpty();
+    }
+
+    @Test
+    void anOldNatsServerIsRefusedAndNothingStarts() throws Exception {
+        Path old = executable(Files.createDirectories(state.resolve("old")).resolve("nats-server"),
+                "#!/bin/sh\necho 'nats-server: v2.9.10'\n");
+        LocalOrg local = local(Map.of("PATH", "/usr/bin:/bin", "ORGMESH_NATS_SERVER", old.toString(),
+                "ORGMESH_CACHE", state.resolve("cache").toString()));
+        assertThatThrownBy(() -> local.up(EXAMPLE, 30_000)).isInstanceOfSatisfying(OrgmeshException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.NATS_SERVER_TOO_OLD))
+                .hasMessageContaining("nats-server 2.9.10 at " + old).hasMessageContaining("needs 2.12.0 or newer")
+                .hasMessageContaining("ORGMESH_NATS_SERVER").hasMessageContaining("nothing was started");
+        assertThat(new LocalProcesses(state.resolve("komodo-ai")).read()).isEmpty();
+    }
+
+    private static Path executable(Path p, String text) throws IOException {
+        Files.writeString(p, text);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return p;
     }
 
     @Test

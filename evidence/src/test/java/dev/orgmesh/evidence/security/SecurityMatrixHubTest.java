@@ -31,8 +31,8 @@ import dev.orgmesh.hub.render.Permissions;
 
 /**
  * The security matrix on a real hub: the seed's org rendered by hub-bootstrap and run by {@code nats-server}, every
- * member connected directly with its own credential (the hub's client port: nats-server 2.9 enforces a leaf's
- * publish permissions only on the leaf, ADR 0001). For every cell of {@link SecurityMatrix} the test observes what
+ * member connected directly with its own credential on the hub's client port (a leaf's connection carries the same
+ * permissions, enforced by the hub too: ADR 0001). For every cell of {@link SecurityMatrix} the test observes what
  * actually happens: an allowed subscription receives a probe the operator publishes and an allowed publish reaches
  * the operator's subscription; a denied one produces the server's permissions violation for exactly that subject.
  * Writes {@code target/security-matrix-hub.txt}.

@@ -67,16 +67,12 @@ final class HubConfRenderer {
         c.blank();
 
         c.comment("Leaves log in as their agent's leaf-only user in the company account (see the accounts below),");
-        c.comment("so that agent's permissions apply to its leaf. Use a current nats-server: 2.9 enforces a leaf's");
-        c.comment("publish permissions only on the leaf itself, not here (docs/adr/0001-hub-auth.md). A leaf that");
-        c.comment("presents no user lands in an empty account instead of a company's (nats-server lets anonymous");
-        c.comment("leaves in). No user is ever the default for clients that present no credentials.");
+        c.comment("so that agent's permissions apply to its leaf, here and on the leaf (nats-server 2.12 or newer:");
+        c.comment("docs/adr/0001-hub-auth.md). A leaf that presents no user is refused, and no user is ever the");
+        c.comment("default for clients that present no credentials.");
         c.open("leafnodes");
         c.kv("listen", hostPort(l.leafnodeHost(), l.leafnodePort()));
         tls.ifPresent(t -> tlsBlock(c, t, t.verifyClients()));
-        c.open("authorization");
-        c.kv("account", HubRenderer.UNAUTHENTICATED_LEAF_ACCOUNT);
-        c.close();
         c.close();
         c.blank();
 
@@ -102,7 +98,6 @@ final class HubConfRenderer {
         c.openItem().kv("nkey", sysNkey).close();
         c.closeArray();
         c.close();
-        c.open(HubRenderer.UNAUTHENTICATED_LEAF_ACCOUNT).close();
         for (Map.Entry<String, List<NatsUser>> account : accounts.entrySet()) {
             c.blank();
             c.open(account.getKey());

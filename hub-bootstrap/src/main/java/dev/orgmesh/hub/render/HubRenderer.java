@@ -46,8 +46,6 @@ public final class HubRenderer {
     public static final String HUB_URL_ENV = "KOMODO_NATS_HUB";
     /** The system account. */
     public static final String SYSTEM_ACCOUNT = "SYS";
-    /** Where a leaf that presents no credentials lands: an account with no users, streams or exports. */
-    public static final String UNAUTHENTICATED_LEAF_ACCOUNT = "UNAUTHENTICATED_LEAF";
 
     private static final Logger LOG = Logger.getLogger(HubRenderer.class);
 
@@ -261,7 +259,7 @@ public final class HubRenderer {
                 problems.add("company '" + org.company() + "' is given twice");
             }
             String account = accountName(org.company());
-            if (account.equals(SYSTEM_ACCOUNT) || account.equals(UNAUTHENTICATED_LEAF_ACCOUNT)) {
+            if (account.equals(SYSTEM_ACCOUNT)) {
                 problems.add("company '" + org.company() + "' would be account " + account
                         + ", which the hub reserves; rename the company");
             }

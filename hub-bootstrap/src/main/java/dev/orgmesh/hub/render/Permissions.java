@@ -25,7 +25,7 @@ import dev.orgmesh.protocol.org.Org;
  *
  * <p>JetStream API subjects are granted in both forms: {@code $JS.API.…} (direct clients without a domain, and the
  * subject the hub checks after mapping a domain request) and {@code $JS.hub.API.…} (what a leaf checks before
- * forwarding a request made with JetStream domain {@code hub}). Verified against nats-server 2.9.10.
+ * forwarding a request made with JetStream domain {@code hub}). Verified against nats-server 2.15.3.
  */
 public final class Permissions {
     /** The JetStream domain of the hub; clients on leaves use it to reach the hub's streams. */

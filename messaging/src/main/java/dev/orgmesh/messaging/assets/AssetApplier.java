@@ -274,6 +274,7 @@ public final class AssetApplier {
         diff(d, "duplicate_window", have.getDuplicateWindow(), want.getDuplicateWindow());
         diff(d, "deny_delete", have.getDenyDelete(), want.getDenyDelete());
         diff(d, "deny_purge", have.getDenyPurge(), want.getDenyPurge());
+        diff(d, "max_consumers", have.getMaxConsumers(), want.getMaxConsumers());
         Set<String> haveSources = new HashSet<>(have.getSources().stream().map(AssetApplier::describe).toList());
         Set<String> wantSources = new HashSet<>(want.getSources().stream().map(AssetApplier::describe).toList());
         if (!haveSources.equals(wantSources)) {

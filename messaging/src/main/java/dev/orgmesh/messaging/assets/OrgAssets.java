@@ -31,6 +31,8 @@ import dev.orgmesh.protocol.org.Org;
  */
 public record OrgAssets(Map<String, StreamConfiguration> streams, Map<String, List<ConsumerConfiguration>> consumers,
         Map<String, KeyValueConfiguration> buckets) {
+    /** Room on every stream for consumers that are not the org's durables; see {@link #consumerLimit(int)}. */
+    static final int AD_HOC_CONSUMERS = 1000;
 
     /** The assets of {@code org} under {@code limits}. */
     public static OrgAssets of(Org org, AssetLimits limits) {
@@ -101,6 +103,12 @@ public record OrgAssets(Map<String, StreamConfiguration> streams, Map<String, Li
                     durable(Subjects.tasksConsumer(role), s.tasks(role), DeliverPolicy.All, limits));
         }
 
+        // nats-server 2.15 caps a stream at 1,000 consumers unless the stream sets its own limit; an org's durables
+        // grow with its members (two per agent on the channels), so each stream says how many it needs.
+        streams.replaceAll((name, cfg) -> StreamConfiguration.builder(cfg)
+                .maxConsumers(consumerLimit(consumers.getOrDefault(name, List.of()).size()))
+                .build());
+
         Map<String, KeyValueConfiguration> buckets = new LinkedHashMap<>();
         buckets.put(s.presenceBucket(), KeyValueConfiguration.builder()
                 .name(s.presenceBucket())
@@ -140,6 +148,16 @@ public record OrgAssets(Map<String, StreamConfiguration> streams, Map<String, Li
                 .replicas(limits.replicas())
                 .build());
         return new OrgAssets(streams, consumers, buckets);
+    }
+
+    /**
+     * A stream's consumer limit: its durables plus {@value #AD_HOC_CONSUMERS} for consumers that come and go (the
+     * console's and {@code orgmesh tail}'s ordered consumers, {@code orgmesh audit}), rounded up to a thousand so
+     * that adding a few members does not change every stream. Never below nats-server 2.15's default of 1,000.
+     */
+    static int consumerLimit(int durables) {
+        int needed = durables + AD_HOC_CONSUMERS;
+        return (needed + 999) / 1000 * 1000;
     }
 
     /**

@@ -2,9 +2,10 @@ package dev.orgmesh.messaging.flow;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 import org.jboss.logging.Logger;
 
@@ -30,9 +31,13 @@ public final class DeadLetters {
     private static final Logger LOG = Logger.getLogger(DeadLetters.class);
     private static final int MESSAGE_NOT_FOUND = 10037;
     private static final int MAX_REASON = 512;
-    /** Headers of the original that must not be replayed on the copy. */
-    private static final Set<String> DROPPED = Set.of(dev.orgmesh.protocol.Headers.MSG_ID, "Nats-Expected-Stream",
-            "Nats-Expected-Last-Sequence", "Nats-Expected-Last-Subject-Sequence", "Nats-Expected-Last-Msg-Id");
+    /**
+     * Headers of the original that are not copied: every {@code Nats-*} header is an instruction to JetStream
+     * (message id, expected sequences, {@code Nats-TTL}, rollups, batches) or one the server sets itself
+     * ({@code Nats-Stream-Source}, which nats-server 2.12+ refuses on a publish: error 10227). A copy must not
+     * repeat them.
+     */
+    private static final String SERVER_HEADER_PREFIX = "nats-";
 
     private final JetStream js;
     private final JetStreamManagement jsm;
@@ -72,8 +77,8 @@ public final class DeadLetters {
             String reason) {
         Headers h = new Headers();
         if (original != null) {
-            for (Map.Entry<String, java.util.List<String>> e : original.entrySet()) {
-                if (!DROPPED.contains(e.getKey())) {
+            for (Map.Entry<String, List<String>> e : original.entrySet()) {
+                if (!e.getKey().toLowerCase(Locale.ROOT).startsWith(SERVER_HEADER_PREFIX)) {
                     h.put(e.getKey(), e.getValue());
                 }
             }
