@@ -7,13 +7,18 @@
 # Markdown goes to standard output; each benchmark's figures to bench/results/<name>.json, from which
 # bench/charts.py redraws docs/img/bench-*.svg. Copy the Markdown into docs/benchmarks.md.
 # Builds first (bench, and for startup the services and the cli); set BENCH_NO_BUILD=1 to skip that.
-# Needs nats-server and a JDK 25 (see README). On a shared machine, hold the Maven lock while it builds:
+# Runs on the pinned nats-server (deploy/nats/versions.properties), put first on PATH by deploy/nats/install (built into
+# ~/.cache/orgmesh with go install the first time). Needs a JDK 25 (see README). On a shared machine, hold the Maven
+# lock while it builds:
 #   flock /tmp/orgmesh-mvn.lock bench/run.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q '"25'; then
   for d in /usr/lib/jvm/temurin-25*; do [ -x "$d/bin/java" ] && export JAVA_HOME="$d" && break; done
 fi
+nats_server="$("$root/deploy/nats/install" server)"
+export PATH="$(dirname "$nats_server"):$PATH"
+echo "bench: $(nats-server --version) at $nats_server" >&2
 jvm_opts=()
 names=()
 for a in "$@"; do

@@ -1,7 +1,7 @@
 // orgmesh console: one page over the console's own API (/api/*), which talks NATS for it.
 'use strict';
 
-const state = { org: null, seen: new Set(), source: null, refreshTimer: null };
+const state = { org: null, seen: new Set(), source: null, refreshTimer: null, csrf: null };
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -31,6 +31,13 @@ function ago(iso) {
 }
 
 async function api(path, options) {
+  options = options || {};
+  if (options.method && options.method !== 'GET') {
+    // A change of state: JSON, with this session's CSRF token (the console refuses anything else: OM-9003).
+    options.headers = Object.assign({ 'Content-Type': 'application/json', 'X-Orgmesh-Csrf': state.csrf },
+      options.headers || {});
+    if (options.body === undefined) options.body = '{}';
+  }
   const r = await fetch(path, options);
   let body = null;
   try { body = await r.json(); } catch (e) { /* no body */ }
@@ -197,7 +204,7 @@ async function replay(seq, button) {
   const msg = document.getElementById('dlq-msg');
   button.disabled = true;
   try {
-    const r = await api('api/dlq/' + seq + '/replay', { method: 'POST' });
+    const r = await api('api/dlq/' + seq + '/replay', { method: 'POST', body: '{}' });
     msg.className = 'msg ok';
     msg.textContent = 'Dead letter ' + seq + ' replayed as ' + r.replayed;
   } catch (e) {
@@ -281,8 +288,36 @@ document.getElementById('f-clear').addEventListener('click', () => {
   restartFeed();
 });
 
-refresh();
-refreshDlq();
-restartFeed();
-// Presence ages without any message (a silent agent goes down), so the snapshot is also fetched now and then.
-setInterval(refresh, 5000);
+// ---- login ----------------------------------------------------------------------------------------------------------
+
+// The URL `orgmesh up` prints carries the console's token (?token=…): it is exchanged for a session cookie at once
+// and removed from the address bar; after a reload the cookie's session is asked for its CSRF token.
+async function login() {
+  const token = new URLSearchParams(location.search).get('token');
+  const notice = document.getElementById('login');
+  try {
+    let s;
+    if (token) {
+      history.replaceState(null, '', location.pathname);
+      s = await api('api/login', { method: 'POST', body: JSON.stringify({ token }) });
+    } else {
+      s = await api('api/session');
+    }
+    state.csrf = s.csrf;
+    notice.hidden = true;
+    return true;
+  } catch (e) {
+    notice.hidden = false;
+    notice.textContent = 'Not logged in (' + e.message + '). Open the console with the URL that `orgmesh up` printed.';
+    return false;
+  }
+}
+
+login().then(ok => {
+  if (!ok) return;
+  refresh();
+  refreshDlq();
+  restartFeed();
+  // Presence ages without any message (a silent agent goes down), so the snapshot is also fetched now and then.
+  setInterval(refresh, 5000);
+});

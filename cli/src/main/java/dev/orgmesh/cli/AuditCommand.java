@@ -48,7 +48,7 @@ final class AuditCommand implements Callable<Integer> {
                 String trace = e.stored().getHeaders() == null
                         ? null
                         : e.stored().getHeaders().getFirst(dev.orgmesh.protocol.Headers.TRACEPARENT);
-                out.printf("%s  %-28s %s → %s [%s%s] %s%s%n", e.stored().getTime().toInstant(), e.stored().getSubject(),
+                out.printf("%s  %-28s %s → %s [%s%s] %s%s%n", e.firstStored(), e.stored().getSubject(),
                         e.envelope().from(), e.envelope().to(), e.envelope().type(),
                         e.envelope().status() == null ? "" : "/" + e.envelope().status(),
                         e.envelope().subject() == null ? "" : e.envelope().subject(),

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -89,6 +90,44 @@ class DlqAuditCommandTest {
         }
         assertThat(run("dlq", "show", OrgmeshCommandTest.EXAMPLE, "1", "-s", server.clientUrl()).err())
                 .contains("no dead letter with sequence 1");
+    }
+
+    /**
+     * The attack of issue 22: an agent publishes a dead letter whose recorded destination is a JetStream API subject
+     * (or an approval decision), hoping the operator's replay will publish it with unrestricted credentials. The
+     * replay refuses (OM-2009), publishes nothing, and the dead letter stays.
+     */
+    @Test
+    void aDeadLetterNamingAForeignDestinationIsNotReplayed(NatsServer server) throws Exception {
+        assertThat(run("apply", OrgmeshCommandTest.EXAMPLE, "-s", server.clientUrl()).status()).isZero();
+        Envelope bait = Envelope.builder().id("B1").from("backend-hephaestus").to("cto-athena").type("task")
+                .subject("Replay me").build();
+        String purge = "$JS.API.STREAM.PURGE." + S.auditStream();
+        try (Connection c = Nats.connect(server.clientUrl())) {
+            c.jetStream().publish(S.dm("cto-athena"), EnvelopeCodec.encode(bait));
+            DeadLetters letters = new DeadLetters(c.jetStream(), c.jetStreamManagement(), S, Duration.ofSeconds(5));
+            long before = c.jetStreamManagement().getStreamInfo(S.dlqStream()).getStreamState().getLastSequence();
+            long original = 7;
+            for (String destination : List.of(purge, S.humanApprove(), "other-co.dm.cto-athena")) {
+                letters.publish(S.inboxStream(), original++, destination, new Headers(), EnvelopeCodec.encode(bait),
+                        ErrorCode.AGENT_HANDLER_FAILED, "bait");
+            }
+            for (long seq = before + 1; seq <= before + 3; seq++) {
+                Run replay = run("dlq", "replay", OrgmeshCommandTest.EXAMPLE, String.valueOf(seq), "--remove", "-s",
+                        server.clientUrl());
+                assertThat(replay.status()).isNotZero();
+                assertThat(replay.err()).contains("OM-2009").contains("is not replayed");
+            }
+            var jsm = c.jetStreamManagement();
+            var audit = jsm.getStreamInfo(S.auditStream()).getStreamState();
+            assertThat(audit.getFirstSequence()).as("the audit stream was not purged").isEqualTo(1);
+            assertThat(audit.getMsgCount()).isPositive();
+            assertThat(jsm.getStreamInfo(S.dlqStream()).getStreamState().getLastSequence())
+                    .as("nothing else was dead-lettered").isEqualTo(before + 3);
+            for (long seq = before + 1; seq <= before + 3; seq++) {
+                assertThat(jsm.getMessage(S.dlqStream(), seq)).as("the refused dead letter %d stays", seq).isNotNull();
+            }
+        }
     }
 
     static void publish(JetStream js, String subject, Envelope e) throws Exception {

@@ -21,24 +21,75 @@ import io.nats.client.Nats;
 import io.nats.client.PullSubscribeOptions;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
 
+import dev.orgmesh.console.access.ConsoleAccess;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.testkit.NatsTestResource;
 
-/** The console's HTTP API over a real nats-server: the snapshot, the desk being away, and a dead letter replayed. */
+/**
+ * The console's HTTP API over a real nats-server: the login and what it refuses, the snapshot, the desk being away,
+ * and a dead letter replayed.
+ */
 @QuarkusTest
 @QuarkusTestResource(NatsTestResource.class)
 class ConsoleApiTest {
     @ConfigProperty(name = "orgmesh.nats.url")
     String natsUrl;
 
+    /** A logged-in session: its cookie and CSRF token. */
+    record Session(String id, String csrf) {
+        /** A request of this session; state-changing ones also need {@link #post()}'s JSON and CSRF header. */
+        RequestSpecification get() {
+            return given().cookie(ConsoleAccess.SESSION_COOKIE, id);
+        }
+
+        RequestSpecification post() {
+            return get().contentType("application/json").header(ConsoleAccess.CSRF_HEADER, csrf).body("{}");
+        }
+    }
+
+    static Session login() {
+        Response r = given().contentType("application/json").body("{\"token\":\"console-test-token\"}")
+                .post("/api/login");
+        r.then().statusCode(200);
+        assertThat(r.getDetailedCookie(ConsoleAccess.SESSION_COOKIE).isHttpOnly()).isTrue();
+        assertThat(r.getDetailedCookie(ConsoleAccess.SESSION_COOKIE).getSameSite()).isEqualToIgnoringCase("Strict");
+        return new Session(r.getCookie(ConsoleAccess.SESSION_COOKIE), r.jsonPath().getString("csrf"));
+    }
+
+    @Test
+    void everyRefusalHasItsCode() {
+        given().get("/api/state").then().statusCode(401).body("code", equalTo(9000));
+        given().contentType("application/json").body("{\"token\":\"guess\"}").post("/api/login").then()
+                .statusCode(401).body("code", equalTo(9001));
+        Session s = login();
+        s.get().get("/api/state").then().statusCode(200);
+        s.get().get("/api/session").then().statusCode(200).body("csrf", equalTo(s.csrf()));
+        // a POST without the CSRF header, or not JSON (what a cross-site form sends), changes nothing
+        s.get().contentType("application/json").body("{}").post("/api/dlq/1/replay").then().statusCode(403)
+                .body("code", equalTo(9003));
+        s.get().contentType("application/x-www-form-urlencoded").header(ConsoleAccess.CSRF_HEADER, s.csrf())
+                .body("x=1").post("/api/dlq/1/replay").then().statusCode(415).body("code", equalTo(9003));
+        // another site's Origin, or a Host that is not the console's own (DNS rebinding)
+        s.post().header("Origin", "http://evil.test").post("/api/dlq/1/replay").then().statusCode(403)
+                .body("code", equalTo(9002));
+        s.get().header("Host", "evil.test").get("/api/state").then().statusCode(403).body("code", equalTo(9002));
+        given().header("Host", "evil.test").get("/").then().statusCode(403).body("code", equalTo(9002));
+        // the page and health need no session, on the console's own names
+        given().get("/").then().statusCode(200);
+        given().get("/q/health/live").then().statusCode(200);
+    }
+
     @Test
     void snapshotListsEveryMember() throws Exception {
         try (Connection c = Nats.connect(natsUrl)) {
             OrgFixture.apply(c);
         }
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().get("/api/state").then().statusCode(200)
+        Session s = login();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> s.get().get("/api/state").then().statusCode(200)
                 .body("org.company", equalTo("komodo-ai"))
                 .body("org.members.id", hasItems(OrgFixture.ORG.members().stream().map(m -> m.id()).toArray()))
                 .body("decider", equalTo("board")));
@@ -50,7 +101,7 @@ class ConsoleApiTest {
             OrgFixture.apply(c);
             OrgFixture.hold(c, "ap-api-nodesk", "Nobody listens", List.of("board"));
         }
-        given().contentType("application/json").body("{}").post("/api/approvals/ap-api-nodesk/approve").then()
+        login().post().post("/api/approvals/ap-api-nodesk/approve").then()
                 .statusCode(503).body("error", anyOf(equalTo("NO_RESPONDERS"), equalTo("REQUEST_TIMEOUT")))
                 .body("message", containsString("is hub-bootstrap running?"));
     }
@@ -62,17 +113,18 @@ class ConsoleApiTest {
             JetStreamSubscription inbox = c.jetStream().subscribe(OrgFixture.S.dm("cto-athena"),
                     PullSubscribeOptions.bind(OrgFixture.S.inboxStream(), "dm-cto-athena"));
             OrgFixture.deadLetter(c, "poison-api", "Replay me");
-            long seq = await().atMost(Duration.ofSeconds(10)).until(() -> given().get("/api/dlq").then()
+            Session s = login();
+            long seq = await().atMost(Duration.ofSeconds(10)).until(() -> s.get().get("/api/dlq").then()
                     .statusCode(200).extract().jsonPath().getList("findAll { it.envelope_id == 'poison-api' }.seq",
                             Long.class),
                     l -> !l.isEmpty()).getFirst();
-            given().post("/api/dlq/" + seq + "/replay").then().statusCode(200);
+            s.post().post("/api/dlq/" + seq + "/replay").then().statusCode(200);
             List<Message> got = inbox.fetch(1, Duration.ofSeconds(5));
             assertThat(got).hasSize(1);
             Envelope replayed = EnvelopeCodec.decode(got.getFirst().getData());
             assertThat(replayed.subject()).isEqualTo("Replay me");
             assertThat(replayed.id()).isNotEqualTo("poison-api");
-            given().post("/api/dlq/999999/replay").then().statusCode(409).body("error", equalTo("CLI_USAGE"));
+            s.post().post("/api/dlq/999999/replay").then().statusCode(409).body("error", equalTo("CLI_USAGE"));
         }
     }
 }

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.File;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -28,6 +31,8 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
+import com.sun.net.httpserver.HttpServer;
+
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.impl.Headers;
@@ -45,8 +50,9 @@ import dev.orgmesh.testkit.NatsTestResource;
  * The page in a real browser: headless Chromium (Debian's, driven through its chromedriver; nothing is downloaded)
  * against the console started by {@code @QuarkusTest} on a real nats-server. It shows every member of the seed's org
  * with presence, a live feed, a pending approval whose Approve button sends the decision over NATS, and a denial
- * with a reason; screenshots go to {@code target/}. Skipped only when {@code /usr/bin/chromium} is not installed
- * ({@code apt-get install -y chromium chromium-driver}; .ci/run does).
+ * with a reason; screenshots go to {@code target/}. The console's own defences are tried from the same browser: a
+ * cross-site form post and a foreign {@code Host} are refused. Needs {@code /usr/bin/chromium} and its driver
+ * ({@code apt-get install -y chromium chromium-driver}; .ci/run does); without them it fails, it is never skipped.
  */
 @QuarkusTest
 @QuarkusTestResource(NatsTestResource.class)
@@ -54,6 +60,10 @@ class ConsolePageTest {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     static final Duration WAIT = Duration.ofSeconds(20);
+    /** The login token of the test profile ({@code %test.orgmesh.console.token}). */
+    static final String TOKEN = "console-test-token";
+    /** A name that resolves to 127.0.0.1 in this browser only (a DNS-rebinding page would use one like it). */
+    static final String FOREIGN_HOST = "evil.test";
 
     @ConfigProperty(name = "orgmesh.nats.url")
     String natsUrl;
@@ -83,7 +93,8 @@ class ConsolePageTest {
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1400,1900", "--user-data-dir=" + profile);
+                "--disable-dev-shm-usage", "--window-size=1400,1900", "--user-data-dir=" + profile,
+                "--host-resolver-rules=MAP " + FOREIGN_HOST + " 127.0.0.1");
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort().build();
         browser = new ChromeDriver(service, options);
@@ -123,8 +134,10 @@ class ConsolePageTest {
         OrgFixture.spend(nats, "company.komodo-ai", 40_200, 2_100_000);
         OrgFixture.deadLetter(nats, "poison-1", "Rebuild the staging cluster");
 
-        browser.get(page.toString());
+        browser.get(page + "?token=" + TOKEN);
         WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        // the token is exchanged for a session cookie and removed from the address bar
+        wait.until(d -> !d.getCurrentUrl().contains("token="));
 
         // Every member of the org, humans and agents, with presence; beacons make "up" show.
         for (Member m : OrgFixture.ORG.members()) {
@@ -185,7 +198,7 @@ class ConsolePageTest {
     @Test
     void showsTheDesksRefusal() throws Exception {
         OrgFixture.hold(nats, "ap-page-refused", "Scale the fleet to zero", List.of("someone-else"));
-        browser.get(page.toString());
+        browser.get(page + "?token=" + TOKEN);
         WebDriverWait wait = new WebDriverWait(browser, WAIT);
         wait.until(ExpectedConditions.visibilityOfElementLocated(approval("ap-page-refused")));
         click(wait, "ap-page-refused", "button.approve");
@@ -200,6 +213,58 @@ class ConsolePageTest {
         click(wait, "ap-page-refused", "button.confirm-deny");
         wait.until(d -> d.findElement(By.id("approval-msg")).getText().contains("needs a reason"));
         assertThat(desk.requests).hasSize(before);
+    }
+
+    @Test
+    void withoutALoginThePageShowsNothingAndSaysHowToLogIn() {
+        browser.get(page.toString());
+        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        wait.until(d -> d.findElement(By.id("login")).getText().contains("OM-9000"));
+        assertThat(browser.findElement(By.id("login")).getText()).contains("orgmesh up");
+        assertThat(browser.findElements(By.cssSelector("#chart [data-member]"))).isEmpty();
+    }
+
+    /**
+     * The attacks the console must refuse, from a logged-in browser: a page on another site that posts a form to the
+     * replay endpoint (the session cookie is SameSite=Strict, the form is not JSON and carries no CSRF token, its
+     * Origin is foreign), and the console reached under a foreign name that resolves to 127.0.0.1 (DNS rebinding).
+     */
+    @Test
+    void aCrossSiteFormPostAndAForeignHostAreRefused() throws Exception {
+        OrgFixture.deadLetter(nats, "poison-csrf", "Must not be replayed by another site");
+        String inbox = OrgFixture.S.inboxStream();
+        browser.get(page + "?token=" + TOKEN);
+        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        wait.until(d -> d.findElement(By.id("dlq")).getText().contains("poison-csrf"));
+        String seq = browser.findElement(By.cssSelector("#dlq tr[data-seq]")).getDomAttribute("data-seq");
+        long before = nats.jetStreamManagement().getStreamInfo(inbox).getStreamState().getMsgCount();
+
+        HttpServer attacker = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        byte[] form = ("<html><body><form id='f' method='POST' action='" + page + "api/dlq/" + seq + "/replay'>"
+                + "<input name='x' value='1'></form><script>document.getElementById('f').submit()</script>"
+                + "</body></html>").getBytes(StandardCharsets.UTF_8);
+        attacker.createContext("/", ex -> {
+            ex.getResponseHeaders().add("Content-Type", "text/html");
+            ex.sendResponseHeaders(200, form.length);
+            ex.getResponseBody().write(form);
+            ex.close();
+        });
+        attacker.start();
+        try {
+            browser.get("http://127.0.0.1:" + attacker.getAddress().getPort() + "/");
+            wait.until(d -> d.getPageSource().contains("CONSOLE_"));
+            assertThat(browser.getPageSource()).contains("9002").contains("may not use the console");
+        } finally {
+            attacker.stop(0);
+        }
+        assertThat(nats.jetStreamManagement().getStreamInfo(inbox).getStreamState().getMsgCount())
+                .as("nothing was replayed").isEqualTo(before);
+
+        browser.get("http://" + FOREIGN_HOST + ":" + page.getPort() + "/api/state");
+        wait.until(d -> d.getPageSource().contains("CONSOLE_FOREIGN_ORIGIN"));
+        assertThat(browser.getPageSource()).contains(FOREIGN_HOST).doesNotContain("komodo-ai");
+        browser.get("http://" + FOREIGN_HOST + ":" + page.getPort() + "/");
+        wait.until(d -> d.getPageSource().contains("CONSOLE_FOREIGN_ORIGIN"));
     }
 
     /**

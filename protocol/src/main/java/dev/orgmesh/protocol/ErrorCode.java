@@ -18,6 +18,7 @@ package dev.orgmesh.protocol;
  * <li>6000–6099 vault-bridge</li>
  * <li>7000–7099 command line</li>
  * <li>8000–8099 human oversight (approvals, budgets)</li>
+ * <li>9000–9099 console</li>
  * </ul>
  */
 public enum ErrorCode {
@@ -59,6 +60,7 @@ public enum ErrorCode {
     NATS_SERVER_MISSING(2006, "no nats-server executable was found where orgmesh looks for one"),
     NATS_SERVER_TOO_OLD(2007, "the nats-server found is older than the oldest release orgmesh supports"),
     NATS_SERVER_START_FAILED(2008, "a nats-server was started but did not become ready"),
+    DEAD_LETTER_REPLAY_REFUSED(2009, "a dead letter names a destination a replay may not publish to"),
 
     // 3000–3099: hub-bootstrap
     RENDER_FAILED(3000, "the hub or leaf configuration could not be rendered"),
@@ -102,8 +104,17 @@ public enum ErrorCode {
     APPROVAL_DENIED(8004, "a human denied the held message"),
     APPROVAL_EXPIRED(8005, "nobody decided within the gate's timeout and the gate denies"),
     APPROVAL_FORGED(8006, "a message claims an approval its record does not grant"),
+    APPROVAL_UNKNOWN_GATE(8007, "a hold names an approval gate the org does not define; it is refused, never released"),
+    APPROVAL_FORBIDDEN_RELEASE(8008, "a held message would be released where its sender may not publish; it is refused"),
+    APPROVAL_REQUIRED(8009, "an ask matches an approval gate; an ask cannot wait for a human, so it is refused"),
     BUDGET_EXHAUSTED(8010, "a hard budget limit stops the agent from calling its model"),
-    BUDGET_BAD_REQUEST(8011, "the budget request is malformed");
+    BUDGET_BAD_REQUEST(8011, "the budget request is malformed"),
+
+    // 9000–9099: console
+    CONSOLE_LOGIN_REQUIRED(9000, "the console needs a login: open the URL `orgmesh up` printed (it carries the token)"),
+    CONSOLE_BAD_TOKEN(9001, "the console login token is wrong"),
+    CONSOLE_FOREIGN_ORIGIN(9002, "the request names a Host or Origin that is not the console's own"),
+    CONSOLE_CSRF(9003, "a state-changing request lacks the session's CSRF token or is not JSON");
     // @formatter:on
 
     private final int code;

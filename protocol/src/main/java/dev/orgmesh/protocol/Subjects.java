@@ -276,6 +276,14 @@ public final class Subjects {
         }
     }
 
+    /**
+     * KV bucket of the vault bridge's used request nonces (key {@code {agent}.{nonce hash}}), shared by every bridge
+     * instance and kept across restarts; entries expire (the bucket's max age), so it holds one replay window.
+     */
+    public String noncesBucket() {
+        return assetPrefix() + "NONCES";
+    }
+
     /** Object store bucket for artifacts. */
     public String artifactBucket() {
         return assetPrefix() + "ARTIFACTS";

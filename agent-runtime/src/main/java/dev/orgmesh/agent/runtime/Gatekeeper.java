@@ -24,7 +24,7 @@ import dev.orgmesh.protocol.org.Org;
  */
 final class Gatekeeper {
     /** Sources that carry work to gate; heartbeat ticks, events and asks are not held. */
-    private static final Set<String> GATED_SOURCES = Set.of("dm", "team", "all", "tasks");
+    private static final Set<String> GATED_SOURCES = Set.of("dm", "team", "all", "tasks", "ask");
 
     /** What the gates decided. */
     sealed interface Verdict {
@@ -93,7 +93,7 @@ final class Gatekeeper {
     /** The recipient a message without {@code to} was addressed to, from where it arrived. */
     private String recipientOf(String source) {
         return switch (source) {
-            case "dm" -> self.id();
+            case "dm", "ask" -> self.id();
             case "team" -> "team:" + self.team();
             case "tasks" -> "role:" + self.role();
             default -> "all";

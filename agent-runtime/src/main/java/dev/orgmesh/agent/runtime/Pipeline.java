@@ -531,16 +531,16 @@ final class Pipeline {
             }
             LOG.debugf("heartbeat %s wakes the brain: %s", in.id(), wake.get());
         }
-        if (!request) {
-            switch (gates.check(in, source, headers)) {
-                case Gatekeeper.Verdict.Hold h -> {
-                    return new Step.Hold(in, h);
-                }
-                case Gatekeeper.Verdict.Forged f -> {
-                    return new Step.Report(in, raw, ErrorCode.APPROVAL_FORGED, f.reason());
-                }
-                case Gatekeeper.Verdict.Pass p -> {
-                }
+        // asks pass the same gates as DMs (a request has no approval header to look up, so this stays off the
+        // network); a gated ask is refused, since its caller cannot wait for a human
+        switch (gates.check(in, source, headers)) {
+            case Gatekeeper.Verdict.Hold h -> {
+                return new Step.Hold(in, h);
+            }
+            case Gatekeeper.Verdict.Forged f -> {
+                return new Step.Report(in, raw, ErrorCode.APPROVAL_FORGED, f.reason());
+            }
+            case Gatekeeper.Verdict.Pass p -> {
             }
         }
         // escalations climb the reporting tree, which has no cycles: one about a loop must reach the manager's brain
@@ -994,7 +994,10 @@ final class Pipeline {
                         case Step.Skip s -> Uni.createFrom().<byte[]>failure(
                                 new OrgmeshException(ErrorCode.AGENT_LOOP_DETECTED, s.why()));
                         case Step.Work w -> answer(w.in());
-                        case Step.Hold h -> answer(h.in()); // requests are never gated
+                        case Step.Hold h -> Uni.createFrom().<byte[]>failure(new OrgmeshException(
+                                ErrorCode.APPROVAL_REQUIRED, "ask " + h.in().id() + " from " + h.in().from()
+                                        + " matches approval gate '" + h.gate().gate().id() + "'; an ask cannot wait"
+                                        + " for a human: send it as a DM or task, which the gate holds"));
                         case Step.Defer x -> answer(x.in()); // requests are never redelivered
                     })
                     .subscribe().with(body -> {

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import io.nats.client.KeyValue;
 import io.nats.client.Message;
 import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.MessageInfo;
 import io.nats.client.api.StorageType;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
@@ -30,6 +31,7 @@ import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.Replies;
 import dev.orgmesh.protocol.Approval;
 import dev.orgmesh.protocol.Json;
+import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.envelope.Priority;
@@ -292,5 +294,89 @@ class ApprovalGateTest {
             assertThat(cto.ofType("escalation").getFirst().context()).contains("OM-8006");
             assertThat(handled.count("forged-1")).isZero();
         }
+    }
+
+    /**
+     * The attack of issue 22: an agent publishes a hold naming a gate that does not exist and a JetStream API subject
+     * as its destination. The desk used to "release" it at once with hub-bootstrap's permissions (purging a stream
+     * the agent could not touch); now it is refused, kept in the dead-letter stream with its reason, and the stream
+     * is untouched.
+     */
+    @Test
+    void aHoldForAGateThatDoesNotExistIsRefusedNeverReleased(HubTopology topology) throws Exception {
+        try (Setup s = setup(topology)) {
+            Subjects subj = s.f().subjects;
+            s.f().js.publish(subj.dm("cto"), EnvelopeCodec.encode(task("kept-1", "note", "cto")));
+            long audited = s.f().jsm.getStreamInfo(subj.auditStream()).getStreamState().getMsgCount();
+            String purge = "$JS.API.STREAM.PURGE." + subj.auditStream();
+
+            hold(s, task("evil-1", "note", "cto"), "no-such-gate", purge);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.f().deadLetters().stream()
+                    .anyMatch(m -> "8007".equals(m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.DLQ_CODE))));
+            MessageInfo dead = s.f().deadLetters().stream()
+                    .filter(m -> "8007".equals(m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.DLQ_CODE)))
+                    .findFirst().orElseThrow();
+            assertThat(dead.getHeaders().getFirst(dev.orgmesh.protocol.Headers.DLQ_REASON))
+                    .contains("no-such-gate").contains("evil-1").contains("refused, not released");
+            assertThat(s.approval("evil-1", "no-such-gate")).as("no approval is recorded").isNull();
+            assertThat(s.f().jsm.getStreamInfo(subj.auditStream()).getStreamState().getMsgCount())
+                    .as("the audit stream was not purged").isGreaterThanOrEqualTo(audited);
+        }
+    }
+
+    /** A hold of a real gate whose destination its sender could not publish to itself is refused too. */
+    @Test
+    void aHoldThatWouldReleaseWhereItsSenderMayNotPublishIsRefused(HubTopology topology) throws Exception {
+        try (Setup s = setup(topology)) {
+            Subjects subj = s.f().subjects;
+            String purge = "$JS.API.STREAM.PURGE." + subj.auditStream();
+
+            hold(s, task("evil-2", "deploy", "dev1"), "deploys", purge);
+            hold(s, Fixture.envelope("nobody", "dev1", "deploy").id("evil-3").build(), "deploys", subj.dm("dev1"));
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.f().deadLetters().stream()
+                    .filter(m -> "8008".equals(m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.DLQ_CODE)))
+                    .count() == 2);
+            assertThat(s.f().deadLetters())
+                    .extracting(m -> m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.DLQ_REASON))
+                    .anyMatch(r -> r.contains("ceo may not publish to " + purge))
+                    .anyMatch(r -> r.contains("'nobody' is not a member"));
+            assertThat(s.approval("evil-2", "deploys")).isNull();
+            assertThat(s.approval("evil-3", "deploys")).isNull();
+        }
+    }
+
+    /** An ask passes the same gates as a DM: a gated one is refused (its caller cannot wait), the brain never sees it. */
+    @Test
+    void aGatedAskIsRefusedAndNeverReachesTheBrain(HubTopology topology) throws Exception {
+        try (Setup s = setup(topology)) {
+            Handled handled = new Handled();
+            s.f().runtime(topology.leaf(0), "dev1", Handler.NOTHING, handled, Fixture.options());
+            // the runtime's ask subscription is on its leaf: ask again until the hub knows of it (no responders before)
+            Message gated = await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(
+                    () -> s.f().hubClient.request(s.f().subjects.ask("dev1"),
+                            EnvelopeCodec.encode(task("ask-deploy", "deploy", "dev1")), Duration.ofSeconds(2)),
+                    m -> m != null && !m.isStatusMessage());
+            assertThat(Replies.isError(gated)).isTrue();
+            assertThat(gated.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE))
+                    .isEqualTo("8009");
+            assertThat(gated.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR))
+                    .contains("deploys");
+            Message plain = s.f().hubClient.request(s.f().subjects.ask("dev1"),
+                    EnvelopeCodec.encode(task("ask-note", "note", "dev1")), Duration.ofSeconds(10));
+            assertThat(Replies.isError(plain)).as("an ask no gate matches is answered").isFalse();
+            assertThat(handled.count("ask-deploy")).isZero();
+            assertThat(handled.count("ask-note")).isEqualTo(1);
+        }
+    }
+
+    /** A hold as an agent's runtime publishes it, with whatever headers the test gives. */
+    static void hold(Setup s, Envelope e, String gate, String destination) throws Exception {
+        Headers h = new Headers().put(dev.orgmesh.protocol.Headers.MSG_ID, Approval.idFor(e.id(), gate))
+                .put(dev.orgmesh.protocol.Headers.HOLD_GATE, gate)
+                .put(dev.orgmesh.protocol.Headers.HOLD_SUBJECT, destination);
+        s.f().js.publish(NatsMessage.builder().subject(s.f().subjects.humanHold()).headers(h)
+                .data(EnvelopeCodec.encode(e)).build());
     }
 }

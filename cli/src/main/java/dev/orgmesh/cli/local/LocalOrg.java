@@ -2,8 +2,10 @@ package dev.orgmesh.cli.local;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +14,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 import io.nats.client.Connection;
 
@@ -156,8 +161,10 @@ public final class LocalOrg {
                         "-Dorgmesh.vault.store-path=" + store)),
                 Map.of("ORGMESH_VAULT_MASTER_KEY", masterKey));
         // The console connects as the operator, like ./orgmesh does: it sees every subject and may decide approvals.
+        // Its login token goes through its environment (never a command line or a file) and into the URL printed.
+        String consoleToken = consoleToken(operatorCreds);
         spawn(processes, "console", logs, service(java, "console", ports.consoleHttp(), hubUrl, operatorCreds, null,
-                List.of("-Dorgmesh.console.org-file=" + orgFile)), Map.of());
+                List.of("-Dorgmesh.console.org-file=" + orgFile)), Map.of("ORGMESH_CONSOLE_TOKEN", consoleToken));
         for (Agent a : org.agents()) {
             String leafUrl = "nats://127.0.0.1:" + ports.leaf(a.id());
             spawn(processes, "agent:" + a.id(), logs,
@@ -174,7 +181,22 @@ public final class LocalOrg {
         new LocalState(hubUrl, operatorCreds).write(state);
         awaitPresent(org, operator, processes, logs);
         return new Started(org, state, hubUrl, operatorCreds, logs, processes.read().size(),
-                "http://127.0.0.1:" + ports.consoleHttp() + "/");
+                "http://127.0.0.1:" + ports.consoleHttp() + "/?token=" + consoleToken);
+    }
+
+    /**
+     * The console's login token, derived from the operator's NKey seed (HMAC-SHA256), so whoever holds the operator's
+     * credentials can log in and nothing else needs storing; the seed itself never leaves its 0600 file.
+     */
+    static String consoleToken(Path operatorSeed) throws IOException {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(Files.readAllBytes(operatorSeed), "HmacSHA256"));
+            byte[] token = mac.doFinal("orgmesh console login".getBytes(StandardCharsets.UTF_8));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(token);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
+        }
     }
 
     private void awaitPresent(Org org, NatsSettings operator, LocalProcesses processes, Path logs)

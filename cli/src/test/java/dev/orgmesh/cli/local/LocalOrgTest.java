@@ -7,6 +7,10 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,17 +84,29 @@ class LocalOrgTest {
             assertThat(Duration.between(start, Instant.now())).as("present within 60 s")
                     .isLessThan(Duration.ofSeconds(60));
             assertThat(started).as("hub, 5 leaves, 4 services (with the console), 5 agents").hasSize(1 + 5 + 4 + 5);
-            assertThat(s.consoleUrl()).isEqualTo("http://127.0.0.1:" + LocalPorts.of(org, base).consoleHttp() + "/");
+            String console = "http://127.0.0.1:" + LocalPorts.of(org, base).consoleHttp() + "/";
+            String token = LocalOrg.consoleToken(s.operatorCreds());
+            assertThat(s.consoleUrl()).as("the URL printed carries the console's login token")
+                    .isEqualTo(console + "?token=" + token);
+            HttpClient http = HttpClient.newHttpClient();
+            await().atMost(Duration.ofSeconds(20)).until(() -> http.send(
+                    HttpRequest.newBuilder(URI.create(console + "api/state")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode() == 401);
+            HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create(console + "api/login"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + token + "\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
+            String cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-                var page = java.net.http.HttpClient.newHttpClient().send(
-                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.consoleUrl() + "api/state")).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                var page = http.send(HttpRequest.newBuilder(URI.create(console + "api/state")).header("Cookie", cookie)
+                        .build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(page.statusCode()).isEqualTo(200);
                 assertThat(page.body().split("\"state\":\"up\"", -1)).as("the console sees every agent up")
                         .hasSize(org.agents().size() + 1);
             });
             assertThat(progress).anySatisfy(l -> assertThat(l).isEqualTo("5 of 5 agents present"));
-            approveThroughTheConsole(s, org);
+            approveThroughTheConsole(s, org, console, cookie);
             NatsSettings operator = NatsSettings.of(s.operatorUrl()).withCreds(s.operatorCreds());
             try (Connection c = NatsConnector.connect(operator)) {
                 assertThat(OrgStatus.read(c, operator, org, Instant.now()))
@@ -164,11 +180,12 @@ class LocalOrgTest {
     /**
      * End to end with the real pieces: a task to the devops role meets the org's gate in Hermes's runtime, the
      * approval desk (hub-bootstrap) records it, the console page lists it, the board approves it with a click in
-     * headless Chromium (through the console's API when no browser is installed; CI installs one), and Hermes's brain
-     * then handles it: its report, answering the task, reaches the audit stream.
+     * headless Chromium, logged in with the URL {@code up} printed, and Hermes's brain then handles it: its report,
+     * answering the task, reaches the audit stream.
      */
-    private static void approveThroughTheConsole(LocalOrg.Started s, Org org) throws Exception {
-        var http = java.net.http.HttpClient.newHttpClient();
+    private static void approveThroughTheConsole(LocalOrg.Started s, Org org, String console, String cookie)
+            throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
         Envelope deploy = Envelope.builder().from("cto-athena").to("role:role-devops").type("task")
                 .subject("Deploy the migration").build().withIdIfAbsent();
         String approval = dev.orgmesh.protocol.Approval.idFor(deploy.id(), "devops-tasks");
@@ -178,23 +195,15 @@ class LocalOrgTest {
             c.jetStream().publish(NatsMessage.builder().subject(org.subjects().tasks("role-devops")).headers(h)
                     .data(EnvelopeCodec.encode(deploy)).build());
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(http.send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.consoleUrl() + "api/state")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body()).contains(approval));
+                    HttpRequest.newBuilder(URI.create(console + "api/state")).header("Cookie", cookie).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).contains(approval));
             await("held: Hermes's brain does not see it").during(Duration.ofMillis(1500))
                     .atMost(Duration.ofSeconds(5)).until(() -> !hermesAnswered(c, org, deploy.id()));
 
-            if (Files.isExecutable(Path.of("/usr/bin/chromium"))
-                    && Files.isExecutable(Path.of("/usr/bin/chromedriver"))) {
-                approveByClicking(s.consoleUrl(), approval);
-            } else {
-                var decided = http.send(java.net.http.HttpRequest
-                        .newBuilder(java.net.URI.create(s.consoleUrl() + "api/approvals/" + approval + "/approve"))
-                        .header("Content-Type", "application/json")
-                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString());
-                assertThat(decided.statusCode()).as(decided.body()).isEqualTo(200);
-                assertThat(decided.body()).contains("\"status\":\"approved\"").contains("\"decided_by\":\"board\"");
-            }
+            assertThat(Files.isExecutable(Path.of("/usr/bin/chromium"))
+                    && Files.isExecutable(Path.of("/usr/bin/chromedriver")))
+                    .as("Debian's chromium and chromium-driver (.ci/run installs them)").isTrue();
+            approveByClicking(s.consoleUrl(), approval);
             await("the approved task reaches Hermes's brain, which reports").atMost(Duration.ofSeconds(30))
                     .until(() -> hermesAnswered(c, org, deploy.id()));
         }

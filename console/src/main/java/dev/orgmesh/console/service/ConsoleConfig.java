@@ -2,6 +2,7 @@ package dev.orgmesh.console.service;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -33,4 +34,16 @@ public interface ConsoleConfig {
     /** How many of the newest dead letters the dead-letter table shows. */
     @WithDefault("100")
     int deadLetterLimit();
+
+    /**
+     * The login token ({@code ORGMESH_CONSOLE_TOKEN}); {@code orgmesh up} makes one and prints the console's URL with
+     * it. Without one nobody can log in. Never logged.
+     */
+    Optional<String> token();
+
+    /**
+     * Names besides 127.0.0.1, localhost and [::1] (on the console's port) that a request may give in {@code Host},
+     * as {@code host:port}; for a console put behind a proxy on purpose.
+     */
+    Optional<List<String>> allowedHosts();
 }

@@ -34,10 +34,13 @@ import io.nats.service.Service;
 import io.nats.service.ServiceEndpoint;
 import io.nats.service.ServiceMessage;
 
+import dev.orgmesh.hub.render.Permissions;
+import dev.orgmesh.hub.render.UserPermissions;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.Replies;
 import dev.orgmesh.messaging.flow.Backoff;
+import dev.orgmesh.messaging.flow.DeadLetters;
 import dev.orgmesh.messaging.flow.PullSource;
 import dev.orgmesh.protocol.Approval;
 import dev.orgmesh.protocol.ErrorCode;
@@ -74,6 +77,7 @@ public final class ApprovalDesk implements AutoCloseable {
     private final Subjects subjects;
     private final Clock clock;
     private final PullSource holds;
+    private final DeadLetters deadLetters;
     private final Service service;
     private final ScheduledExecutorService timer;
     /** Open approvals and when their gate's timeout applies; escalated ones are open but have no timeout left. */
@@ -90,6 +94,7 @@ public final class ApprovalDesk implements AutoCloseable {
         this.approvals = connection.keyValue(subjects.approvalsBucket(),
                 KeyValueOptions.builder().jetStreamOptions(jso).build());
         load();
+        this.deadLetters = new DeadLetters(js, connection.jetStreamManagement(jso), subjects, Duration.ofSeconds(5));
         this.holds = new PullSource("holds", js, connection.jetStreamManagement(jso), subjects.holdsStream(),
                 Subjects.approvalDeskConsumer(), 16, Duration.ofSeconds(1), Backoff.defaults(), this::onHold);
         this.service = Service.builder()
@@ -186,12 +191,18 @@ public final class ApprovalDesk implements AutoCloseable {
         String recipient = Optional.ofNullable(header(msg, dev.orgmesh.protocol.Headers.HOLD_RECIPIENT))
                 .orElse(env.to());
         if (gate.isEmpty()) {
-            // the gate was removed after the runtime held the message: a message sent now would not be held
-            Approval a = new Approval(id, gateId, Approval.APPROVED, subject, env.id(), env.from(), recipient,
-                    env.type(), summary(env), tree, List.of(), now, now, ApprovalGate.OnTimeout.APPROVE.wire(),
-                    "desk", now, "gate '" + gateId + "' no longer exists in the org");
-            approvals.create(id, a.encode());
-            release(a);
+            // Fails closed: a hold for a gate the org does not define is never released (a removed gate's held
+            // messages too: they wait in the dead-letter stream for a human's replay).
+            refuse(msg, ErrorCode.APPROVAL_UNKNOWN_GATE, "hold " + id + " of message " + env.id() + " from "
+                    + env.from() + " to " + recipient + " names gate '" + gateId + "', which " + o.company()
+                    + " does not define; refused, not released");
+            return;
+        }
+        Optional<String> forbidden = releaseProblem(o, env.from(), subject);
+        if (forbidden.isPresent()) {
+            refuse(msg, ErrorCode.APPROVAL_FORBIDDEN_RELEASE, "hold " + id + " of message " + env.id() + " (gate '"
+                    + gateId + "', to " + recipient + ") would be released to " + subject + ", but "
+                    + forbidden.get() + "; refused, not released");
             return;
         }
         ApprovalGate g = gate.get();
@@ -329,8 +340,43 @@ public final class ApprovalDesk implements AutoCloseable {
         event("approval." + a.status(), a);
     }
 
+    /**
+     * Why the desk may not release a message from {@code sender} to {@code subject}, if it may not: the desk publishes
+     * with hub-bootstrap's credentials, so it only ever sends what the sender could have sent itself (its rendered
+     * permissions, {@link Permissions}), and only for a member of the org.
+     */
+    static Optional<String> releaseProblem(Org o, String sender, String subject) {
+        Optional<Member> m = sender == null ? Optional.empty() : o.member(sender);
+        if (m.isEmpty()) {
+            return Optional.of("its sender '" + sender + "' is not a member of " + o.company());
+        }
+        UserPermissions p = switch (m.get()) {
+            case Agent a -> Permissions.forAgent(o, a);
+            case Human h -> Permissions.forHuman(o, h);
+        };
+        if (subject == null || !p.allowsPublish(subject)) {
+            return Optional.of(sender + " may not publish to " + subject + " itself");
+        }
+        return Optional.empty();
+    }
+
+    /** Moves a hold the desk refuses to the dead-letter stream with its reason; it is never released. */
+    private void refuse(Message msg, ErrorCode code, String reason) {
+        long seq = msg.isJetStream() ? msg.metaData().streamSequence() : 0;
+        deadLetters.publish(subjects.holdsStream(), seq, msg.getSubject(), msg.getHeaders(), msg.getData(), code,
+                reason);
+        LOG.warnf("%s %s", code.label(), reason);
+    }
+
     /** Republishes the held message to its subject; the runtime lets it through because the record says approved. */
     private void release(Approval a) throws IOException, JetStreamApiException {
+        Optional<String> forbidden = releaseProblem(org.get(), a.from(), a.subject());
+        if (forbidden.isPresent()) {
+            // the org changed since the hold was recorded: the sender lost the right to send there
+            LOG.errorf("%s %s not released to %s: %s", ErrorCode.APPROVAL_FORBIDDEN_RELEASE.label(), a.id(),
+                    a.subject(), forbidden.get());
+            return;
+        }
         Headers h = new Headers();
         h.put(dev.orgmesh.protocol.Headers.APPROVAL, a.id());
         h.put(dev.orgmesh.protocol.Headers.MSG_ID, a.id() + ".released");

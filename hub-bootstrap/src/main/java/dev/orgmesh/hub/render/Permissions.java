@@ -149,6 +149,9 @@ public final class Permissions {
                 b.subscribe(co + ".vault.*.get", ALL_INBOXES);
                 b.publish(s.eventsAll(), ALL_INBOXES);
                 jsRead(b);
+                // used request nonces, claimed create-only (ReplayGuard's ledger); direct and domain forms
+                String nonces = s.noncesBucket();
+                b.publish("$KV." + nonces + ".>", DOMAIN_API + "$KV." + nonces + ".>");
             }
             case HUB_BOOTSTRAP -> {
                 b.subscribe(s.orgAll(), "$SRV.>", "$JS.EVENT.ADVISORY.>", ALL_INBOXES, s.humanApprove(),

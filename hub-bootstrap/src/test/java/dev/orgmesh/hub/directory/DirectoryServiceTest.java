@@ -20,6 +20,7 @@ import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
+import dev.orgmesh.testkit.NatsCli;
 import dev.orgmesh.testkit.NatsServer;
 
 /** The directory, asked by a plain jnats client as any NATS user would. */
@@ -113,5 +114,24 @@ class DirectoryServiceTest {
                 .contains("komodo-ai.org.member", "komodo-ai.org.chart");
         Message stats = client.request("$SRV.STATS." + DirectoryService.NAME, null, Duration.ofSeconds(5));
         assertThat(json(stats).get("endpoints")).isNotEmpty();
+    }
+
+    /** What a NATS user types: the real {@code nats} CLI finds the directory and asks it. */
+    @Test
+    void theNatsCliFindsAndAsksTheDirectory() throws Exception {
+        NatsCli.Result list = NatsCli.run("-s", server.clientUrl(), "micro", "ls", "--json");
+        assertThat(list.exit()).as(list.output()).isZero();
+        assertThat(Json.mapper().readTree(list.output())).extracting(n -> n.get("name").textValue())
+                .contains(DirectoryService.NAME);
+
+        NatsCli.Result info = NatsCli.run("-s", server.clientUrl(), "micro", "info", DirectoryService.NAME, "--json");
+        assertThat(info.exit()).as(info.output()).isZero();
+        assertThat(info.output()).contains("komodo-ai.org.manager").contains("komodo-ai.org.chain");
+
+        NatsCli.Result manager = NatsCli.run("-s", server.clientUrl(), "req", S.org("manager"), "devops-hermes",
+                "--raw", "--timeout", "5s");
+        assertThat(manager.exit()).as(manager.output()).isZero();
+        assertThat(Json.mapper().readTree(manager.output()).get("chain").get(0).get("id").textValue())
+                .isEqualTo("cto-athena");
     }
 }

@@ -48,6 +48,7 @@ import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
 import dev.orgmesh.testkit.FreePorts;
+import dev.orgmesh.testkit.NatsCli;
 import dev.orgmesh.testkit.NatsServer;
 
 /**
@@ -324,6 +325,36 @@ class RenderedHubTest {
             }
             assertThat(lines).anyMatch(l -> l.startsWith("-ERR") && l.contains("Permissions Violation for Publish"));
         }
+    }
+
+    /**
+     * The same permissions as the real {@code nats} CLI meets them, with an agent's rendered NKey seed and inbox
+     * prefix, the way the seed's agents use {@code nats pub}: its own vault subject is allowed, another member's
+     * is refused by the hub, and so is reading another member's DMs.
+     */
+    @Test
+    void theNatsCliWithAnAgentsKeyGetsExactlyThatAgentsPermissions() throws Exception {
+        String seed = rendered.agent("cto-athena").seed().toString();
+        String prefix = Permissions.inboxPrefix("cto-athena");
+        Connection operator = operator("komodo-ai");
+        Subscription vault = operator.subscribe(S.vaultGet("cto-athena"));
+        operator.flush(WAIT);
+
+        NatsCli.Result own = NatsCli.run("-s", hub.clientUrl(), "--nkey", seed, "--inbox-prefix", prefix, "pub",
+                S.vaultGet("cto-athena"), "from the cli");
+        assertThat(own.exit()).as(own.output()).isZero();
+        Message got = vault.nextMessage(WAIT);
+        assertThat(got).isNotNull();
+        assertThat(new String(got.getData(), StandardCharsets.UTF_8)).isEqualTo("from the cli");
+
+        NatsCli.Result other = NatsCli.run("-s", hub.clientUrl(), "--nkey", seed, "--inbox-prefix", prefix, "pub",
+                S.vaultGet("ceo-genesis"), "forged");
+        assertThat(other.exit()).isNotZero();
+        assertThat(other.output()).contains("Permissions Violation for Publish to \"" + S.vaultGet("ceo-genesis"));
+
+        NatsCli.Result snoop = NatsCli.run("-s", hub.clientUrl(), "--nkey", seed, "--inbox-prefix", prefix, "sub",
+                S.dm("ceo-genesis"), "--count", "1", "--timeout", "2s");
+        assertThat(snoop.output()).contains("Permissions Violation for Subscription to \"" + S.dm("ceo-genesis"));
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------------

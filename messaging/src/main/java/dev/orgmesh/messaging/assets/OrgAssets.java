@@ -1,5 +1,6 @@
 package dev.orgmesh.messaging.assets;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +34,8 @@ public record OrgAssets(Map<String, StreamConfiguration> streams, Map<String, Li
         Map<String, KeyValueConfiguration> buckets) {
     /** Room on every stream for consumers that are not the org's durables; see {@link #consumerLimit(int)}. */
     static final int AD_HOC_CONSUMERS = 1000;
+    /** How long the vault bridge's used nonces are kept: twice the longest clock skew a bridge may allow. */
+    public static final Duration NONCE_MAX_AGE = Duration.ofMinutes(10);
 
     /** The assets of {@code org} under {@code limits}. */
     public static OrgAssets of(Org org, AssetLimits limits) {
@@ -147,6 +150,15 @@ public record OrgAssets(Map<String, StreamConfiguration> streams, Map<String, Li
                 .storageType(limits.storage())
                 .replicas(limits.replicas())
                 .build());
+        buckets.put(s.noncesBucket(), KeyValueConfiguration.builder()
+                .name(s.noncesBucket())
+                .description("vault request nonces already used, key {agent}.{nonce hash}; expire after "
+                        + NONCE_MAX_AGE + " (the bridge's clock skew must stay under half of it)")
+                .maxHistoryPerKey(1)
+                .ttl(NONCE_MAX_AGE)
+                .storageType(limits.storage())
+                .replicas(limits.replicas())
+                .build());
         return new OrgAssets(streams, consumers, buckets);
     }
 
@@ -181,7 +193,7 @@ public record OrgAssets(Map<String, StreamConfiguration> streams, Map<String, Li
     }
 
     private static StreamConfiguration.Builder stream(String name, String description, List<String> subjects,
-            RetentionPolicy retention, java.time.Duration maxAge, AssetLimits limits) {
+            RetentionPolicy retention, Duration maxAge, AssetLimits limits) {
         return StreamConfiguration.builder()
                 .name(name)
                 .description(description)

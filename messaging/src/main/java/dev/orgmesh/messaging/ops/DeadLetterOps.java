@@ -2,6 +2,7 @@ package dev.orgmesh.messaging.ops;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -64,6 +65,7 @@ public final class DeadLetterOps {
                     "dead letter " + seq + " does not say where it was sent (no "
                             + dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_SUBJECT + " header)");
         }
+        refuseForeignDestination(seq, subject);
         Envelope original;
         try {
             original = EnvelopeCodec.decode(mi.getData());
@@ -84,6 +86,27 @@ public final class DeadLetterOps {
             jsm.deleteMessage(subjects.dlqStream(), seq);
         }
         return replay.id() + " to " + subject + " (stream " + ack.getStream() + ", seq " + ack.getSeqno() + ")";
+    }
+
+    /**
+     * A dead letter's destination is a header that whoever published the dead letter wrote (agents dead-letter what
+     * they cannot decode), and the replay publishes with the caller's credentials, the operator's included. So a
+     * replay goes only where a member's message goes: a DM ({@code {co}.dm.{member}}), a role's task queue
+     * ({@code {co}.tasks.{role}}), a team or the company ({@code {co}.{team}}, {@code {co}.all}) — never the
+     * JetStream API, a KV bucket, an approval decision or another company.
+     */
+    void refuseForeignDestination(long seq, String subject) {
+        String co = subjects.company();
+        String[] t = subject.split("\\.", -1);
+        boolean tokensOk = Arrays.stream(t).allMatch(x -> !x.isEmpty() && !x.equals("*") && !x.equals(">"));
+        boolean message = tokensOk && t[0].equals(co)
+                && ((t.length == 2 && (t[1].equals("all") || !Subjects.RESERVED.contains(t[1])))
+                        || (t.length == 3 && (t[1].equals("dm") || t[1].equals("tasks"))));
+        if (!message) {
+            throw new OrgmeshException(ErrorCode.DEAD_LETTER_REPLAY_REFUSED, "dead letter " + seq + " names " + subject
+                    + " as where it was sent; a replay goes only to a DM, task queue, team or company subject of "
+                    + co + ", so it is not replayed");
+        }
     }
 
     private static Row row(MessageInfo mi) {

@@ -40,8 +40,11 @@ public interface VaultBridgeConfig {
     @WithDefault("60s")
     Duration clockSkew();
 
-    /** Most nonces remembered at once; above it requests are refused until older ones expire. */
-    @WithDefault("100000")
+    /**
+     * Most nonces remembered at once per agent; above it that agent's requests are refused until its older ones
+     * expire (other agents are not affected).
+     */
+    @WithDefault("10000")
     int maxNonces();
 
     /** How often stored versions are checked for rotation ({@code secret.rotated} events). */

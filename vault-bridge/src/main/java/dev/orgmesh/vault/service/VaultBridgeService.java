@@ -30,6 +30,7 @@ import dev.orgmesh.vault.backend.EmbeddedStore;
 import dev.orgmesh.vault.backend.MasterKey;
 import dev.orgmesh.vault.backend.SecretBackend;
 import dev.orgmesh.vault.backend.VaultKv2Backend;
+import dev.orgmesh.vault.bridge.KvNonceLedger;
 import dev.orgmesh.vault.bridge.NatsEvents;
 import dev.orgmesh.vault.bridge.RotationWatcher;
 import dev.orgmesh.vault.bridge.SecretService;
@@ -119,8 +120,11 @@ public class VaultBridgeService {
                     ErrorCode.VAULT_BAD_SIGNATURE, "orgmesh.vault.keys-dir is not set: agents' keys are unknown")));
             NatsEvents events = new NatsEvents(c.jetStream(NatsConnector.jetStreamOptions(nats.settings())), s,
                     config.from());
+            var jso = NatsConnector.jetStreamOptions(nats.settings());
+            KvNonceLedger ledger = new KvNonceLedger(c, s.noncesBucket(),
+                    KeyValueOptions.builder().jetStreamOptions(jso).build());
             SecretService service = new SecretService(s, policy::get, keys, b,
-                    new ReplayGuard(config.clockSkew(), config.maxNonces(), InstantSource.system()), events);
+                    new ReplayGuard(config.clockSkew(), config.maxNonces(), InstantSource.system(), ledger), events);
             watcher = new RotationWatcher(b, policy::get, events).start(config.rotationPoll());
             responder = new VaultResponder(c, service, config.maxInFlight()).start(Duration.ofSeconds(5));
             LOG.infof("vault-bridge for %s serving from %s", company, b.describe());

@@ -163,16 +163,27 @@ class SecretFlowTest {
         store.put(SecretPath.company("FLY_API_TOKEN"), fly.getBytes(StandardCharsets.UTF_8));
 
         bridgeConnection = connect(serviceSettings(HubService.VAULT_BRIDGE), new Violations());
+        responder = startBridge();
         NatsEvents events = new NatsEvents(bridgeConnection.jetStream(), S, "vault-bridge");
         SecretPolicy policy = SecretPolicy.of(ORG);
-        SecretService service = new SecretService(S, () -> policy, new RenderedAgentKeys(rendered.outDir()), store,
-                new ReplayGuard(Duration.ofSeconds(60), 10_000, InstantSource.system()), events);
-        responder = new VaultResponder(bridgeConnection, service, 16).start(WAIT);
         watcher = new RotationWatcher(store, () -> policy, events).start(Duration.ofMillis(200));
 
         alice = connect(agentSettings("alice"), aliceErrors);
         bob = connect(agentSettings("bob"), new Violations());
         aliceKey = seed("alice");
+    }
+
+    /**
+     * A bridge as VaultBridgeService builds it, on the bridge's own credentials: a fresh replay guard (empty memory)
+     * over the hub's shared nonce ledger.
+     */
+    static VaultResponder startBridge() throws Exception {
+        NatsEvents events = new NatsEvents(bridgeConnection.jetStream(), S, "vault-bridge");
+        SecretPolicy policy = SecretPolicy.of(ORG);
+        KvNonceLedger ledger = new KvNonceLedger(bridgeConnection, S.noncesBucket(), KeyValueOptions.builder().build());
+        SecretService service = new SecretService(S, () -> policy, new RenderedAgentKeys(rendered.outDir()), store,
+                new ReplayGuard(Duration.ofSeconds(60), 10_000, InstantSource.system(), ledger), events);
+        return new VaultResponder(bridgeConnection, service, 16).start(WAIT);
     }
 
     @AfterAll
@@ -265,6 +276,15 @@ class SecretFlowTest {
         alice.publish(original);
         Message second = sub.nextMessage(WAIT);
         assertThat(errorCode(second)).isEqualTo(ErrorCode.VAULT_REPLAY);
+
+        // The bridge restarts (its memory of nonces is gone); the hub's ledger still knows the nonce.
+        responder.close();
+        responder = startBridge();
+        alice.publish(original);
+        Message afterRestart = sub.nextMessage(WAIT);
+        assertThat(errorCode(afterRestart)).isEqualTo(ErrorCode.VAULT_REPLAY);
+        assertThat(header(afterRestart, dev.orgmesh.protocol.Headers.SERVICE_ERROR))
+                .contains("before a restart");
         sub.unsubscribe();
 
         // The same signed body with another reply subject (to read the answer elsewhere) is refused before that.

@@ -12,25 +12,54 @@ import dev.orgmesh.protocol.OrgmeshException;
 
 /**
  * Refuses stale and replayed requests: a request's timestamp must be within {@code skew} of this clock, and its
- * nonce must not have been seen from that agent within the window. A nonce is remembered only until its timestamp
- * leaves the window (after that the timestamp check refuses it anyway), so memory is bounded by the request rate
- * times twice the skew; above {@code maxEntries} the guard refuses new requests rather than forget a nonce.
+ * nonce must not have been used by that agent before.
  *
- * <p>One guard per bridge process. With several bridges in the queue group a replay could reach another instance;
- * that gains nothing, because the reply subject is signed and the reply is sealed to the original requester's
- * one-time key.
+ * <ul>
+ * <li><b>Bounded per agent.</b> Each agent may have at most {@code maxPerAgent} nonces within the window; above it
+ * only that agent's requests are refused until its older ones expire, so one agent (a prompt-injected one included)
+ * cannot crowd out another. A nonce is remembered only until its timestamp leaves the window: after that the
+ * timestamp check refuses it anyway.</li>
+ * <li><b>Shared and durable.</b> With a {@link NonceLedger} (the bridge's is a KV bucket on the hub), a nonce is also
+ * claimed there, so a replay is refused by every bridge instance and after a bridge restart, not only by the process
+ * that saw it first.</li>
+ * </ul>
+ * Requests reach the guard only after their signature verified, so an agent's quota is spent only by that agent.
  */
 public final class ReplayGuard {
+    /**
+     * Where nonces are claimed beyond this process.
+     */
+    @FunctionalInterface
+    public interface NonceLedger {
+        /**
+         * Claims {@code nonce} for {@code agent}; false when it was claimed before.
+         *
+         * @throws OrgmeshException when the ledger cannot be reached (the request is refused: the guard fails closed)
+         */
+        boolean claim(String agent, String nonce);
+
+        /** No ledger: this process only. */
+        NonceLedger NONE = (agent, nonce) -> true;
+    }
+
     private final Duration skew;
-    private final int maxEntries;
+    private final int maxPerAgent;
     private final InstantSource clock;
-    private final Map<String, Long> seen = new HashMap<>();
+    private final NonceLedger ledger;
+    /** Agent → nonce → when it may be forgotten (millis). */
+    private final Map<String, Map<String, Long>> seen = new HashMap<>();
     private long lastPurgeMillis;
 
-    public ReplayGuard(Duration skew, int maxEntries, InstantSource clock) {
+    /** A guard of this process only. */
+    public ReplayGuard(Duration skew, int maxPerAgent, InstantSource clock) {
+        this(skew, maxPerAgent, clock, NonceLedger.NONE);
+    }
+
+    public ReplayGuard(Duration skew, int maxPerAgent, InstantSource clock, NonceLedger ledger) {
         this.skew = skew;
-        this.maxEntries = maxEntries;
+        this.maxPerAgent = maxPerAgent;
         this.clock = clock;
+        this.ledger = ledger;
     }
 
     /** The allowed clock difference either way. */
@@ -38,8 +67,8 @@ public final class ReplayGuard {
         return skew;
     }
 
-    /** Accepts the request once; throws {@code VAULT_REPLAY} when it is stale, in the future or a repeat. */
-    public synchronized void check(String agent, String nonce, long tsMillis) {
+    /** Accepts the request once; throws {@code VAULT_REPLAY} when it is stale, in the future, a repeat or over quota. */
+    public void check(String agent, String nonce, long tsMillis) {
         long now = clock.millis();
         long skewMillis = skew.toMillis();
         if (Math.abs(now - tsMillis) > skewMillis) {
@@ -47,30 +76,42 @@ public final class ReplayGuard {
                     "request time " + Instant.ofEpochMilli(tsMillis) + " is more than " + skew.toSeconds()
                             + " s from the bridge's clock " + Instant.ofEpochMilli(now));
         }
-        if (now - lastPurgeMillis > 1000 || seen.size() >= maxEntries) {
-            purge(now);
+        synchronized (this) {
+            if (now - lastPurgeMillis > 1000) {
+                purge(now);
+            }
+            Map<String, Long> mine = seen.computeIfAbsent(agent, a -> new HashMap<>());
+            if (mine.size() >= maxPerAgent) {
+                purge(now);
+            }
+            if (mine.containsKey(nonce)) {
+                throw new OrgmeshException(ErrorCode.VAULT_REPLAY, "nonce already used by " + agent);
+            }
+            if (mine.size() >= maxPerAgent) {
+                throw new OrgmeshException(ErrorCode.VAULT_REPLAY, agent + " sent more than " + maxPerAgent
+                        + " requests within the " + skew.toSeconds() + " s replay window; retry shortly");
+            }
+            mine.put(nonce, tsMillis + skewMillis);
         }
-        String key = agent + "/" + nonce;
-        if (seen.containsKey(key)) {
-            throw new OrgmeshException(ErrorCode.VAULT_REPLAY, "nonce already used by " + agent);
-        }
-        if (seen.size() >= maxEntries) {
+        // outside the lock: a round trip to the hub must not hold up other agents' requests
+        if (!ledger.claim(agent, nonce)) {
             throw new OrgmeshException(ErrorCode.VAULT_REPLAY,
-                    "too many requests within the " + skew.toSeconds() + " s replay window; retry shortly");
+                    "nonce already used by " + agent + " (seen by another bridge instance or before a restart)");
         }
-        seen.put(key, tsMillis + skewMillis);
     }
 
-    /** How many nonces are remembered now. */
+    /** How many nonces are remembered now, over all agents. */
     public synchronized int size() {
-        return seen.size();
+        return seen.values().stream().mapToInt(Map::size).sum();
     }
 
     private void purge(long now) {
         lastPurgeMillis = now;
-        for (Iterator<Long> it = seen.values().iterator(); it.hasNext();) {
-            if (it.next() < now) {
-                it.remove();
+        for (Iterator<Map<String, Long>> agents = seen.values().iterator(); agents.hasNext();) {
+            Map<String, Long> nonces = agents.next();
+            nonces.values().removeIf(forgetAt -> forgetAt < now);
+            if (nonces.isEmpty()) {
+                agents.remove();
             }
         }
     }

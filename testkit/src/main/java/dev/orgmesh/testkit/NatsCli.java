@@ -1,0 +1,116 @@
+package dev.orgmesh.testkit;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import dev.orgmesh.protocol.nats.NatsRelease;
+import dev.orgmesh.protocol.nats.NatsServerLocator;
+
+/**
+ * The real {@code nats} CLI at the pinned release ({@code NATS_CLI_VERSION} in {@code deploy/nats/versions.properties}),
+ * for interop tests: what a NATS user types is what the test runs. Found on {@code PATH} (only at that release) or
+ * in orgmesh's cache; when neither has it, {@code deploy/nats/install cli} builds it there first ({@code go install}).
+ */
+public final class NatsCli {
+    /** What one run printed and how it ended. */
+    public record Result(int exit, String output) {
+    }
+
+    private NatsCli() {
+    }
+
+    /** The executable. */
+    public static Path path() {
+        return Cached.PATH;
+    }
+
+    /**
+     * Runs {@code nats ARGS} (no context file, no standard input) and waits up to 30 s.
+     *
+     * @throws IllegalStateException if it does not end in time
+     */
+    public static Result run(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(path().toString());
+        cmd.add("--no-context");
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        // No user context or config leaks in from the machine running the tests.
+        pb.environment().put("XDG_CONFIG_HOME", System.getProperty("java.io.tmpdir"));
+        try {
+            Process p = pb.start();
+            p.getOutputStream().close();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("nats " + String.join(" ", args) + " did not end in 30 s");
+            }
+            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted running nats", e);
+        }
+    }
+
+    private static final class Cached {
+        static final Path PATH = find();
+
+        private static Path find() {
+            Map<String, String> env = System.getenv();
+            String want = "v" + NatsRelease.CLI;
+            for (String dir : env.getOrDefault("PATH", "").split(File.pathSeparator)) {
+                Path candidate = dir.isBlank() ? null : Path.of(dir, "nats");
+                if (candidate != null && Files.isExecutable(candidate) && want.equals(version(candidate))) {
+                    return candidate;
+                }
+            }
+            Path cached = NatsServerLocator.cacheDir(env).resolve("natscli").resolve(want).resolve("nats");
+            if (Files.isExecutable(cached) && want.equals(version(cached))) {
+                return cached;
+            }
+            Path home = NatsServerBinary.checkout(Path.of(System.getProperty("user.dir")).toAbsolutePath());
+            if (home == null) {
+                throw new IllegalStateException("the nats CLI " + want + " is not on PATH nor in " + cached
+                        + "; run deploy/nats/install cli");
+            }
+            System.err.println("testkit: building the nats CLI " + want + " into " + cached + " (deploy/nats/install)");
+            try {
+                Process p = new ProcessBuilder("/bin/bash", home.resolve("deploy/nats/install").toString(), "cli")
+                        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+                if (p.waitFor() != 0 || out.isEmpty()) {
+                    throw new IllegalStateException("deploy/nats/install cli failed (exit " + p.exitValue() + ")");
+                }
+                return Path.of(out.lines().reduce((a, b) -> b).orElseThrow());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted installing the nats CLI", e);
+            }
+        }
+
+        private static String version(Path nats) {
+            try {
+                Process p = new ProcessBuilder(nats.toString(), "--version").redirectErrorStream(true).start();
+                String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+                return p.waitFor(10, TimeUnit.SECONDS) ? v : "";
+            } catch (IOException e) {
+                return "";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "";
+            }
+        }
+    }
+}
