@@ -78,6 +78,11 @@ class ConsoleApiTest {
                 .body("code", equalTo(9002));
         s.get().header("Host", "evil.test").get("/api/state").then().statusCode(403).body("code", equalTo(9002));
         given().header("Host", "evil.test").get("/").then().statusCode(403).body("code", equalTo(9002));
+        // the path is judged as the router resolves it: an encoded or doubled /api is still the API
+        given().urlEncodingEnabled(false).get("//api/state").then().statusCode(401).body("code", equalTo(9000));
+        given().urlEncodingEnabled(false).get("/%61pi/state").then().statusCode(401).body("code", equalTo(9000));
+        given().urlEncodingEnabled(false).contentType("application/json").body("{}")
+                .post("/./api/dlq/1/replay").then().statusCode(401).body("code", equalTo(9000));
         // the page and health need no session, on the console's own names
         given().get("/").then().statusCode(200);
         given().get("/q/health/live").then().statusCode(200);

@@ -46,14 +46,19 @@ public final class NatsCli {
         // No user context or config leaks in from the machine running the tests.
         pb.environment().put("XDG_CONFIG_HOME", System.getProperty("java.io.tmpdir"));
         try {
-            Process p = pb.start();
-            p.getOutputStream().close();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException("nats " + String.join(" ", args) + " did not end in 30 s");
+            // output to a file, not a pipe read to its end: a run that hangs cannot block past the timeout
+            Path capture = Files.createTempFile("orgmesh-nats-cli-", ".txt");
+            try {
+                Process p = pb.redirectOutput(capture.toFile()).redirectInput(ProcessBuilder.Redirect.from(
+                        new File("/dev/null"))).start();
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException("nats " + String.join(" ", args) + " did not end in 30 s");
+                }
+                return new Result(p.exitValue(), Files.readString(capture, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(capture);
             }
-            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -102,9 +107,18 @@ public final class NatsCli {
 
         private static String version(Path nats) {
             try {
-                Process p = new ProcessBuilder(nats.toString(), "--version").redirectErrorStream(true).start();
-                String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-                return p.waitFor(10, TimeUnit.SECONDS) ? v : "";
+                Path capture = Files.createTempFile("orgmesh-nats-cli-", ".txt");
+                try {
+                    Process p = new ProcessBuilder(nats.toString(), "--version").redirectErrorStream(true)
+                            .redirectOutput(capture.toFile()).start();
+                    if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                        p.destroyForcibly();
+                        return "";
+                    }
+                    return Files.readString(capture, StandardCharsets.UTF_8).strip();
+                } finally {
+                    Files.deleteIfExists(capture);
+                }
             } catch (IOException e) {
                 return "";
             } catch (InterruptedException e) {

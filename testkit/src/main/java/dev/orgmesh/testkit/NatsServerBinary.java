@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.nats.NatsServerInstall;
 import dev.orgmesh.protocol.nats.NatsServerLocator;
 
@@ -23,7 +24,7 @@ public final class NatsServerBinary {
     /**
      * The executable for this JVM's environment, looked up once.
      *
-     * @throws dev.orgmesh.protocol.OrgmeshException if none is found or it is too old
+     * @throws OrgmeshException if none is found or it is too old
      */
     public static Path path() {
         return Cached.FOUND.path();

@@ -340,7 +340,8 @@ class ApprovalGateTest {
                     .count() == 2);
             assertThat(s.f().deadLetters())
                     .extracting(m -> m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.DLQ_REASON))
-                    .anyMatch(r -> r.contains("ceo may not publish to " + purge))
+                    .anyMatch(r -> r.contains("would be released to " + purge)
+                            && r.contains("a message to dev1 goes to " + subj.dm("dev1")))
                     .anyMatch(r -> r.contains("'nobody' is not a member"));
             assertThat(s.approval("evil-2", "deploys")).isNull();
             assertThat(s.approval("evil-3", "deploys")).isNull();

@@ -62,7 +62,9 @@ public class AccessFilter {
     private static void filter(RoutingContext rc, ConsoleAccess access) {
         HttpServerRequest req = rc.request();
         Cookie session = req.getCookie(ConsoleAccess.SESSION_COOKIE);
-        ConsoleAccess.Verdict v = access.check(new ConsoleAccess.Request(req.method().name(), req.path(),
+        // the path routing sees (decoded, dot segments and double slashes removed), not the raw one: /%61pi/… and
+        // //api/… must be judged as /api/…
+        ConsoleAccess.Verdict v = access.check(new ConsoleAccess.Request(req.method().name(), rc.normalizedPath(),
                 req.localAddress() == null ? -1 : req.localAddress().port(), host(req),
                 req.getHeader("Origin"), req.getHeader("Content-Type"), req.getHeader(ConsoleAccess.CSRF_HEADER),
                 session == null ? null : session.getValue()));

@@ -3,6 +3,9 @@ package dev.orgmesh.console.access;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +32,9 @@ import dev.orgmesh.protocol.ErrorCode;
  * <li><b>CSRF.</b> A request that changes state (any method but GET, HEAD, OPTIONS) must be JSON and carry the
  * session's CSRF token in {@value #CSRF_HEADER}: a form posted from another site can do neither.</li>
  * </ul>
- * The page itself and {@code /q/*} (health) need no session: they hold no org data.
+ * Only the page's own files, {@code /q/health*} and the login need no session (they hold no org data); every
+ * other path needs one, so a path the router resolves somewhere unexpected is refused rather than let through.
+ * Sessions end after {@value #SESSION_HOURS} hours.
  */
 public final class ConsoleAccess {
     /** The session cookie. */
@@ -39,6 +44,10 @@ public final class ConsoleAccess {
     /** Where the page logs in. */
     public static final String LOGIN_PATH = "/api/login";
     static final int MAX_SESSIONS = 64;
+    static final int SESSION_HOURS = 12;
+    /** What needs no session: the page and its files, and health checks. */
+    private static final Set<String> OPEN_PATHS = Set.of("/", "/index.html", "/console.js", "/console.css",
+            "/favicon.ico");
     private static final List<String> LOCAL_NAMES = List.of("127.0.0.1", "localhost", "[::1]");
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
 
@@ -59,10 +68,11 @@ public final class ConsoleAccess {
     private final byte[] token;
     private final Set<String> extraHosts;
     private final SecureRandom random;
-    /** Session id → CSRF token; the oldest session goes when there are more than {@link #MAX_SESSIONS}. */
-    private final Map<String, String> sessions = new LinkedHashMap<>(16, 0.75f, false) {
+    private final InstantSource clock;
+    /** Session id → the session; the oldest goes when there are more than {@link #MAX_SESSIONS}. */
+    private final Map<String, Session> sessions = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Session> eldest) {
             return size() > MAX_SESSIONS;
         }
     };
@@ -72,6 +82,11 @@ public final class ConsoleAccess {
      * @param extraHosts further {@code host} or {@code host:port} values accepted in {@code Host}
      */
     public ConsoleAccess(Optional<String> token, List<String> extraHosts, SecureRandom random) {
+        this(token, extraHosts, random, InstantSource.system());
+    }
+
+    ConsoleAccess(Optional<String> token, List<String> extraHosts, SecureRandom random, InstantSource clock) {
+        this.clock = clock;
         this.token = token.filter(t -> !t.isBlank()).map(t -> t.strip().getBytes(StandardCharsets.UTF_8))
                 .orElse(null);
         this.extraHosts = new TreeSet<>();
@@ -103,9 +118,6 @@ public final class ConsoleAccess {
             return new Verdict(403, ErrorCode.CONSOLE_FOREIGN_ORIGIN,
                     "a request from " + r.origin() + " may not use the console at " + host);
         }
-        if (!r.path().startsWith("/api/")) {
-            return Verdict.OK;
-        }
         boolean safe = SAFE_METHODS.contains(r.method().toUpperCase(Locale.ROOT));
         if (!safe && !isJson(r.contentType())) {
             return new Verdict(415, ErrorCode.CONSOLE_CSRF,
@@ -113,6 +125,10 @@ public final class ConsoleAccess {
         }
         if (r.path().equals(LOGIN_PATH)) {
             return Verdict.OK; // the login itself checks the token
+        }
+        if (safe && (OPEN_PATHS.contains(r.path()) || r.path().equals("/q/health")
+                || r.path().startsWith("/q/health/"))) {
+            return Verdict.OK;
         }
         String csrf = r.session() == null ? null : csrfOf(r.session());
         if (csrf == null) {
@@ -132,9 +148,9 @@ public final class ConsoleAccess {
                 || !MessageDigest.isEqual(token, presented.strip().getBytes(StandardCharsets.UTF_8))) {
             return Optional.empty();
         }
-        Session s = new Session(newToken(random), newToken(random));
+        Session s = new Session(newToken(random), newToken(random), clock.instant());
         synchronized (sessions) {
-            sessions.put(s.id(), s.csrf());
+            sessions.put(s.id(), s);
         }
         return Optional.of(s);
     }
@@ -142,12 +158,20 @@ public final class ConsoleAccess {
     /** The CSRF token of a live session, or null. */
     public String csrfOf(String sessionId) {
         synchronized (sessions) {
-            return sessions.get(sessionId);
+            Session s = sessions.get(sessionId);
+            if (s == null) {
+                return null;
+            }
+            if (s.opened().plus(Duration.ofHours(SESSION_HOURS)).isBefore(clock.instant())) {
+                sessions.remove(sessionId);
+                return null;
+            }
+            return s.csrf();
         }
     }
 
     /** A console session. */
-    public record Session(String id, String csrf) {
+    public record Session(String id, String csrf, Instant opened) {
     }
 
     private boolean hostAllowed(String host, int localPort) {

@@ -3,8 +3,11 @@ package dev.orgmesh.console.access;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 
@@ -54,6 +57,12 @@ class ConsoleAccessTest {
     void theApiNeedsASessionThePageDoesNot() {
         assertThat(access.check(get("/", "127.0.0.1:" + PORT, null)).allowed()).isTrue();
         assertThat(access.check(get("/console.js", "127.0.0.1:" + PORT, null)).allowed()).isTrue();
+        assertThat(access.check(get("/q/health/ready", "127.0.0.1:" + PORT, null)).allowed()).isTrue();
+        // anything else needs a session, whatever the router would make of it
+        for (String path : List.of("/q/dev", "/apix/state", "/api", "/other")) {
+            assertThat(access.check(get(path, "127.0.0.1:" + PORT, null)).code()).as(path)
+                    .isEqualTo(ErrorCode.CONSOLE_LOGIN_REQUIRED);
+        }
         assertThat(access.check(get("/api/state", "127.0.0.1:" + PORT, null)).status()).isEqualTo(401);
         assertThat(access.check(get("/api/state", "127.0.0.1:" + PORT, "made-up")).code())
                 .isEqualTo(ErrorCode.CONSOLE_LOGIN_REQUIRED);
@@ -84,6 +93,19 @@ class ConsoleAccessTest {
                 .isTrue();
         assertThat(access.check(post(ConsoleAccess.LOGIN_PATH, null, "text/plain", null, null)).code())
                 .isEqualTo(ErrorCode.CONSOLE_CSRF);
+    }
+
+    @Test
+    void sessionsEnd() {
+        AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-07T10:00:00Z"));
+        ConsoleAccess timed = new ConsoleAccess(Optional.of("s3cret"), List.of(), new SecureRandom(), now::get);
+        ConsoleAccess.Session s = timed.login("s3cret").orElseThrow();
+        now.set(now.get().plus(Duration.ofHours(ConsoleAccess.SESSION_HOURS - 1)));
+        assertThat(timed.csrfOf(s.id())).isEqualTo(s.csrf());
+        now.set(now.get().plus(Duration.ofHours(2)));
+        assertThat(timed.csrfOf(s.id())).isNull();
+        assertThat(timed.check(get("/api/state", "127.0.0.1:" + PORT, s.id())).code())
+                .isEqualTo(ErrorCode.CONSOLE_LOGIN_REQUIRED);
     }
 
     @Test

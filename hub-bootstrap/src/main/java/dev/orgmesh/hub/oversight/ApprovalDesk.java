@@ -192,13 +192,16 @@ public final class ApprovalDesk implements AutoCloseable {
                 .orElse(env.to());
         if (gate.isEmpty()) {
             // Fails closed: a hold for a gate the org does not define is never released (a removed gate's held
-            // messages too: they wait in the dead-letter stream for a human's replay).
+            // messages too: the dead letter keeps the message and the reason for a human to see).
             refuse(msg, ErrorCode.APPROVAL_UNKNOWN_GATE, "hold " + id + " of message " + env.id() + " from "
                     + env.from() + " to " + recipient + " names gate '" + gateId + "', which " + o.company()
                     + " does not define; refused, not released");
             return;
         }
-        Optional<String> forbidden = releaseProblem(o, env.from(), subject);
+        Optional<String> forbidden = destinationOf(o, recipient).filter(subject::equals).isEmpty()
+                ? Optional.of("a message to " + recipient + " goes to "
+                        + destinationOf(o, recipient).orElse("no subject of " + o.company()))
+                : releaseProblem(o, env.from(), subject);
         if (forbidden.isPresent()) {
             refuse(msg, ErrorCode.APPROVAL_FORBIDDEN_RELEASE, "hold " + id + " of message " + env.id() + " (gate '"
                     + gateId + "', to " + recipient + ") would be released to " + subject + ", but "
@@ -280,6 +283,14 @@ public final class ApprovalDesk implements AutoCloseable {
                     id + " is already " + a.status() + (a.decidedBy() != null ? " by " + a.decidedBy() : ""));
         }
         Org o = org.get();
+        if (approve) {
+            Optional<String> forbidden = releaseProblem(o, a.from(), a.subject());
+            if (forbidden.isPresent()) {
+                // the org changed since the hold was recorded: approving would send what the sender may not
+                throw new OrgmeshException(ErrorCode.APPROVAL_FORBIDDEN_RELEASE, id + " cannot be approved: "
+                        + forbidden.get() + "; deny it instead");
+            }
+        }
         boolean human = o.member(by).map(Member::isHuman).orElse(false);
         if (!"operator".equals(by) && (!human || !a.approvers().contains(by))) {
             throw new OrgmeshException(ErrorCode.APPROVAL_NOT_APPROVER,
@@ -360,6 +371,30 @@ public final class ApprovalDesk implements AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Where a message to {@code recipient} goes: its DM inbox, its role's task queue, its team's channel or the
+     * company's. Gates hold only these, so a hold naming any other subject (the JetStream API, a KV bucket, an inbox)
+     * is refused whatever its sender could publish.
+     */
+    static Optional<String> destinationOf(Org o, String recipient) {
+        Subjects s = o.subjects();
+        if (recipient == null) {
+            return Optional.empty();
+        }
+        if (recipient.equals("all")) {
+            return Optional.of(s.all());
+        }
+        if (recipient.startsWith("role:")) {
+            String role = recipient.substring(5);
+            return o.roles().contains(role) ? Optional.of(s.tasks(role)) : Optional.empty();
+        }
+        if (recipient.startsWith("team:")) {
+            String team = recipient.substring(5);
+            return o.teams().containsKey(team) ? Optional.of(s.team(team)) : Optional.empty();
+        }
+        return o.member(recipient).map(m -> s.dm(m.id()));
+    }
+
     /** Moves a hold the desk refuses to the dead-letter stream with its reason; it is never released. */
     private void refuse(Message msg, ErrorCode code, String reason) {
         long seq = msg.isJetStream() ? msg.metaData().streamSequence() : 0;
@@ -372,10 +407,9 @@ public final class ApprovalDesk implements AutoCloseable {
     private void release(Approval a) throws IOException, JetStreamApiException {
         Optional<String> forbidden = releaseProblem(org.get(), a.from(), a.subject());
         if (forbidden.isPresent()) {
-            // the org changed since the hold was recorded: the sender lost the right to send there
-            LOG.errorf("%s %s not released to %s: %s", ErrorCode.APPROVAL_FORBIDDEN_RELEASE.label(), a.id(),
-                    a.subject(), forbidden.get());
-            return;
+            // decide() and expire() check before the record turns approved; this is the last guard only
+            throw new OrgmeshException(ErrorCode.APPROVAL_FORBIDDEN_RELEASE,
+                    a.id() + " not released to " + a.subject() + ": " + forbidden.get());
         }
         Headers h = new Headers();
         h.put(dev.orgmesh.protocol.Headers.APPROVAL, a.id());
@@ -430,6 +464,16 @@ public final class ApprovalDesk implements AutoCloseable {
                 settle(done, TIMEOUT);
             }
             case APPROVE -> {
+                Optional<String> forbidden = releaseProblem(org.get(), a.from(), a.subject());
+                if (forbidden.isPresent()) {
+                    Approval done = a.decided(Approval.EXPIRED, TIMEOUT, now, why + "; gate '" + a.gate()
+                            + "' would approve, but " + forbidden.get() + " (" + ErrorCode.APPROVAL_FORBIDDEN_RELEASE
+                                    .label()
+                            + ")");
+                    cas(entry, done);
+                    settle(done, TIMEOUT);
+                    return;
+                }
                 Approval done = a.decided(Approval.APPROVED, TIMEOUT, now, why + "; gate '" + a.gate()
                         + "' approves");
                 cas(entry, done);

@@ -37,7 +37,8 @@ public final class NatsServerInstall {
             progress.accept("using " + found);
             return found.path();
         } catch (OrgmeshException notFound) {
-            if (env.containsKey(NatsServerLocator.SERVER_ENV)) {
+            String explicit = env.get(NatsServerLocator.SERVER_ENV);
+            if (explicit != null && !explicit.isBlank()) {
                 throw new OrgmeshException(notFound.code(), notFound.getMessage() + "; nothing was started");
             }
             progress.accept(notFound.code().label() + " " + notFound.getMessage());
@@ -63,8 +64,10 @@ public final class NatsServerInstall {
         List<String> said = new ArrayList<>();
         String out;
         int exit;
+        Process started = null;
         try {
             Process p = pb.start();
+            started = p;
             Thread relay = Thread.ofVirtual().start(() -> {
                 try (BufferedReader err = new BufferedReader(
                         new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
@@ -84,7 +87,12 @@ public final class NatsServerInstall {
                     + e.getMessage() + "; nothing was started", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new OrgmeshException(notFound.code(), "interrupted while installing nats-server");
+            if (started != null) {
+                started.descendants().forEach(ProcessHandle::destroyForcibly);
+                started.destroyForcibly();
+            }
+            throw new OrgmeshException(notFound.code(),
+                    "interrupted while installing nats-server; nothing was started");
         }
         if (exit != 0 || out.isEmpty()) {
             String why = said.isEmpty() ? "exit " + exit : said.getLast();

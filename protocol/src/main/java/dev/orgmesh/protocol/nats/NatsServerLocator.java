@@ -2,7 +2,6 @@ package dev.orgmesh.protocol.nats;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -180,20 +179,30 @@ public final class NatsServerLocator {
             return cached;
         }
         String out;
+        Path capture = null;
         try {
-            Process p = new ProcessBuilder(key.toString(), "--version").redirectErrorStream(true).start();
-            try (InputStream in = p.getInputStream()) {
-                out = new String(in.readNBytes(4096), StandardCharsets.UTF_8).strip();
-            }
+            // output to a file, not a pipe read to its end: a binary that hangs cannot block past the timeout
+            capture = Files.createTempFile("orgmesh-version-", ".txt");
+            Process p = new ProcessBuilder(key.toString(), "--version").redirectErrorStream(true)
+                    .redirectOutput(capture.toFile()).start();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new OrgmeshException(ErrorCode.NATS_SERVER_MISSING, key + " --version did not finish in 10 s");
             }
+            out = Files.readString(capture, StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
             throw new OrgmeshException(ErrorCode.NATS_SERVER_MISSING, "cannot run " + key + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new OrgmeshException(ErrorCode.NATS_SERVER_MISSING, "interrupted asking " + key + " its version");
+        } finally {
+            if (capture != null) {
+                try {
+                    Files.deleteIfExists(capture);
+                } catch (IOException ignored) {
+                    // a temp file left behind is harmless
+                }
+            }
         }
         if (!out.startsWith("nats-server")) {
             throw new OrgmeshException(ErrorCode.NATS_SERVER_MISSING,

@@ -19,6 +19,7 @@ import io.quarkus.runtime.StartupEvent;
 
 import dev.orgmesh.messaging.NatsClient;
 import dev.orgmesh.messaging.NatsConnector;
+import dev.orgmesh.messaging.assets.OrgAssets;
 import dev.orgmesh.messaging.assets.OrgDocument;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
@@ -120,6 +121,14 @@ public class VaultBridgeService {
                     ErrorCode.VAULT_BAD_SIGNATURE, "orgmesh.vault.keys-dir is not set: agents' keys are unknown")));
             NatsEvents events = new NatsEvents(c.jetStream(NatsConnector.jetStreamOptions(nats.settings())), s,
                     config.from());
+            if (config.clockSkew().multipliedBy(2).compareTo(OrgAssets.NONCE_MAX_AGE) > 0) {
+                // a request stays valid from one skew before to one skew after the bridge's clock; the ledger must
+                // remember its nonce at least that long, or a replay to another instance gets through
+                throw new OrgmeshException(ErrorCode.VAULT_BAD_REQUEST, "orgmesh.vault.clock-skew "
+                        + config.clockSkew() + " is more than half the nonce ledger's memory ("
+                        + OrgAssets.NONCE_MAX_AGE
+                        + "); use at most " + OrgAssets.NONCE_MAX_AGE.dividedBy(2));
+            }
             var jso = NatsConnector.jetStreamOptions(nats.settings());
             KvNonceLedger ledger = new KvNonceLedger(c, s.noncesBucket(),
                     KeyValueOptions.builder().jetStreamOptions(jso).build());

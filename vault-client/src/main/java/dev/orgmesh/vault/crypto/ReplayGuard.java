@@ -82,7 +82,8 @@ public final class ReplayGuard {
             }
             Map<String, Long> mine = seen.computeIfAbsent(agent, a -> new HashMap<>());
             if (mine.size() >= maxPerAgent) {
-                purge(now);
+                // only this agent's own nonces: an agent over its quota must not cost the others a full sweep
+                mine.values().removeIf(forgetAt -> forgetAt < now);
             }
             if (mine.containsKey(nonce)) {
                 throw new OrgmeshException(ErrorCode.VAULT_REPLAY, "nonce already used by " + agent);
