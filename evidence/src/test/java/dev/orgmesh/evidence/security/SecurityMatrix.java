@@ -22,7 +22,8 @@ import dev.orgmesh.protocol.org.Org;
  * and its private reply inbox; §4 adds dead letters (the runtime dead-letters malformed input); docs/reliability.md
  * adds the handled record, where an agent creates and reads keys of its own scope and its role's only. Humans oversee: every
  * channel and event, the dead letters, their own DM, no secrets and no task queues; they decide on held messages. The
- * operator administers the account without restriction; the audit stream itself refuses purge (deny_purge).
+ * operator administers the account without restriction; the audit stream itself refuses purge (deny_purge). The KV
+ * buckets that a service owns (the vault bridge's nonces, the approval records, the stored org) no member may write.
  */
 public final class SecurityMatrix {
     /** Who a member is. */
@@ -101,6 +102,9 @@ public final class SecurityMatrix {
             pub a directory request             Y     Y     Y
             pub dlq                             Y     N     Y
             pub an approval decision            N     Y     Y
+            pub the nonce ledger                N     N     Y
+            pub an approval record              N     N     Y
+            pub the org document                N     N     Y
             pub audit purge                     N     N     Y
             pub audit delete                    N     N     Y
             """;
@@ -204,6 +208,11 @@ public final class SecurityMatrix {
         pub(out, m, s.dlq(m.id()), "pub dlq");
         pub(out, m, s.humanApprove(), "pub an approval decision");
         pub(out, m, s.humanDeny(), "pub an approval decision");
+        // KV buckets that only a service writes: the vault bridge's used nonces, the approval desk's records,
+        // hub-bootstrap's stored org (written here under a probe key, so the stored org itself is untouched)
+        pub(out, m, "$KV." + s.noncesBucket() + "." + m.id() + ".probe", "pub the nonce ledger");
+        pub(out, m, "$KV." + s.approvalsBucket() + ".probe", "pub an approval record");
+        pub(out, m, "$KV." + s.orgBucket() + ".probe", "pub the org document");
         for (String api : List.of("$JS.API.", "$JS." + Permissions.JS_DOMAIN + ".API.")) {
             pub(out, m, api + "STREAM.PURGE." + s.auditStream(), "pub audit purge");
             pub(out, m, api + "STREAM.DELETE." + s.auditStream(), "pub audit delete");
