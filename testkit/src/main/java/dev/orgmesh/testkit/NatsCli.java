@@ -3,6 +3,7 @@ package dev.orgmesh.testkit;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.nats.NatsRelease;
+import dev.orgmesh.protocol.nats.NatsServerInstall;
 import dev.orgmesh.protocol.nats.NatsServerLocator;
 
 /**
@@ -20,6 +23,7 @@ import dev.orgmesh.protocol.nats.NatsServerLocator;
  * in orgmesh's cache; when neither has it, {@code deploy/nats/install cli} builds it there first ({@code go install}).
  */
 public final class NatsCli {
+    private static final System.Logger LOG = System.getLogger(NatsCli.class.getName());
     /** What one run printed and how it ended. */
     public record Result(int exit, String output) {
     }
@@ -88,41 +92,15 @@ public final class NatsCli {
                 throw new IllegalStateException("the nats CLI " + want + " is not on PATH nor in " + cached
                         + "; run deploy/nats/install cli");
             }
-            System.err.println("testkit: building the nats CLI " + want + " into " + cached + " (deploy/nats/install)");
-            try {
-                Process p = new ProcessBuilder("/bin/bash", home.resolve("deploy/nats/install").toString(), "cli")
-                        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-                if (p.waitFor() != 0 || out.isEmpty()) {
-                    throw new IllegalStateException("deploy/nats/install cli failed (exit " + p.exitValue() + ")");
-                }
-                return Path.of(out.lines().reduce((a, b) -> b).orElseThrow());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted installing the nats CLI", e);
-            }
+            LOG.log(Level.INFO, "building the nats CLI " + want + " into " + cached
+                    + " (deploy/nats/install)");
+            return NatsServerInstall.runScript(home, "cli", env, line -> LOG.log(Level.INFO, line));
         }
 
         private static String version(Path nats) {
             try {
-                Path capture = Files.createTempFile("orgmesh-nats-cli-", ".txt");
-                try {
-                    Process p = new ProcessBuilder(nats.toString(), "--version").redirectErrorStream(true)
-                            .redirectOutput(capture.toFile()).start();
-                    if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                        p.destroyForcibly();
-                        return "";
-                    }
-                    return Files.readString(capture, StandardCharsets.UTF_8).strip();
-                } finally {
-                    Files.deleteIfExists(capture);
-                }
-            } catch (IOException e) {
-                return "";
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                return NatsServerLocator.versionOutput(nats);
+            } catch (OrgmeshException e) {
                 return "";
             }
         }

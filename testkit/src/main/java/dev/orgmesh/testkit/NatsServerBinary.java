@@ -1,5 +1,6 @@
 package dev.orgmesh.testkit;
 
+import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -17,6 +18,7 @@ import dev.orgmesh.protocol.nats.NatsServerLocator;
  * {@code OM-2006} / {@code OM-2007} and the way to get one; no test is ever skipped for it.
  */
 public final class NatsServerBinary {
+    private static final System.Logger LOG = System.getLogger(NatsServerBinary.class.getName());
 
     private NatsServerBinary() {
     }
@@ -45,7 +47,7 @@ public final class NatsServerBinary {
             if (home == null) {
                 return NatsServerLocator.locate(env);
             }
-            Path server = NatsServerInstall.find(home, env, line -> System.err.println("testkit: " + line));
+            Path server = NatsServerInstall.find(home, env, line -> LOG.log(Level.INFO, line));
             return NatsServerLocator.check(server, env);
         }
 

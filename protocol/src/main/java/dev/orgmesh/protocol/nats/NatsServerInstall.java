@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
+import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 
 /**
@@ -44,21 +45,32 @@ public final class NatsServerInstall {
             progress.accept(notFound.code().label() + " " + notFound.getMessage());
             progress.accept("getting nats-server " + NatsRelease.PINNED + " into " + NatsServerLocator.cachedServer(env)
                     + " (deploy/nats/install)");
-            Path installed = install(home, env, progress, notFound);
+            Path installed;
+            try {
+                installed = runScript(home, "server", env, progress);
+            } catch (OrgmeshException failed) {
+                throw new OrgmeshException(notFound.code(), notFound.getMessage() + "; installing nats-server "
+                        + NatsRelease.PINNED + " failed too (" + failed.getMessage() + "); nothing was started",
+                        failed);
+            }
             NatsServerLocator.Found found = NatsServerLocator.check(installed, env);
             progress.accept("using " + found);
             return found.path();
         }
     }
 
-    private static Path install(Path home, Map<String, String> env, Consumer<String> progress,
-            OrgmeshException notFound) {
+    /**
+     * Runs {@code deploy/nats/install WHAT} ({@code server} or {@code cli}) of the checkout {@code home} with
+     * {@code env}, relays what it says to {@code progress}, and returns the binary it names.
+     *
+     * @throws OrgmeshException {@code OM-2006} saying why, when the script is missing or fails
+     */
+    public static Path runScript(Path home, String what, Map<String, String> env, Consumer<String> progress) {
         Path script = home.resolve("deploy").resolve("nats").resolve("install");
         if (!Files.isRegularFile(script)) {
-            throw new OrgmeshException(notFound.code(),
-                    notFound.getMessage() + "; " + script + " is missing too; nothing was started");
+            throw new OrgmeshException(ErrorCode.NATS_SERVER_MISSING, script + " is missing");
         }
-        ProcessBuilder pb = new ProcessBuilder("/bin/bash", script.toString(), "server");
+        ProcessBuilder pb = new ProcessBuilder("/bin/bash", script.toString(), what);
         pb.environment().clear();
         pb.environment().putAll(env);
         List<String> said = new ArrayList<>();
@@ -83,21 +95,18 @@ public final class NatsServerInstall {
             exit = p.waitFor();
             relay.join();
         } catch (IOException e) {
-            throw new OrgmeshException(notFound.code(), notFound.getMessage() + "; cannot run " + script + ": "
-                    + e.getMessage() + "; nothing was started", e);
+            throw new OrgmeshException(ErrorCode.NATS_SERVER_MISSING, "cannot run " + script + ": " + e.getMessage(),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             if (started != null) {
                 started.descendants().forEach(ProcessHandle::destroyForcibly);
                 started.destroyForcibly();
             }
-            throw new OrgmeshException(notFound.code(),
-                    "interrupted while installing nats-server; nothing was started");
+            throw new OrgmeshException(ErrorCode.NATS_SERVER_MISSING, "interrupted while running " + script);
         }
         if (exit != 0 || out.isEmpty()) {
-            String why = said.isEmpty() ? "exit " + exit : said.getLast();
-            throw new OrgmeshException(notFound.code(), notFound.getMessage() + "; installing nats-server "
-                    + NatsRelease.PINNED + " failed too (" + why + "); nothing was started");
+            throw new OrgmeshException(ErrorCode.NATS_SERVER_MISSING, said.isEmpty() ? "exit " + exit : said.getLast());
         }
         return Path.of(out.lines().reduce((a, b) -> b).orElseThrow());
     }

@@ -178,32 +178,7 @@ public final class NatsServerLocator {
         if (cached != null) {
             return cached;
         }
-        String out;
-        Path capture = null;
-        try {
-            // output to a file, not a pipe read to its end: a binary that hangs cannot block past the timeout
-            capture = Files.createTempFile("orgmesh-version-", ".txt");
-            Process p = new ProcessBuilder(key.toString(), "--version").redirectErrorStream(true)
-                    .redirectOutput(capture.toFile()).start();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new OrgmeshException(ErrorCode.NATS_SERVER_MISSING, key + " --version did not finish in 10 s");
-            }
-            out = Files.readString(capture, StandardCharsets.UTF_8).strip();
-        } catch (IOException e) {
-            throw new OrgmeshException(ErrorCode.NATS_SERVER_MISSING, "cannot run " + key + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OrgmeshException(ErrorCode.NATS_SERVER_MISSING, "interrupted asking " + key + " its version");
-        } finally {
-            if (capture != null) {
-                try {
-                    Files.deleteIfExists(capture);
-                } catch (IOException ignored) {
-                    // a temp file left behind is harmless
-                }
-            }
-        }
+        String out = versionOutput(key);
         if (!out.startsWith("nats-server")) {
             throw new OrgmeshException(ErrorCode.NATS_SERVER_MISSING,
                     key + " is not a nats-server (its --version printed '" + firstLine(out) + "')");
@@ -217,6 +192,40 @@ public final class NatsServerLocator {
         }
         VERSIONS.put(key, v);
         return v;
+    }
+
+    /**
+     * What {@code binary --version} prints (stdout and stderr), waiting at most 10 s: the output goes to a file, not a
+     * pipe read to its end, so a binary that hangs cannot block past the timeout.
+     *
+     * @throws OrgmeshException {@code OM-2006} when it cannot be run or does not finish in time
+     */
+    public static String versionOutput(Path binary) {
+        Path capture = null;
+        try {
+            capture = Files.createTempFile("orgmesh-version-", ".txt");
+            Process p = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true)
+                    .redirectOutput(capture.toFile()).start();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new OrgmeshException(ErrorCode.NATS_SERVER_MISSING, binary + " --version did not finish in 10 s");
+            }
+            return Files.readString(capture, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new OrgmeshException(ErrorCode.NATS_SERVER_MISSING, "cannot run " + binary + ": " + e.getMessage(),
+                    e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OrgmeshException(ErrorCode.NATS_SERVER_MISSING, "interrupted asking " + binary + " its version");
+        } finally {
+            if (capture != null) {
+                try {
+                    Files.deleteIfExists(capture);
+                } catch (IOException ignored) {
+                    // a temp file left behind is harmless
+                }
+            }
+        }
     }
 
     private static OrgmeshException tooOld(Found found, Map<String, String> env) {
