@@ -241,7 +241,9 @@ function feedItem(e) {
   }
   return el('li', { 'data-seq': e.seq, class: 'feed-entry', 'data-thread': e.thread || e.id || '' }, head,
     el('span', { class: 'type' }, e.type || '?'),
-    el('b', {}, e.from || '?'), ' → ', el('b', {}, e.to || '?'), ' ',
+    el('b', {}, e.from || '?'),
+    e.claimed_from ? el('span', { class: 'forged', title: 'the message claims another sender: it was dead-lettered, not handled' }, ' (claims ' + e.claimed_from + ')') : null,
+    ' → ', el('b', {}, e.to || '?'), ' ',
     e.title ? el('span', {}, e.title) : null, ' ',
     e.thread || e.id ? el('span', { class: 'thread', title: 'show this thread only',
       onclick: () => { document.getElementById('f-thread').value = e.thread || e.id; restartFeed(); } },

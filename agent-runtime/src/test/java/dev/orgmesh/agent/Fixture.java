@@ -229,14 +229,29 @@ public final class Fixture implements AutoCloseable {
         }
     }
 
-    /** Publishes {@code e} from the hub side, as any NATS client could. */
+    /**
+     * Publishes {@code e} from the hub side as its {@code from} says: a contract subject ({@code {co}.dm.cto}) gets the
+     * sender token its leaf would add (ADR 0010); an attributed one is used as it is.
+     */
     public void publish(String subject, Envelope e) throws Exception {
-        js.publish(subject, EnvelopeCodec.encode(e), PublishOptions.builder().messageId(e.id()).build());
+        js.publish(attributed(subject, e.from()), EnvelopeCodec.encode(e),
+                PublishOptions.builder().messageId(e.id()).build());
     }
 
-    /** Publishes raw bytes from the hub side. */
-    public void publishRaw(String subject, byte[] body) throws Exception {
-        js.publish(subject, body);
+    /** Publishes raw bytes from the hub side, said by {@code from} when {@code subject} is a contract subject. */
+    public void publishRaw(String subject, String from, byte[] body) throws Exception {
+        js.publish(attributed(subject, from), body);
+    }
+
+    /**
+     * {@code subject} as carried when said by {@code from}: attributed unless it already is or carries no sender (a
+     * heartbeat tick, which only the heartbeat service may publish).
+     */
+    public String attributed(String subject, String from) {
+        if (subjects.attribution(subject).isPresent() || subject.startsWith(subjects.company() + ".heartbeat.")) {
+            return subject;
+        }
+        return subjects.attribute(subject, from);
     }
 
     /** A pull subscription bound to {@code durable} of {@code stream}, read from the hub side. */

@@ -24,6 +24,7 @@ import dev.orgmesh.agent.artifact.ObjectStoreArtifacts;
 import dev.orgmesh.agent.brain.Outcome;
 import dev.orgmesh.agent.runtime.RuntimeListener;
 import dev.orgmesh.agent.runtime.RuntimeOptions;
+import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.org.Org;
@@ -82,8 +83,11 @@ class WalkthroughTest {
                     && athena.runtime().isReady() && hephaestus.runtime().isReady());
 
             byte[] seed = getClass().getResourceAsStream("/seed/ceo-task.json").readAllBytes();
-            // as `nats pub --jetstream` would: the body verbatim (no id, no headers), stored before we look for it
-            assertThat(f.js.publish("komodo-ai.exec", seed).getStream()).isEqualTo(f.subjects.channelsStream());
+            // as `nats pub --jetstream komodo-ai.exec` on Genesis' leaf would: the body verbatim (no id, no headers),
+            // carried as komodo-ai.exec.ceo-genesis (her leaf adds the sender, ADR 0010; RenderedHubTest shows the
+            // mapping), stored before we look for it
+            assertThat(f.js.publish("komodo-ai.exec.ceo-genesis", seed).getStream())
+                    .isEqualTo(f.subjects.channelsStream());
 
             // Athena receives the task on her team channel and reads the brief from the artifact store
             Handled task;
@@ -200,8 +204,11 @@ class WalkthroughTest {
         return first(said, subject, e -> type.equals(e.type()));
     }
 
+    /** The first envelope said on contract subject {@code subject} (whoever said it) that matches {@code p}. */
     private static Envelope first(List<Message> said, String subject, java.util.function.Predicate<Envelope> p) {
-        return said.stream().filter(m -> m.getSubject().equals(subject)).map(m -> EnvelopeCodec.decode(m.getData()))
+        Subjects s = Subjects.of("komodo-ai");
+        return said.stream().filter(m -> s.attribution(m.getSubject()).map(Subjects.Attribution::contract)
+                .orElse(m.getSubject()).equals(subject)).map(m -> EnvelopeCodec.decode(m.getData()))
                 .filter(p).findFirst().orElse(null);
     }
 

@@ -88,6 +88,7 @@ final class AskBench {
                         // a real answer's bytes, so orgmesh's asker can also call this responder (diagnostic below)
                         Dispatcher d = cb.createDispatcher(m -> cb.publish(m.getReplyTo(), answerBytes));
                         d.subscribe("pbench.ask.raw");
+                        d.subscribe("pbench.ask.raw.*"); // what orgmesh's asker sends: the asker as last token
                         cb.flush(Duration.ofSeconds(5));
                         byte[] body = questionBytes;
                         Callable<Message> raw = () -> {
@@ -102,7 +103,7 @@ final class AskBench {
                         Callable<Envelope> askRaw = () -> sender.ask("raw", question(), Duration.ofSeconds(5),
                                 Fallback.none()).await().atMost(Duration.ofSeconds(10));
                         Callable<Message> rawAskWorker = () -> {
-                            Message m = ca.request("pbench.ask.worker", questionBytes, Duration.ofSeconds(5));
+                            Message m = ca.request("pbench.ask.worker.sender", questionBytes, Duration.ofSeconds(5));
                             if (m == null) {
                                 throw new IllegalStateException("no reply");
                             }

@@ -196,9 +196,9 @@ final class PipelineBench {
     static Throughput throughput(HubTopology topo, Org org, JetStream hubJs, int messages) throws Exception {
         Subjects s = org.subjects();
         BenchOutput.progress("pipeline: warm-up, " + THROUGHPUT_WARMUP + " DMs each");
-        fill(hubJs, s.dm("worker"), THROUGHPUT_WARMUP, "board", "worker");
+        fill(hubJs, s.dm("worker", "board"), THROUGHPUT_WARMUP, "board", "worker");
         oursThroughput(topo, org, THROUGHPUT_WARMUP);
-        fill(hubJs, s.dm("raw"), THROUGHPUT_WARMUP, "board", "raw");
+        fill(hubJs, s.dm("raw", "board"), THROUGHPUT_WARMUP, "board", "raw");
         rawThroughput(topo, s, THROUGHPUT_WARMUP);
         double oursSeconds = 0;
         double rawSeconds = 0;
@@ -210,10 +210,10 @@ final class PipelineBench {
             double r = 0;
             for (int side = 0; side < 2; side++) {
                 if ((side + round) % 2 == 0) {
-                    fill(hubJs, s.dm("worker"), messages, "board", "worker");
+                    fill(hubJs, s.dm("worker", "board"), messages, "board", "worker");
                     o = oursThroughput(topo, org, messages);
                 } else {
-                    fill(hubJs, s.dm("raw"), messages, "board", "raw");
+                    fill(hubJs, s.dm("raw", "board"), messages, "board", "raw");
                     r = rawThroughput(topo, s, messages);
                 }
             }
@@ -267,7 +267,7 @@ final class PipelineBench {
         NatsSettings settings = leafSettings(topo, 1, "bench-raw");
         try (Connection c = Nats.connect(settings.url())) {
             JetStream js = c.jetStream(NatsConnector.jetStreamOptions(settings));
-            JetStreamSubscription sub = js.subscribe(s.dm("raw"), PullSubscribeOptions.builder()
+            JetStreamSubscription sub = js.subscribe(s.inbox("raw"), PullSubscribeOptions.builder()
                     .stream(s.inboxStream()).durable("dm-raw").build());
             long t0 = System.nanoTime();
             int handled = 0;
@@ -277,7 +277,7 @@ final class PipelineBench {
                 for (Message m : batch) {
                     Envelope in = EnvelopeCodec.decode(m.getData());
                     Envelope out = in.reply("raw", "answer").subject("a").build();
-                    acks.add(js.publishAsync(s.dm("board"), EnvelopeCodec.encode(out),
+                    acks.add(js.publishAsync(s.dm("board", "raw"), EnvelopeCodec.encode(out),
                             PublishOptions.builder().messageId(out.id()).build()));
                 }
                 CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
@@ -432,9 +432,9 @@ final class PipelineBench {
             ca = Nats.connect(a.url()); // raw jnats: its default options
             cb = Nats.connect(b.url());
             jsa = ca.jetStream(NatsConnector.jetStreamOptions(a));
-            subject = s.dm("raw");
+            subject = s.dm("raw", "sender");
             try { // the throughput run's durable, when it ran (a work queue allows one per subject)
-                sub = cb.jetStream(NatsConnector.jetStreamOptions(b)).subscribe(subject,
+                sub = cb.jetStream(NatsConnector.jetStreamOptions(b)).subscribe(s.inbox("raw"),
                         PullSubscribeOptions.builder().stream(s.inboxStream()).durable("dm-raw").build());
             } catch (Exception e) {
                 close();
@@ -515,12 +515,12 @@ final class PipelineBench {
             ca = Nats.connect(a.url());
             cb = Nats.connect(b.url());
             jsa = ca.jetStream(NatsConnector.jetStreamOptions(a));
-            subject = s.dm(agent);
+            subject = s.dm(agent, "sender");
             body = EnvelopeCodec.encode(Envelope.builder().from("sender").to(agent).type("question").subject("ping")
                     .build().withIdIfAbsent());
             try {
                 cb.createDispatcher(m -> core.add(System.nanoTime())).subscribe(subject);
-                JetStreamSubscription sub = cb.jetStream(NatsConnector.jetStreamOptions(b)).subscribe(subject,
+                JetStreamSubscription sub = cb.jetStream(NatsConnector.jetStreamOptions(b)).subscribe(s.inbox(agent),
                         PullSubscribeOptions.bind(s.inboxStream(), Subjects.inboxConsumer(agent)));
                 loop = Thread.ofVirtual().name("raw-pull-" + agent).start(() -> pullLoop(sub));
                 cb.flush(Duration.ofSeconds(5));

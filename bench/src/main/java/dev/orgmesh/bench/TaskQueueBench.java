@@ -86,15 +86,15 @@ final class TaskQueueBench {
                 OrgAssets assets = OrgAssets.of(org, limits);
                 applier.apply(assets, applier.plan(assets), false);
                 // warm-up: both paths once, small, so the JIT has seen them
-                fill(hub.jetStream(), s.tasks("role-worker"), 2_000, "role-worker");
+                fill(hub.jetStream(), s.tasks("role-worker", "board"), 2_000, "role-worker");
                 ours(topo, org, 2_000, Math.min(3, max));
-                fill(hub.jetStream(), s.tasks("role-raw"), 2_000, "role-raw");
+                fill(hub.jetStream(), s.tasks("role-raw", "board"), 2_000, "role-raw");
                 raw(topo, s, 2_000, Math.min(3, max));
                 for (int n : agentCounts) {
                     BenchOutput.progress("tasks: " + tasks + " tasks, " + n + " agents");
-                    fill(hub.jetStream(), s.tasks("role-worker"), tasks, "role-worker");
+                    fill(hub.jetStream(), s.tasks("role-worker", "board"), tasks, "role-worker");
                     double ours = ours(topo, org, tasks, n);
-                    fill(hub.jetStream(), s.tasks("role-raw"), tasks, "role-raw");
+                    fill(hub.jetStream(), s.tasks("role-raw", "board"), tasks, "role-raw");
                     double raw = raw(topo, s, tasks, n);
                     runs.add(new Run(n, ours, raw));
                     figures.add(new Figure("tasks", "tasks/s, " + n + (n == 1 ? " agent" : " agents"), "tasks/s",
@@ -188,7 +188,7 @@ final class TaskQueueBench {
                 connections.add(c);
                 JetStream js = c.jetStream(NatsConnector.jetStreamOptions(settings));
                 for (int t = 0; t < PER_AGENT; t++) {
-                    JetStreamSubscription sub = js.subscribe(s.tasks("role-raw"),
+                    JetStreamSubscription sub = js.subscribe(s.taskQueue("role-raw"),
                             PullSubscribeOptions.bind(s.tasksStream(), Subjects.tasksConsumer("role-raw")));
                     threads.add(Thread.ofVirtual().start(() -> {
                         while (running.get()) {

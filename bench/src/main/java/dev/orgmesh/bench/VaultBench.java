@@ -90,7 +90,7 @@ final class VaultBench {
             SecretService service = new SecretService(s, () -> policy,
                     id -> id.equals("agent-a") ? Optional.of(agentPublic) : Optional.empty(), store,
                     new ReplayGuard(Duration.ofSeconds(60), 10_000_000, InstantSource.system()),
-                    new NatsEvents(bridge.jetStream(), s, "vault-bridge"));
+                    new NatsEvents(bridge.jetStream(), s));
             VaultClient client = new VaultClient(s);
             List<String> names = List.of("API_TOKEN");
             try (VaultResponder responder = new VaultResponder(bridge, service, 64).start(Duration.ofSeconds(5))) {

@@ -20,6 +20,7 @@ import dev.orgmesh.protocol.Approval;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
 
@@ -144,7 +145,7 @@ final class ApprovalCommands {
     static int decide(CommandSpec spec, Path orgFile, NatsOptions nats, boolean approve, String id, String as,
             String reason) throws Exception {
         Org org = OrgLoader.load(orgFile);
-        String by = as != null ? as : org.humans().isEmpty() ? "operator" : org.humans().getFirst().id();
+        String by = as != null ? as : org.humans().isEmpty() ? Subjects.OPERATOR : org.humans().getFirst().id();
         NatsSettings settings = nats.settings("orgmesh-" + (approve ? "approve" : "deny"), org);
         Map<String, String> body = new LinkedHashMap<>();
         body.put("id", id);
@@ -153,7 +154,8 @@ final class ApprovalCommands {
             body.put("reason", reason);
         }
         try (Connection c = NatsConnector.connect(settings)) {
-            String subject = approve ? org.subjects().humanApprove() : org.subjects().humanDeny();
+            // said as the decider: a human's own credentials may publish only under its own id (ADR 0010)
+            String subject = approve ? org.subjects().humanApprove(by) : org.subjects().humanDeny(by);
             Message reply;
             try {
                 reply = c.request(subject, Json.write(body), Duration.ofSeconds(10));

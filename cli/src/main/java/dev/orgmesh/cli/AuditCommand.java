@@ -8,6 +8,7 @@ import io.nats.client.Connection;
 import dev.orgmesh.cli.ops.AuditOps;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
 
@@ -36,6 +37,10 @@ final class AuditCommand implements Callable<Integer> {
     @Mixin
     NatsOptions nats;
 
+    private static String header(AuditOps.Entry e, String name) {
+        return e.stored().getHeaders() == null ? null : e.stored().getHeaders().getFirst(name);
+    }
+
     @Override
     public Integer call() throws Exception {
         Org org = OrgLoader.load(orgFile);
@@ -44,14 +49,25 @@ final class AuditCommand implements Callable<Integer> {
         try (Connection c = NatsConnector.connect(settings)) {
             var entries = AuditOps.thread(c.jetStreamManagement(NatsConnector.jetStreamOptions(settings)),
                     org.subjects(), thread, limit);
+            Subjects s = org.subjects();
             for (AuditOps.Entry e : entries) {
-                String trace = e.stored().getHeaders() == null
-                        ? null
-                        : e.stored().getHeaders().getFirst(dev.orgmesh.protocol.Headers.TRACEPARENT);
-                out.printf("%s  %-28s %s → %s [%s%s] %s%s%n", e.firstStored(), e.stored().getSubject(),
-                        e.envelope().from(), e.envelope().to(), e.envelope().type(),
+                String trace = header(e, dev.orgmesh.protocol.Headers.TRACEPARENT);
+                // a dead letter's sender token is whoever filed it: its original's subject names the real sender
+                String dlqCode = header(e, dev.orgmesh.protocol.Headers.DLQ_CODE);
+                String original = header(e, dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_SUBJECT);
+                String carried = dlqCode != null && original != null ? original : e.stored().getSubject();
+                String real = s.attribution(carried).map(Subjects.Attribution::sender).orElse(null);
+                String from = real == null || real.equals(e.envelope().from())
+                        ? String.valueOf(e.envelope().from())
+                        : real + " (claims " + e.envelope().from() + ")";
+                out.printf("%s  %-28s %s → %s [%s%s] %s%s%s%n", e.firstStored(), e.stored().getSubject(),
+                        from, e.envelope().to(), e.envelope().type(),
                         e.envelope().status() == null ? "" : "/" + e.envelope().status(),
                         e.envelope().subject() == null ? "" : e.envelope().subject(),
+                        dlqCode == null
+                                ? ""
+                                : "  dead-lettered OM-" + dlqCode + ": "
+                                        + header(e, dev.orgmesh.protocol.Headers.DLQ_REASON),
                         trace == null ? "" : "  trace " + trace);
             }
             out.printf("%d messages in thread %s%n", entries.size(), thread);

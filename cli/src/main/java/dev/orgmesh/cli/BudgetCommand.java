@@ -19,6 +19,7 @@ import dev.orgmesh.messaging.Replies;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
 
@@ -99,7 +100,8 @@ final class BudgetCommand implements Callable<Integer> {
                 put(req, "tokens_per_month", tokensPerMonth);
                 put(req, "usd_per_day", usdPerDay);
                 put(req, "usd_per_month", usdPerMonth);
-                Message reply = c.request(org.subjects().humanBudget(), Json.write(req), Duration.ofSeconds(10));
+                Message reply = c.request(org.subjects().humanBudget(Subjects.OPERATOR), Json.write(req),
+                        Duration.ofSeconds(10));
                 if (reply == null) {
                     throw new OrgmeshException(ErrorCode.REQUEST_TIMEOUT,
                             "the budget desk did not answer (is hub-bootstrap running?)");

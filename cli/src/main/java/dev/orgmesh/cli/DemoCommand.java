@@ -91,7 +91,7 @@ final class DemoCommand implements Callable<Integer> {
             h.put(dev.orgmesh.protocol.Headers.TRACEPARENT,
                     dev.orgmesh.protocol.TraceContext.traceparent(null, task.threadOrId(), task.id()));
             c.jetStream(NatsConnector.jetStreamOptions(settings)).publish(NatsMessage.builder()
-                    .subject(org.subjects().team("exec"))
+                    .subject(org.subjects().team("exec", task.from()))
                     .headers(h)
                     .data(EnvelopeCodec.encode(task))
                     .build());

@@ -5,6 +5,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 
 import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 
@@ -19,11 +20,13 @@ final class TailLine {
                     && (subject.startsWith(company + ".heartbeat.") || subject.startsWith(company + ".presence."))) {
                 return false;
             }
-            if (team != null && !subject.equals(company + "." + team)) {
+            Subjects s = Subjects.of(company);
+            String contract = s.attribution(subject).map(Subjects.Attribution::contract).orElse(subject);
+            if (team != null && !contract.equals(company + "." + team)) {
                 return false;
             }
             if (agent != null
-                    && !(agent.equals(e.from()) || agent.equals(e.to()) || subject.equals(company + ".dm." + agent))) {
+                    && !(agent.equals(e.from()) || agent.equals(e.to()) || contract.equals(company + ".dm." + agent))) {
                 return false;
             }
             return thread == null || thread.equals(e.thread()) || thread.equals(e.id()) || thread.equals(e.re());
@@ -53,8 +56,13 @@ final class TailLine {
         if (what.length() > 80) {
             what = what.substring(0, 77) + "...";
         }
+        // the sender shown is the true one, the subject's sender token (ADR 0010); a differing claim is flagged
+        String real = Subjects.of(company).attribution(subject).map(Subjects.Attribution::sender).orElse(null);
+        String from = real == null || real.equals(e.from())
+                ? String.valueOf(e.from())
+                : real + " (claims " + e.from() + ")";
         return String.format("%s %-28s %s → %s [%s%s] %s%s", TIME.format(e.ts() != null ? e.ts() : now), subject,
-                e.from(), e.to(), e.type(), e.status() != null ? "/" + e.status() : "", what,
+                from, e.to(), e.type(), e.status() != null ? "/" + e.status() : "", what,
                 e.re() != null ? "  (re " + e.re() + ")" : "");
     }
 }

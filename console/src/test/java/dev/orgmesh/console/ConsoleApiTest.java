@@ -115,7 +115,7 @@ class ConsoleApiTest {
     void aDeadLetterIsReplayedToWhereItWasSent() throws Exception {
         try (Connection c = Nats.connect(natsUrl)) {
             OrgFixture.apply(c);
-            JetStreamSubscription inbox = c.jetStream().subscribe(OrgFixture.S.dm("cto-athena"),
+            JetStreamSubscription inbox = c.jetStream().subscribe(OrgFixture.S.inbox("cto-athena"),
                     PullSubscribeOptions.bind(OrgFixture.S.inboxStream(), "dm-cto-athena"));
             OrgFixture.deadLetter(c, "poison-api", "Replay me");
             Session s = login();

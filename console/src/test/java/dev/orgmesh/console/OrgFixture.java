@@ -7,10 +7,13 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 
+import org.awaitility.Awaitility;
+
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValueManagement;
 import io.nats.client.api.KeyValueConfiguration;
+import io.nats.client.api.MessageInfo;
 import io.nats.client.api.StorageType;
 import io.nats.client.impl.Headers;
 
@@ -65,7 +68,7 @@ final class OrgFixture {
     static Approval hold(Connection c, String id, String summary, List<String> approvers) throws Exception {
         Envelope task = Envelope.builder().id("msg-" + id).from("cto-athena").to("role:role-devops").type("task")
                 .subject(summary).build();
-        Approval a = new Approval(id, "devops-tasks", Approval.PENDING, S.tasks("role-devops"), task.id(),
+        Approval a = new Approval(id, "devops-tasks", Approval.PENDING, S.tasks("role-devops", "cto-athena"), task.id(),
                 task.from(), task.to(), task.type(), summary, Json.mapper().readTree(EnvelopeCodec.encode(task)),
                 approvers, Instant.now(), Instant.now().plus(Duration.ofHours(4)), "deny", null, null, null);
         c.keyValue(S.approvalsBucket()).put(id, a.encode());
@@ -90,8 +93,15 @@ final class OrgFixture {
     static void deadLetter(Connection c, String envelopeId, String subjectLine) throws Exception {
         Envelope poison = Envelope.builder().id(envelopeId).from("ceo-genesis").to("cto-athena").type("task")
                 .subject(subjectLine).build();
-        new DeadLetters(c.jetStream(), c.jetStreamManagement(), S, Duration.ofSeconds(5))
-                .publish(S.inboxStream(), System.nanoTime() & 0xffffff, S.dm("cto-athena"), new Headers(),
-                        EnvelopeCodec.encode(poison), ErrorCode.AGENT_HANDLER_FAILED, "brain failed 5 times");
+        // stored as ceo-genesis said it, then moved to the dead letters by cto-athena's runtime
+        Headers h = new Headers().put(dev.orgmesh.protocol.Headers.MSG_ID, envelopeId);
+        c.jetStream().publish(S.dm("cto-athena", "ceo-genesis"), h, EnvelopeCodec.encode(poison));
+        var jsm = c.jetStreamManagement();
+        MessageInfo stored = Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> jsm.getLastMessage(S.inboxStream(), S.dm("cto-athena", "ceo-genesis")),
+                        m -> envelopeId.equals(m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.MSG_ID)));
+        new DeadLetters(c.jetStream(), jsm, S, Duration.ofSeconds(5), "cto-athena")
+                .move(S.inboxStream(), stored.getSeq(), ErrorCode.AGENT_HANDLER_FAILED, "brain failed 5 times")
+                .orElseThrow();
     }
 }

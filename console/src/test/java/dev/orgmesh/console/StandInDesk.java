@@ -16,6 +16,7 @@ import io.nats.client.impl.Headers;
 
 import dev.orgmesh.protocol.Approval;
 import dev.orgmesh.protocol.Json;
+import dev.orgmesh.protocol.Subjects;
 
 /**
  * A small stand-in for hub-bootstrap's approval desk in these tests: a real NATS responder on
@@ -37,8 +38,8 @@ final class StandInDesk implements AutoCloseable {
         this.connection = connection;
         this.kv = connection.keyValue(OrgFixture.S.approvalsBucket());
         this.dispatcher = connection.createDispatcher(this::handle);
-        dispatcher.subscribe(OrgFixture.S.humanApprove());
-        dispatcher.subscribe(OrgFixture.S.humanDeny());
+        dispatcher.subscribe(OrgFixture.S.humanApprove(Subjects.ANY));
+        dispatcher.subscribe(OrgFixture.S.humanDeny(Subjects.ANY));
     }
 
     private void handle(Message m) {
@@ -46,7 +47,8 @@ final class StandInDesk implements AutoCloseable {
             JsonNode body = Json.mapper().readTree(m.getData());
             Request r = new Request(m.getSubject(), text(body, "id"), text(body, "by"), text(body, "reason"));
             requests.add(r);
-            boolean approve = m.getSubject().equals(OrgFixture.S.humanApprove());
+            boolean approve = OrgFixture.S.attribution(m.getSubject()).map(Subjects.Attribution::contract)
+                    .orElse("").equals(OrgFixture.S.humanApprove());
             KeyValueEntry e = r.id() == null ? null : kv.get(r.id());
             if (e == null || e.getValue() == null) {
                 error(m, 8000, "no held message with approval id " + r.id());

@@ -326,7 +326,7 @@ class FaultSuiteTest {
         SecretService service = new SecretService(subjects, () -> policy,
                 agent -> Optional.ofNullable(agentKeys.get(agent)).map(FaultSuiteTest::publicKey), store,
                 new ReplayGuard(Duration.ofSeconds(60), 100_000, InstantSource.system()),
-                new NatsEvents(c.jetStream(), subjects, name));
+                new NatsEvents(c.jetStream(), subjects));
         return new Instance<>(name, c, new VaultResponder(c, service, 16).start(Duration.ofSeconds(5)));
     }
 
@@ -544,11 +544,11 @@ class FaultSuiteTest {
             long n = seq.incrementAndGet();
             Envelope task = Envelope.builder().id(tag + "-task-" + n).from("board").to("role:role-worker")
                     .type("task").subject("task " + n).ts(Instant.now()).build();
-            publish("task", subjects.tasks("role-worker"), task);
+            publish("task", subjects.tasks("role-worker", "board"), task);
             String to = "w" + (n % AGENTS + 1);
             Envelope dm = Envelope.builder().id(tag + "-dm-" + n).from("board").to(to).type("question")
                     .subject("dm " + n).ts(Instant.now()).build();
-            publish("dm", subjects.dm(to), dm);
+            publish("dm", subjects.dm(to, "board"), dm);
         }
 
         private void publish(String kind, String subject, Envelope e) {

@@ -67,7 +67,7 @@ class HeartbeatEngineTest {
             applier.apply(assets, applier.plan(assets), false);
             KeyValue presence = admin.keyValue(s.presenceBucket());
 
-            Subscription escalations = admin.subscribe(s.dm("lead"));
+            Subscription escalations = admin.subscribe(s.inbox("lead"));
             NatsSettings settings = NatsSettings.of(server.clientUrl());
             try (Connection c1 = Nats.connect(server.clientUrl());
                     Connection c2 = Nats.connect(server.clientUrl());
@@ -105,12 +105,12 @@ class HeartbeatEngineTest {
                         .isLessThanOrEqualTo(BEACON.multipliedBy(3).plusSeconds(1));
 
                 // one escalation and one agent.down in the streams, though two engines noticed
-                JetStreamSubscription inbox = admin.jetStream().subscribe(s.dm("lead"),
+                JetStreamSubscription inbox = admin.jetStream().subscribe(s.inbox("lead"),
                         PullSubscribeOptions.bind(s.inboxStream(), "dm-lead"));
                 List<Message> stored = inbox.fetch(10, Duration.ofSeconds(1));
                 assertThat(stored).hasSize(1);
                 stored.forEach(Message::ack);
-                assertThat(count(admin, s.events("agent.down"))).isEqualTo(1);
+                assertThat(count(admin, s.event("heartbeat", "agent.down"))).isEqualTo(1);
 
                 // it comes back
                 beaconer.scheduleAtFixedRate(() -> {
@@ -120,7 +120,7 @@ class HeartbeatEngineTest {
                         throw new IllegalStateException(e);
                     }
                 }, 0, 100, TimeUnit.MILLISECONDS);
-                await().atMost(Duration.ofSeconds(5)).until(() -> count(admin, s.events("agent.up")) == 1);
+                await().atMost(Duration.ofSeconds(5)).until(() -> count(admin, s.event("heartbeat", "agent.up")) == 1);
                 assertThat(e1.state("worker")).isEqualTo(LivenessTracker.State.UP);
                 assertThat(inbox.fetch(10, Duration.ofMillis(500))).as("no further escalation").isEmpty();
                 assertThat(e1.state("lead")).as("never seen, so not paged").isEqualTo(LivenessTracker.State.UNKNOWN);

@@ -24,6 +24,7 @@ import dev.orgmesh.messaging.flow.DeadLetter;
 import dev.orgmesh.messaging.flow.DeadLetterMover;
 import dev.orgmesh.messaging.flow.DeadLetters;
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.envelope.Priority;
@@ -51,7 +52,8 @@ public final class DeadLetterDesk implements AutoCloseable {
             throws IOException {
         var jso = NatsConnector.jetStreamOptions(settings);
         JetStream js = c.jetStream(jso);
-        DeadLetters letters = new DeadLetters(js, c.jetStreamManagement(jso), org.subjects(), Duration.ofSeconds(5));
+        DeadLetters letters = new DeadLetters(js, c.jetStreamManagement(jso), org.subjects(), Duration.ofSeconds(5),
+                Subjects.HUB_SENDER);
         List<DeadLetterMover.Watched> watched = new ArrayList<>();
         OrgAssets.of(org, AssetLimits.defaults()).consumers().forEach((stream, list) -> {
             for (ConsumerConfiguration cc : list) {
@@ -84,8 +86,8 @@ public final class DeadLetterDesk implements AutoCloseable {
                 + (original != null && original.id() != null ? original.id() : dl.msgId()) + " on " + dl.subject()
                 + " was dead-lettered: " + dl.reason();
         Envelope.Builder b = original != null
-                ? original.escalation("hub-bootstrap", to, text, EnvelopeCodec.toTree(original))
-                : Envelope.builder().from("hub-bootstrap").to(to).type("escalation").priority(Priority.HIGH)
+                ? original.escalation(Subjects.HUB_SENDER, to, text, EnvelopeCodec.toTree(original))
+                : Envelope.builder().from(Subjects.HUB_SENDER).to(to).type("escalation").priority(Priority.HIGH)
                         .subject("Escalation: DEAD_LETTERED").context(text).ts(Instant.now());
         return b.id("esc-" + dl.msgId()).build();
     }
@@ -99,7 +101,7 @@ public final class DeadLetterDesk implements AutoCloseable {
         Headers h = new Headers();
         h.put(dev.orgmesh.protocol.Headers.MSG_ID, esc.id());
         try {
-            js.publish(NatsMessage.builder().subject(org.subjects().dm(esc.to())).headers(h)
+            js.publish(NatsMessage.builder().subject(org.subjects().dm(esc.to(), Subjects.HUB_SENDER)).headers(h)
                     .data(EnvelopeCodec.encode(esc)).build());
             LOG.infof("%s dead letter %s moved; %s told", ErrorCode.DEAD_LETTERED.label(), dl.msgId(), esc.to());
         } catch (IOException | JetStreamApiException e) {

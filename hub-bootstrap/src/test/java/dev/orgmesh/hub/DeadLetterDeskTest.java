@@ -50,9 +50,9 @@ class DeadLetterDeskTest {
                 Envelope poison = Envelope.builder().id("poison-1").from("cto-athena").to("backend-hephaestus")
                         .type("task")
                         .subject("Cannot be done").build();
-                c.jetStream().publish(s.dm("backend-hephaestus"), EnvelopeCodec.encode(poison),
+                c.jetStream().publish(s.dm("backend-hephaestus", "cto-athena"), EnvelopeCodec.encode(poison),
                         PublishOptions.builder().messageId("poison-1").build());
-                JetStreamSubscription sub = c.jetStream().subscribe(s.dm("backend-hephaestus"),
+                JetStreamSubscription sub = c.jetStream().subscribe(s.inbox("backend-hephaestus"),
                         PullSubscribeOptions.bind(s.inboxStream(), "dm-backend-hephaestus"));
                 for (int attempt = 0; attempt < 2; attempt++) {
                     List<Message> got = sub.fetch(1, Duration.ofSeconds(5));
@@ -65,9 +65,10 @@ class DeadLetterDeskTest {
                         () -> c.jetStreamManagement().getStreamInfo(s.dlqStream()).getStreamState().getMsgCount() == 1);
                 var dead = c.jetStreamManagement().getMessage(s.dlqStream(), 1);
                 assertThat(dead.getHeaders().getFirst("Orgmesh-Dlq-Reason")).contains("delivered 2 times");
-                assertThat(dead.getHeaders().getFirst("Orgmesh-Dlq-Subject")).isEqualTo(s.dm("backend-hephaestus"));
+                assertThat(dead.getHeaders().getFirst("Orgmesh-Dlq-Subject"))
+                        .isEqualTo(s.dm("backend-hephaestus", "cto-athena"));
 
-                JetStreamSubscription ceo = c.jetStream().subscribe(s.dm("ceo-genesis"),
+                JetStreamSubscription ceo = c.jetStream().subscribe(s.inbox("ceo-genesis"),
                         PullSubscribeOptions.bind(s.inboxStream(), "dm-ceo-genesis"));
                 List<Message> told = ceo.fetch(5, Duration.ofSeconds(5));
                 assertThat(told).hasSize(1);

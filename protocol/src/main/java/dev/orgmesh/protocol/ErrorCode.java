@@ -49,6 +49,7 @@ public enum ErrorCode {
     ENVELOPE_BAD_VALUE(1105, "an envelope field has a value outside its allowed set"),
     ENVELOPE_INVALID_UTF8(1106, "the message body is not valid UTF-8"),
     ENVELOPE_TOO_DEEP(1107, "the message nests deeper than allowed"),
+    ENVELOPE_FORGED_SENDER(1108, "the envelope's from is not the member who really sent it"),
 
     // 2000–2099: messaging
     NATS_UNAVAILABLE(2000, "NATS could not be reached"),

@@ -23,6 +23,15 @@ public final class Headers {
     /** On a dead letter: the stream and sequence it came from. */
     public static final String DLQ_ORIGINAL_STREAM = "Orgmesh-Dlq-Stream";
     public static final String DLQ_ORIGINAL_SEQUENCE = "Orgmesh-Dlq-Seq";
+    /**
+     * Where the server first stored a dead letter's original ({@code <stream> <seq>}: the audit stream for DMs and
+     * tasks, read from the {@code Nats-Stream-Source} header the server put on the work-queue copy; the message's own
+     * stream otherwise). A replay reads it there and republishes only what the server stored, on the subject it
+     * stored it under, so a dead letter's filer cannot make a replay say anything else.
+     */
+    public static final String DLQ_STORED_AT = "Orgmesh-Dlq-Stored-At";
+    /** The header the server puts on a message a stream sourced from another: {@code <stream> <seq> …}. */
+    public static final String STREAM_SOURCE = "Nats-Stream-Source";
 
     /** On a released message: the approval id whose record (status approved) lets it through its gate. */
     public static final String APPROVAL = "Orgmesh-Approval";

@@ -1,7 +1,16 @@
 package dev.orgmesh.protocol;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -16,9 +25,27 @@ public final class Subjects {
     /** A safe NATS token for ids: lower-case letters, digits and dashes, not starting with a dash. */
     public static final Pattern SAFE_TOKEN = Pattern.compile("[a-z0-9][a-z0-9-]*");
 
+    /** A single-token wildcard, accepted by the attributed builders in place of an id (permissions, filters). */
+    public static final String ANY = "*";
+
     /** Second tokens that orgmesh itself uses; a team may not be named after one. */
-    public static final java.util.Set<String> RESERVED = java.util.Set.of("all", "dm", "tasks", "events",
+    public static final Set<String> RESERVED = Set.of("all", "dm", "tasks", "events", "event", "budget",
             "heartbeat", "presence", "vault", "org", "dlq", "human", "ask", "audit");
+
+    /**
+     * The names the services speak under in an attributed subject's sender token (ADR 0010); no member may take one.
+     * The operator speaks as whoever it names ({@code orgmesh send --from}), so it has no sender name of its own here.
+     */
+    public static final Set<String> SERVICE_SENDERS = Set.of("hub-bootstrap", "heartbeat", "vault-bridge", "console",
+            "operator");
+    /** The heartbeat service's sender name: on its ticks (which only it may publish), events and DMs. */
+    public static final String HEARTBEAT_SENDER = "heartbeat";
+    /** hub-bootstrap's sender name: the approval desk's and dead-letter desk's own events and DMs. */
+    public static final String HUB_SENDER = "hub-bootstrap";
+    /** The operator's name where it acts as itself (a budget change, a decision without a human named). */
+    public static final String OPERATOR = "operator";
+    /** The vault bridge's sender name: its events. */
+    public static final String VAULT_SENDER = "vault-bridge";
 
     /** A message id that can be a handled-record key token as it is. */
     private static final Pattern SAFE_KEY_TOKEN = Pattern.compile("[A-Za-z0-9_-]{1,128}");
@@ -46,53 +73,126 @@ public final class Subjects {
     }
 
     // ---- subjects ----------------------------------------------------------------------------------------------
+    //
+    // Two forms (docs/adr/0010-true-sender.md). The *contract* subjects are the seed's, what people type:
+    // {co}.dm.{to}, {co}.all, {co}.{team}, {co}.tasks.{role}, {co}.events.{type}, {co}.ask.{to}, {co}.human.hold.
+    // The *attributed* subjects are what the hub carries and stores: the contract subject with the real sender added
+    // ({co}.dm.{to}.{from}, …; events {co}.event.{from}.{type}). A member's permissions allow only its own id in the
+    // sender token, and an agent's leaf maps the contract subjects its local clients publish to the attributed ones,
+    // so the sender token is always the real sender. Streams, consumers and subscriptions use the attributed forms.
 
-    /** {@code {co}.all}: company-wide broadcast. */
+    /** {@code {co}.all}: company-wide broadcast (contract form). */
     public String all() {
         return company + ".all";
     }
 
-    /** {@code {co}.{team}}: a team channel. */
+    /** {@code {co}.all.{from}}: a company-wide broadcast as carried, said by {@code from}. */
+    public String all(String from) {
+        return all() + "." + idOrAny(from);
+    }
+
+    /** {@code {co}.all.*}: the company channel, whoever said it. */
+    public String allChannel() {
+        return all() + ".*";
+    }
+
+    /** {@code {co}.{team}}: a team channel (contract form). */
     public String team(String team) {
         return company + "." + token(team);
     }
 
-    /** {@code {co}.dm.{member}}: direct message to one agent or human. */
+    /** {@code {co}.{team}.{from}}: a team channel message as carried, said by {@code from}. */
+    public String team(String team, String from) {
+        return team(team) + "." + idOrAny(from);
+    }
+
+    /** {@code {co}.{team}.*}: one team channel, whoever said it. */
+    public String teamChannel(String team) {
+        return team(team) + ".*";
+    }
+
+    /** {@code {co}.dm.{member}}: direct message to one agent or human (contract form). */
     public String dm(String member) {
         return company + ".dm." + token(member);
     }
 
-    /** {@code {co}.dm.*}: every DM of the company (the inbox stream's subject). */
-    public String dmAll() {
-        return company + ".dm.*";
+    /** {@code {co}.dm.{to}.{from}}: a direct message as carried, sent by {@code from}. */
+    public String dm(String to, String from) {
+        return company + ".dm." + idOrAny(to) + "." + idOrAny(from);
     }
 
-    /** {@code {co}.tasks.{role}}: the task queue of a role group. */
+    /** {@code {co}.dm.{member}.*}: one member's inbox, whoever sent to it. */
+    public String inbox(String member) {
+        return dm(member) + ".*";
+    }
+
+    /** {@code {co}.dm.*.*}: every DM of the company (the inbox stream's subject). */
+    public String dmAll() {
+        return company + ".dm.*.*";
+    }
+
+    /** {@code {co}.tasks.{role}}: the task queue of a role group (contract form). */
     public String tasks(String role) {
         return company + ".tasks." + token(role);
     }
 
-    /** {@code {co}.tasks.*}: every task queue. */
-    public String tasksAll() {
-        return company + ".tasks.*";
+    /** {@code {co}.tasks.{role}.{from}}: a task as carried, posted by {@code from}. */
+    public String tasks(String role, String from) {
+        return company + ".tasks." + idOrAny(role) + "." + idOrAny(from);
     }
 
-    /** {@code {co}.events.{type}}: an organizational event; {@code type} may have several dot-separated tokens. */
+    /** {@code {co}.tasks.{role}.*}: one role's queue, whoever posted to it. */
+    public String taskQueue(String role) {
+        return tasks(role) + ".*";
+    }
+
+    /** {@code {co}.tasks.*.*}: every task queue. */
+    public String tasksAll() {
+        return company + ".tasks.*.*";
+    }
+
+    /**
+     * {@code {co}.events.{type}}: an organizational event (contract form); {@code type} may have several dot-separated
+     * tokens.
+     */
     public String events(String type) {
         return company + ".events." + type;
     }
 
-    /** {@code {co}.events.>}: every event. */
-    public String eventsAll() {
-        return company + ".events.>";
+    /**
+     * {@code {co}.event.{from}.{type}}: an event as carried, raised by {@code from}. The sender comes first under a root
+     * of its own: a leaf maps {@code {co}.events.>}, so no carried event may match that (ADR 0010).
+     */
+    public String event(String from, String type) {
+        return company + ".event." + idOrAny(from) + "." + type;
     }
 
-    /** {@code {co}.ask.{agent}}: request/reply to an agent. */
+    /** {@code {co}.event.*.{pattern}}: the events of a pattern ({@code security.>}), whoever raised them. */
+    public String eventsMatching(String pattern) {
+        return company + ".event.*." + pattern;
+    }
+
+    /** {@code {co}.event.>}: every event. */
+    public String eventsAll() {
+        return company + ".event.>";
+    }
+
+    /** {@code {co}.ask.{agent}}: request/reply to an agent (contract form). */
     public String ask(String agent) {
         return company + ".ask." + token(agent);
     }
 
-    /** {@code {co}.heartbeat.{agent}}: heartbeat tick for one agent. */
+    /** {@code {co}.ask.{to}.{from}}: a question as carried, asked by {@code from}. */
+    public String ask(String to, String from) {
+        return company + ".ask." + idOrAny(to) + "." + idOrAny(from);
+    }
+
+    /** {@code {co}.ask.{agent}.*}: every question to one agent. */
+    public String askTo(String agent) {
+        return ask(agent) + ".*";
+    }
+
+    /** {@code {co}.heartbeat.{agent}}: heartbeat tick for one agent; only the heartbeat service may publish it. */
     public String heartbeat(String agent) {
         return company + ".heartbeat." + token(agent);
     }
@@ -122,34 +222,185 @@ public final class Subjects {
         return company + ".org.>";
     }
 
-    /** {@code {co}.dlq.{source}}: dead letters from one source (usually a stream name in lower case). */
+    /** {@code {co}.dlq.{source}}: dead letters from one source (contract form; usually a stream name in lower case). */
     public String dlq(String source) {
         return company + ".dlq." + token(source);
     }
 
-    /** {@code {co}.dlq.*}: every dead letter. */
-    public String dlqAll() {
-        return company + ".dlq.*";
+    /** {@code {co}.dlq.{source}.{from}}: a dead letter as carried, filed by {@code from}. */
+    public String dlq(String source, String from) {
+        return company + ".dlq." + idOrAny(source) + "." + idOrAny(from);
     }
 
-    /** {@code {co}.human.hold}: a runtime asks the approval desk to hold a gated message (JetStream, de-duplicated). */
+    /** {@code {co}.dlq.*.*}: every dead letter. */
+    public String dlqAll() {
+        return company + ".dlq.*.*";
+    }
+
+    /** {@code {co}.human.hold}: a runtime asks the approval desk to hold a gated message (contract form). */
     public String humanHold() {
         return company + ".human.hold";
     }
 
-    /** {@code {co}.human.approve}: a human approves a held message (request/reply to the approval desk). */
+    /** {@code {co}.human.hold.{from}}: a hold request as carried, from the agent whose message is held. */
+    public String humanHold(String from) {
+        return humanHold() + "." + idOrAny(from);
+    }
+
+    /** {@code {co}.human.hold.*}: every hold request (the holds stream's subject). */
+    public String humanHoldAll() {
+        return humanHold() + ".*";
+    }
+
+    /** {@code {co}.human.approve}: a human approves a held message (contract form). */
     public String humanApprove() {
         return company + ".human.approve";
     }
 
-    /** {@code {co}.human.deny}: a human denies a held message (request/reply to the approval desk). */
+    /** {@code {co}.human.approve.{human}}: an approval as carried, by {@code human} (request/reply to the desk). */
+    public String humanApprove(String human) {
+        return humanApprove() + "." + idOrAny(human);
+    }
+
+    /** {@code {co}.human.deny}: a human denies a held message (contract form). */
     public String humanDeny() {
         return company + ".human.deny";
     }
 
-    /** {@code {co}.human.budget}: a human sets a budget limit (request/reply to the budget desk). */
+    /** {@code {co}.human.deny.{human}}: a denial as carried, by {@code human}. */
+    public String humanDeny(String human) {
+        return humanDeny() + "." + idOrAny(human);
+    }
+
+    /** {@code {co}.human.budget}: a human sets a budget limit (contract form). */
     public String humanBudget() {
         return company + ".human.budget";
+    }
+
+    /** {@code {co}.human.budget.{human}}: a budget change as carried, by {@code human}. */
+    public String humanBudget(String human) {
+        return humanBudget() + "." + idOrAny(human);
+    }
+
+    /**
+     * {@code {co}.budget.reserve.{agent}}: an agent's runtime asks the budget desk to reserve tokens before a model
+     * call (request/reply, {@link BudgetWire}); only that agent may publish it.
+     */
+    public String budgetReserve(String agent) {
+        return company + ".budget.reserve." + idOrAny(agent);
+    }
+
+    /** {@code {co}.budget.settle.{agent}}: settles a reservation to what the call spent. */
+    public String budgetSettle(String agent) {
+        return company + ".budget.settle." + idOrAny(agent);
+    }
+
+    // ---- attribution -------------------------------------------------------------------------------------------
+
+    /**
+     * A carried subject read back: the contract subject it stands for and its real sender.
+     *
+     * @param contract the subject as people type it ({@code komodo-ai.dm.cto-athena})
+     * @param sender the id in the sender token, which the hub allowed only its owner to publish
+     */
+    public record Attribution(String contract, String sender) {
+    }
+
+    /**
+     * The contract subject and sender of an attributed subject of this company; empty for any other subject (a
+     * contract subject, a heartbeat, another company's, a malformed one).
+     */
+    public Optional<Attribution> attribution(String subject) {
+        if (subject == null || !subject.startsWith(company + ".")) {
+            return Optional.empty();
+        }
+        String[] t = subject.substring(company.length() + 1).split("\\.", -1);
+        for (String token : t) {
+            if (token.isEmpty()) {
+                return Optional.empty();
+            }
+        }
+        String sender;
+        String contract;
+        switch (t[0]) {
+            case "dm", "tasks", "ask", "dlq" -> {
+                if (t.length != 3) {
+                    return Optional.empty();
+                }
+                sender = t[2];
+                contract = company + "." + t[0] + "." + t[1];
+            }
+            case "event" -> {
+                if (t.length < 3) {
+                    return Optional.empty();
+                }
+                sender = t[1];
+                contract = company + ".events." + String.join(".", Arrays.copyOfRange(t, 2, t.length));
+            }
+            case "human" -> {
+                if (t.length != 3 || !Set.of("hold", "approve", "deny", "budget").contains(t[1])) {
+                    return Optional.empty();
+                }
+                sender = t[2];
+                contract = company + ".human." + t[1];
+            }
+            case "budget" -> {
+                if (t.length != 3 || !Set.of("reserve", "settle").contains(t[1])) {
+                    return Optional.empty();
+                }
+                sender = t[2];
+                contract = company + ".budget." + t[1];
+            }
+            default -> {
+                if (t.length != 2 || (RESERVED.contains(t[0]) && !t[0].equals("all"))) {
+                    return Optional.empty();
+                }
+                sender = t[1];
+                contract = company + "." + t[0];
+            }
+        }
+        if (!SAFE_TOKEN.matcher(sender).matches()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Attribution(contract, sender));
+    }
+
+    /**
+     * The attributed form of a contract subject of this company, said by {@code sender}: what the sender's leaf turns
+     * it into. Throws when {@code contract} is not a contract subject that carries a sender.
+     */
+    public String attribute(String contract, String sender) {
+        token(sender);
+        String prefix = company + ".";
+        if (contract != null && contract.startsWith(prefix + "events.") && contract.length() > prefix.length() + 7) {
+            return event(sender, contract.substring(prefix.length() + 7));
+        }
+        String attributed = contract + "." + sender;
+        Optional<Attribution> a = attribution(attributed);
+        if (a.isEmpty() || !a.get().contract().equals(contract) || contract.startsWith(prefix + "event.")) {
+            throw new IllegalArgumentException("'" + contract + "' is not a contract subject of " + company
+                    + " that carries a sender");
+        }
+        return attributed;
+    }
+
+    /**
+     * The mappings an agent's leaf applies to what its local clients publish (ADR 0010): every contract subject to its
+     * attributed form with the agent as sender, in nats-server's {@code mappings} syntax (source → destination). The
+     * attributed forms differ from every source in token count or root, so no mapping applies to a message twice or to
+     * one arriving from the hub.
+     */
+    public Map<String, String> leafMappings(String agent) {
+        String a = token(agent);
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(company + ".*", company + ".{{wildcard(1)}}." + a);
+        m.put(company + ".dm.*", company + ".dm.{{wildcard(1)}}." + a);
+        m.put(company + ".tasks.*", company + ".tasks.{{wildcard(1)}}." + a);
+        m.put(company + ".ask.*", company + ".ask.{{wildcard(1)}}." + a);
+        m.put(company + ".dlq.*", company + ".dlq.{{wildcard(1)}}." + a);
+        m.put(company + ".events.>", company + ".event." + a + ".>");
+        m.put(humanHold(), humanHold(a));
+        return m;
     }
 
     // ---- JetStream names ---------------------------------------------------------------------------------------
@@ -204,7 +455,7 @@ public final class Subjects {
         return assetPrefix() + "ORG";
     }
 
-    /** Stream of hold requests on {@code {co}.human.hold}: work-queue retention, consumed by the approval desk. */
+    /** Stream of hold requests on {@code {co}.human.hold.*}: work-queue retention, consumed by the approval desk. */
     public String holdsStream() {
         return assetPrefix() + "HOLDS";
     }
@@ -268,10 +519,10 @@ public final class Subjects {
             return scope + "." + messageId;
         }
         try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(messageId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return scope + ".=" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
-        } catch (java.security.NoSuchAlgorithmException e) {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(messageId.getBytes(StandardCharsets.UTF_8));
+            return scope + ".=" + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
     }
@@ -326,6 +577,11 @@ public final class Subjects {
     public static String eventsConsumer(String agent, String pattern) {
         String folded = pattern.replace(".", "-").replace("*", "star").replace(">", "gt");
         return "ev-" + token(agent) + "-" + folded;
+    }
+
+    /** {@link #token}, or {@link #ANY}. */
+    private static String idOrAny(String t) {
+        return ANY.equals(t) ? t : token(t);
     }
 
     /** Throws when {@code t} is not a safe single subject token. */

@@ -81,7 +81,7 @@ public final class Asker {
         Headers h = new Headers().put(dev.orgmesh.protocol.Headers.MSG_ID, q.id());
         byte[] body = EnvelopeCodec.encode(q);
         return Uni.createFrom()
-                .completionStage(() -> connection.requestWithTimeout(subjects.ask(agent), h, body, timeout))
+                .completionStage(() -> connection.requestWithTimeout(subjects.ask(agent, self), h, body, timeout))
                 .ifNoItem().after(timeout.plusMillis(250))
                 .failWith(() -> timeoutError(agent, timeout))
                 .onFailure(t -> !(t instanceof OrgmeshException)).transform(t -> translate(agent, timeout, t))

@@ -1,218 +1,88 @@
 package dev.orgmesh.agent.budget;
 
 import java.io.IOException;
-import java.time.Clock;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.function.Supplier;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.nats.client.Connection;
+import io.nats.client.Message;
 
-import io.nats.client.JetStreamApiException;
-import io.nats.client.KeyValue;
-import io.nats.client.api.KeyValueEntry;
-
+import dev.orgmesh.messaging.Replies;
+import dev.orgmesh.protocol.BudgetWire;
+import dev.orgmesh.protocol.BudgetWire.Refusal;
+import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Subjects;
-import dev.orgmesh.protocol.org.Agent;
-import dev.orgmesh.protocol.org.Budget;
-import dev.orgmesh.protocol.org.Org;
 
 /**
- * An agent's budgets in the budgets bucket (docs/oversight.md): before a brain call it <em>reserves</em> tokens on
- * every counter the call rolls up to — the agent, each manager up the reporting line, the team, the company; per day
- * and per month — each with a compare-and-set, and refuses (rolling back what it took) when a hard limit would be
- * passed; after the call it <em>settles</em> the reservation to what the brain reported. Limits come from the org
- * file, overridden per measure by {@code limit.{scope}.{id}} keys that humans set.
+ * An agent's side of the budget desk (docs/oversight.md, {@link BudgetWire}): before a model call it asks hub-bootstrap
+ * to <em>reserve</em> tokens on every spend counter the call rolls up to, and after it to <em>settle</em> the
+ * reservation to what the brain reported. The desk alone writes the counters; this agent may only ask, under its own
+ * name, so it cannot rewrite the counters that limit it.
  */
 public final class Budgets {
-    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd");
-    private static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("yyyyMM");
-    private static final int CAS_ATTEMPTS = 50;
+    /** What the desk reserved, to settle; {@link #NONE} when nothing was. */
+    public record Reservation(String id, long tokens) {
+        public static final Reservation NONE = new Reservation(null, 0);
 
-    /** One counter scope: {@code agent}, {@code line} (a manager's reporting line), {@code team}, {@code company}. */
-    public record Scope(String kind, String id, Budget fromOrg) {
-        String limitKey() {
-            return "limit." + kind + "." + id;
+        public boolean none() {
+            return id == null;
         }
-    }
-
-    /** What was reserved, to settle or release. */
-    public record Reservation(List<String> keys, long tokens) {
-        public static final Reservation NONE = new Reservation(List.of(), 0);
-    }
-
-    /** A counter value. */
-    public record Spend(long tokens, long microUsd) {
-        static final Spend ZERO = new Spend(0, 0);
-
-        Spend plus(long t, long u) {
-            return new Spend(Math.max(0, tokens + t), Math.max(0, microUsd + u));
-        }
-    }
-
-    /** Why a reservation was refused: which limit, how much is spent. */
-    public record Exhausted(Scope scope, String period, String measure, long limit, long spent) {
-        /** A stable key for "this limit in this period", so it is reported once. */
-        public String key() {
-            return scope.kind() + "-" + scope.id() + "-" + period + "-" + measure;
-        }
-
-        public String describe() {
-            String unit = measure.equals("usd") ? " micro-USD" : " tokens";
-            return scope.kind() + " " + scope.id() + " " + measure + " per "
-                    + (period.startsWith("d") ? "day" : "month")
-                    + " (" + period.substring(1) + "): " + spent + unit + " spent of a limit of " + limit + unit;
-        }
-    }
-
-    private final Supplier<KeyValue> bucket;
-    private final Clock clock;
-    private final List<Scope> scopes;
-
-    public Budgets(Org org, Agent agent, Supplier<KeyValue> bucket, Clock clock) {
-        this.bucket = bucket;
-        this.clock = clock;
-        List<Scope> s = new ArrayList<>();
-        for (Org.SpendScope scope : org.spendScopes(agent.id())) {
-            Budget fromOrg = switch (scope.kind()) {
-                case "agent" -> org.oversight().agentBudget(scope.id());
-                case "team" -> org.oversight().teamBudget(scope.id());
-                case "company" -> org.oversight().companyBudget();
-                default -> Budget.UNLIMITED; // a reporting line has a counter, its limit only from a human's key
-            };
-            s.add(new Scope(scope.kind(), scope.id(), fromOrg));
-        }
-        this.scopes = List.copyOf(s);
-    }
-
-    public List<Scope> scopes() {
-        return scopes;
     }
 
     /** A reservation, or the limit that refused it (then nothing was taken). */
-    public record Result(Reservation granted, Exhausted refused) {
+    public record Result(Reservation granted, Refusal refused) {
         public boolean ok() {
             return granted != null;
         }
     }
 
-    /** Reserves {@code tokens} on every counter, or takes nothing and says which limit stops it. */
+    private final Connection connection;
+    private final Subjects subjects;
+    private final String agent;
+    private final Duration timeout;
+
+    public Budgets(Connection connection, Subjects subjects, String agent, Duration timeout) {
+        this.connection = connection;
+        this.subjects = subjects;
+        this.agent = Subjects.token(agent);
+        this.timeout = timeout;
+    }
+
+    /**
+     * Reserves {@code tokens}; throws {@link IOException} when the desk cannot be reached (the caller waits and asks
+     * again: nothing is lost).
+     */
     public Result reserve(long tokens) throws IOException, InterruptedException {
-        LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
-        String day = "d" + DAY.format(today);
-        String month = "m" + MONTH.format(today);
-        KeyValue kv = bucket.get();
-        List<String> done = new ArrayList<>();
-        try {
-            for (Scope scope : scopes) {
-                Budget limit = effective(kv, scope);
-                for (String period : List.of(day, month)) {
-                    boolean daily = period.startsWith("d");
-                    Long tokenLimit = daily ? limit.tokensPerDay() : limit.tokensPerMonth();
-                    Long usdLimit = daily ? limit.microUsdPerDay() : limit.microUsdPerMonth();
-                    String key = Subjects.spendScope(scope.kind(), scope.id()) + "." + period;
-                    Optional<Exhausted> refused = add(kv, key, tokens, 0, cur -> {
-                        if (tokenLimit != null && cur.tokens() + tokens > tokenLimit) {
-                            return new Exhausted(scope, period, "tokens", tokenLimit, cur.tokens());
-                        }
-                        if (usdLimit != null && cur.microUsd() >= usdLimit) {
-                            return new Exhausted(scope, period, "usd", usdLimit, cur.microUsd());
-                        }
-                        return null;
-                    });
-                    if (refused.isPresent()) {
-                        rollback(kv, done, tokens);
-                        return new Result(null, refused.get());
-                    }
-                    done.add(key);
-                }
-            }
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            rollback(kv, done, tokens);
-            throw e;
-        }
-        return new Result(new Reservation(List.copyOf(done), tokens), null);
+        BudgetWire.ReserveReply r = Json.mapper().readValue(
+                request(subjects.budgetReserve(agent), new BudgetWire.ReserveRequest(tokens)).getData(),
+                BudgetWire.ReserveReply.class);
+        return r.refused() != null
+                ? new Result(null, r.refused())
+                : new Result(new Reservation(r.reservation(), r.tokens()), null);
     }
 
-    /** Replaces a reservation of {@code reserved} tokens by what was really spent. */
+    /** Replaces a reservation by what was really spent. */
     public void settle(Reservation r, long tokens, long microUsd) throws IOException, InterruptedException {
-        KeyValue kv = bucket.get();
-        for (String key : r.keys()) {
-            add(kv, key, tokens - r.tokens(), microUsd, cur -> null);
-        }
+        request(subjects.budgetSettle(agent), new BudgetWire.SettleRequest(r.id(), tokens, microUsd));
     }
 
-    private void rollback(KeyValue kv, List<String> keys, long tokens) {
-        for (String key : keys) {
-            try {
-                add(kv, key, -tokens, 0, cur -> null);
-            } catch (IOException | InterruptedException | RuntimeException e) {
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-                // the counter keeps a reservation that was not used: it errs on the side of spending less
-            }
-        }
-    }
-
-    /** Adds to one counter by compare-and-set; {@code check} may refuse based on the current value. */
-    private Optional<Exhausted> add(KeyValue kv, String key, long tokens, long microUsd,
-            java.util.function.Function<Spend, Exhausted> check) throws IOException, InterruptedException {
-        for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-            try {
-                KeyValueEntry e = kv.get(key);
-                Spend cur = e == null || e.getValue() == null
-                        ? Spend.ZERO
-                        : Json.mapper().readValue(e.getValue(),
-                                Spend.class);
-                Exhausted refused = check.apply(cur);
-                if (refused != null) {
-                    return Optional.of(refused);
-                }
-                byte[] next = Json.write(cur.plus(tokens, microUsd));
-                if (e == null || e.getValue() == null) {
-                    kv.create(key, next);
-                } else {
-                    kv.update(key, next, e.getRevision());
-                }
-                return Optional.empty();
-            } catch (JetStreamApiException conflict) {
-                // somebody else changed the counter since we read it: read again
-                Thread.sleep(Math.min(50, 1 + attempt * 2L));
-            }
-        }
-        throw new IOException("budget counter " + key + " kept changing; gave up after " + CAS_ATTEMPTS + " tries");
-    }
-
-    /** The org file's limits for a scope, overridden per measure by {@code limit.{scope}.{id}}. */
-    private static Budget effective(KeyValue kv, Scope scope) throws IOException, InterruptedException {
+    private Message request(String subject, Object body) throws IOException, InterruptedException {
+        Message reply;
         try {
-            KeyValueEntry e = kv.get(scope.limitKey());
-            if (e == null || e.getValue() == null) {
-                return scope.fromOrg();
-            }
-            JsonNode n = Json.mapper().readTree(e.getValue());
-            Budget o = scope.fromOrg();
-            return new Budget(count(n, "tokens_per_day", o.tokensPerDay()),
-                    count(n, "tokens_per_month", o.tokensPerMonth()), usd(n, "usd_per_day", o.microUsdPerDay()),
-                    usd(n, "usd_per_month", o.microUsdPerMonth()));
-        } catch (JetStreamApiException e) {
-            throw new IOException("cannot read " + scope.limitKey() + ": " + e.getMessage(), e);
+            reply = connection.request(subject, Json.write(body)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new IOException("the budget desk did not answer on " + subject + " within " + timeout
+                    + " (is hub-bootstrap running?)");
+        } catch (ExecutionException | CancellationException e) {
+            throw new IOException("no budget desk answers on " + subject + " (is hub-bootstrap running?)");
         }
-    }
-
-    private static Long count(JsonNode n, String field, Long fallback) {
-        JsonNode v = n.get(field);
-        return v == null ? fallback : v.isNull() ? null : v.asLong();
-    }
-
-    private static Long usd(JsonNode n, String field, Long fallback) {
-        JsonNode v = n.get(field);
-        return v == null ? fallback : v.isNull() ? null : v.decimalValue().movePointRight(6).longValue();
+        if (Replies.isError(reply)) {
+            throw new IOException(Replies.exception(reply, ErrorCode.BUDGET_BAD_REQUEST).getMessage());
+        }
+        return reply;
     }
 }

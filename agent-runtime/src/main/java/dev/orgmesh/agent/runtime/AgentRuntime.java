@@ -26,6 +26,7 @@ import dev.orgmesh.agent.ask.Asker;
 import dev.orgmesh.agent.ask.Fallback;
 import dev.orgmesh.agent.boot.AgentSoul;
 import dev.orgmesh.agent.brain.Handler;
+import dev.orgmesh.agent.budget.Budgets;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.flow.DeadLetter;
@@ -106,15 +107,14 @@ public final class AgentRuntime implements AutoCloseable {
         this.permits = new Semaphore(options.concurrency());
         this.outbox = new Outbox(js, options.outboxCapacity(), options.publishBackoff(), options.publishTimeout());
         this.metrics.outboxPending(outbox::pending);
-        this.deadLetters = new DeadLetters(js, jsm, subjects, options.publishTimeout());
+        this.deadLetters = new DeadLetters(js, jsm, subjects, options.publishTimeout(), self);
         this.escalations = new Escalations(soul.org(), self);
         this.deadlines = new DeadlineTracker(soul.org(), self, options.clock(), Pipeline.zoneOf(soul), timer,
                 this::escalate);
         this.pipeline = new Pipeline(soul, handler, outbox, deadLetters, connection, options, metrics, this.listener,
                 workers, timer, permits, deadlines, new Gatekeeper(soul.org(), soul.agent(),
                         Gatekeeper.Records.of(bucket(connection, settings, subjects.approvalsBucket()))),
-                new dev.orgmesh.agent.budget.Budgets(soul.org(), soul.agent(),
-                        bucket(connection, settings, subjects.budgetsBucket()), options.clock()),
+                new Budgets(connection, subjects, self, options.publishTimeout()),
                 new HeartbeatCheck(jsm, subjects, soul.agent(), options.clock(), Pipeline.zoneOf(soul)), handled);
         this.presence = new Presence(connection, NatsConnector.jetStreamOptions(settings), subjects, self,
                 options.beaconInterval());
@@ -208,11 +208,11 @@ public final class AgentRuntime implements AutoCloseable {
         if (options.fastLane()) {
             // the core copy of every DM, as it crosses the hub; the inbox's copy settles it (ADR 0006)
             Dispatcher f = connection.createDispatcher(pipeline::onFast);
-            f.subscribe(subjects.dm(self));
+            f.subscribe(subjects.inbox(self));
             fastDispatcher = f;
         }
         Dispatcher d = connection.createDispatcher(pipeline::onRequest);
-        d.subscribe(subjects.ask(self), "ask-" + self);
+        d.subscribe(subjects.askTo(self), "ask-" + self);
         askDispatcher = d;
         timer.execute(() -> presence.beacon("up"));
         long beacon = options.beaconInterval().toMillis();

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -45,6 +46,7 @@ import dev.orgmesh.messaging.flow.DeadLetter;
 import dev.orgmesh.messaging.flow.DeadLetters;
 import dev.orgmesh.messaging.flow.OutboundMessage;
 import dev.orgmesh.messaging.flow.Outbox;
+import dev.orgmesh.protocol.BudgetWire;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Ids;
 import dev.orgmesh.protocol.Json;
@@ -53,6 +55,7 @@ import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Deadlines;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+import dev.orgmesh.protocol.envelope.Recipient;
 
 /**
  * What happens to one message (DESIGN §6), as a Mutiny {@link Uni} per message on virtual threads: decode and
@@ -109,6 +112,11 @@ final class Pipeline {
     private final DeadlineTracker deadlines;
     private final Gatekeeper gates;
     private final Budgets budgets;
+    /** Whether it was said once that spend goes uncounted (no desk, no budgets in the org). */
+    private final AtomicBoolean budgetUncounted = new AtomicBoolean();
+    /** In an org without budgets, when to ask an unreachable budget desk again ({@link System#nanoTime}; 0: now). */
+    private volatile long deskAwayUntil;
+    private static final Duration DESK_RETRY = Duration.ofSeconds(30);
     private final HeartbeatCheck heartbeats;
     /** The company's handled record; {@code null}: this runtime's memory only. */
     private final HandledRecord handled;
@@ -190,8 +198,14 @@ final class Pipeline {
         record Skip(Envelope in, String why) implements Step {
         }
 
-        /** Not an envelope: dead-letter it and tell the sender when known. */
-        record Malformed(OrgmeshException error, ObjectNode raw) implements Step {
+        /**
+         * Not an envelope, or not from whom it says: dead-letter it and tell the sender when known ({@code realSender}:
+         * the true sender of a forged one, else null).
+         */
+        record Malformed(OrgmeshException error, ObjectNode raw, String realSender) implements Step {
+            Malformed(OrgmeshException error, ObjectNode raw) {
+                this(error, raw, null);
+            }
         }
 
         /** Not to be handled but reported to the manager (deadline passed, loop). */
@@ -322,8 +336,8 @@ final class Pipeline {
     private void run(Delivery d, Message msg, Consumer<Settlement> finish) {
         try {
             Uni.createFrom()
-                    .item(() -> inspect(msg.getData(), d.source(), d.positionId(), msg.getHeaders(), d.delivery(),
-                            lookup(d)))
+                    .item(() -> inspect(msg.getData(), msg.getSubject(), d.source(), d.positionId(), msg.getHeaders(),
+                            d.delivery(), lookup(d)))
                     .runSubscriptionOn(workers)
                     .chain(step -> process(d, msg, step))
                     .onFailure().recoverWithItem(t -> failed(d, t))
@@ -389,9 +403,11 @@ final class Pipeline {
             boolean lookup = lookup(d);
             Uni<Step> inspected = Uni.createFrom().item(() -> {
                 Decoded dec = decode(msg.getData(), null);
-                return dec.in() != null && id.equals(dec.in().id())
-                        ? guard(dec.in(), dec.raw(), "dm", msg.getHeaders(), 1, lookup, false)
-                        : null;
+                if (dec.in() == null || !id.equals(dec.in().id())) {
+                    return null;
+                }
+                Step.Malformed forged = forged(dec.in(), dec.raw(), msg.getSubject(), "dm");
+                return forged != null ? forged : guard(dec.in(), dec.raw(), "dm", msg.getHeaders(), 1, lookup, false);
             });
             // the guards run on the dispatcher's thread (one hop less to the brain) unless they may wait on the
             // network: the handled record after a crash, an approval record
@@ -434,12 +450,63 @@ final class Pipeline {
      * request, which is answered, never skipped as own or duplicate and not rate-limited. {@code delivery} is the
      * consumer's delivery count (1 for a first delivery and for requests); {@code lookup}: ask the handled record.
      */
-    private Step inspect(byte[] body, String source, String positionId, Headers headers, long delivery,
-            boolean lookup) {
+    private Step inspect(byte[] body, String subject, String source, String positionId, Headers headers,
+            long delivery, boolean lookup) {
         Decoded dec = decode(body, positionId);
-        return dec.malformed() != null
-                ? dec.malformed()
+        if (dec.malformed() != null) {
+            return dec.malformed();
+        }
+        Step.Malformed forged = forged(dec.in(), dec.raw(), subject, source);
+        return forged != null
+                ? forged
                 : guard(dec.in(), dec.raw(), source, headers, delivery, lookup, positionId == null);
+    }
+
+    /**
+     * The true sender (ADR 0010): the sender token of the subject the hub carried the message on, which the hub lets
+     * only that member (or a service acting for it) publish; a heartbeat tick's is the heartbeat service, the only
+     * one that may publish ticks. An envelope whose {@code from} is not its true sender is never handled as that
+     * member: it is dead-lettered as {@code ENVELOPE_FORGED_SENDER}. Null when the two agree.
+     */
+    private Step.Malformed forged(Envelope in, ObjectNode raw, String subject, String source) {
+        // (sources whose subject says where a message goes are also checked against its "to": misaddressed)
+        String real = "heartbeat".equals(source)
+                ? Subjects.HEARTBEAT_SENDER
+                : subjects.attribution(subject).map(Subjects.Attribution::sender).orElse(null);
+        String what = "message " + (in.id() != null ? in.id() + " " : "") + "on " + subject;
+        if (real != null && real.equals(in.from())) {
+            return misaddressed(in, raw, subject, source, what);
+        }
+        String why = real == null
+                ? what + " names no sender in its subject; only the attributed subjects of ADR 0010 are accepted"
+                : what + " says it is from '" + in.from() + "' but was sent by '" + real + "'";
+        return new Step.Malformed(new OrgmeshException(ErrorCode.ENVELOPE_FORGED_SENDER, why), raw, real);
+    }
+
+    /** The sources whose subject names the recipient: a message there must be addressed to where it was carried. */
+    private static final Set<String> ADDRESSED_SOURCES = Set.of("dm", "team", "all", "tasks");
+
+    /**
+     * A DM, channel or task message whose {@code to} is not where its subject goes (a DM to cto "addressed" to
+     * another member, to miss a gate that matches on the recipient) is not handled: gates, loops and replies all read
+     * {@code to}. Dead-lettered as {@code ENVELOPE_BAD_VALUE}. Null when they agree.
+     */
+    private Step.Malformed misaddressed(Envelope in, ObjectNode raw, String subject, String source, String what) {
+        if (!ADDRESSED_SOURCES.contains(source)) {
+            return null;
+        }
+        String carried = subjects.attribution(subject).map(Subjects.Attribution::contract).orElse(null);
+        String addressed;
+        try {
+            addressed = in.to() == null ? null : Recipient.parse(in.to()).subject(subjects);
+        } catch (OrgmeshException e) {
+            addressed = null;
+        }
+        if (carried != null && carried.equals(addressed)) {
+            return null;
+        }
+        return new Step.Malformed(new OrgmeshException(ErrorCode.ENVELOPE_BAD_VALUE, what + " is addressed to '"
+                + in.to() + "', but " + subject + " carries messages to " + carried + "; not handled"), raw, in.from());
     }
 
     /**
@@ -639,7 +706,7 @@ final class Pipeline {
      * reported.
      */
     private Uni<Outcome> runHandler(Envelope in, HandlerContext ctx) {
-        return reserveBudget(in, !"ask".equals(ctx.source())).chain(r -> r.keys().isEmpty()
+        return reserveBudget(in, !"ask".equals(ctx.source())).chain(r -> r.none()
                 // nothing reserved, nothing to settle: no hop to another thread (it showed in the ask's p99)
                 ? invokeHandler(in, ctx)
                 : invokeHandler(in, ctx).onTermination().call(() -> Uni.createFrom().voidItem()
@@ -654,10 +721,42 @@ final class Pipeline {
         if (budgets == null || !handler.spendsBudget()) {
             return Uni.createFrom().item(Budgets.Reservation.NONE);
         }
+        if (deskAwayUntil != 0 && System.nanoTime() - deskAwayUntil < 0) {
+            return Uni.createFrom().item(Budgets.Reservation.NONE);
+        }
         return Uni.createFrom().item(Unchecked.supplier(() -> {
             boolean waited = false;
             while (true) {
-                Budgets.Result r = budgets.reserve(soul.org().oversight().reserveTokens());
+                Budgets.Result r;
+                try {
+                    r = budgets.reserve(soul.org().oversight().reserveTokens());
+                } catch (java.io.IOException deskAway) {
+                    if (!soul.org().oversight().hasBudgets()) {
+                        // an org without budgets, run without hub-bootstrap: nothing to enforce, spend not counted
+                        // (asked again after a while, so a desk that comes back counts again)
+                        deskAwayUntil = System.nanoTime() + DESK_RETRY.toNanos();
+                        if (budgetUncounted.compareAndSet(false, true)) {
+                            LOG.warnf("%s: %s; the org sets no budget, so %s calls its model without counting"
+                                    + " its spend", self, deskAway.getMessage(), self);
+                        }
+                        return Budgets.Reservation.NONE;
+                    }
+                    // the desk (hub-bootstrap) keeps the counters: without it the model is not called; a stream
+                    // message waits in progress, a request is answered at once
+                    if (!wait) {
+                        throw new OrgmeshException(ErrorCode.BUDGET_EXHAUSTED, self + " cannot reserve budget: "
+                                + deskAway.getMessage());
+                    }
+                    if (!waited) {
+                        LOG.warnf("%s waits to call its model: %s", self, deskAway.getMessage());
+                    }
+                    waited = true;
+                    if (crashed) {
+                        throw new TransientException("stopping while waiting for the budget desk");
+                    }
+                    Thread.sleep(BUDGET_POLL);
+                    continue;
+                }
                 if (r.ok()) {
                     if (waited) {
                         LOG.infof("budget available again: %s goes on with %s", self, describe(in));
@@ -679,7 +778,7 @@ final class Pipeline {
     }
 
     private void settle(Budgets.Reservation r, HandlerContext ctx) {
-        if (r.keys().isEmpty()) {
+        if (r.none()) {
             return;
         }
         long tokens = ctx.usage().calls() > 0 ? ctx.usage().tokens() : r.tokens();
@@ -693,13 +792,13 @@ final class Pipeline {
     }
 
     /** Tells the manager, the humans and the events stream, once per limit and period, that the agent stopped. */
-    private void exhausted(Budgets.Exhausted x, Envelope in) {
+    private void exhausted(BudgetWire.Refusal x, Envelope in) {
         if (!budgetTold.add(x.key())) {
             return;
         }
         String text = ErrorCode.BUDGET_EXHAUSTED.label() + " BUDGET_EXHAUSTED: " + self + " stops calling its model: "
                 + x.describe() + ". Messages wait in their streams, none is lost. Raise the limit to resume: orgmesh"
-                + " budget ORG set " + x.scope().kind() + " " + x.scope().id() + " --"
+                + " budget ORG set " + x.kind() + " " + x.id() + " --"
                 + (x.measure().equals("usd") ? "usd" : "tokens") + "-per-" + (x.period().startsWith("d")
                         ? "day"
                         : "month")
@@ -717,7 +816,7 @@ final class Pipeline {
         }
         Envelope ev = Envelope.builder().id(base + "-event").from(self).type("event")
                 .subject("budget.exhausted: " + self).context(text).ts(options.clock().instant()).build();
-        outbox.publish(new OutboundMessage(subjects.events("budget.exhausted"), null,
+        outbox.publish(new OutboundMessage(subjects.event(self, "budget.exhausted"), null,
                 outgoing.apply(EnvelopeCodec.encode(ev)), ev.id()));
     }
 
@@ -841,7 +940,7 @@ final class Pipeline {
             hh.put(dev.orgmesh.protocol.Headers.TRACEPARENT,
                     d.headers().getFirst(dev.orgmesh.protocol.Headers.TRACEPARENT));
         }
-        OutboundMessage m = new OutboundMessage(subjects.humanHold(), hh, msg.getData(), h.gate().approvalId());
+        OutboundMessage m = new OutboundMessage(subjects.humanHold(self), hh, msg.getData(), h.gate().approvalId());
         return store(List.of(m)).map(v -> {
             LOG.infof("held %s for approval %s (gate %s)", describe(h.in()), h.gate().approvalId(),
                     h.gate().gate().id());
@@ -869,7 +968,9 @@ final class Pipeline {
                 metrics.deadLettered();
                 listener.onDeadLettered(dl);
             }
-            senderOf(m.raw()).ifPresent(sender -> outbox.publish(message(errorReply(sender, m), null)));
+            // a forged message is answered to whoever really sent it, never to the member it names
+            (m.error().code() == ErrorCode.ENVELOPE_FORGED_SENDER ? member(m.realSender()) : senderOf(m.raw()))
+                    .ifPresent(sender -> outbox.publish(message(errorReply(sender, m), null)));
             return (Settlement) new Settlement.Ack(null, "malformed, dead-lettered");
         })).runSubscriptionOn(workers);
     }
@@ -880,11 +981,16 @@ final class Pipeline {
             return Optional.empty();
         }
         JsonNode from = raw.get("from");
-        if (from == null || !from.isTextual() || !Subjects.SAFE_TOKEN.matcher(from.textValue()).matches()
-                || from.textValue().equals(self) || soul.org().member(from.textValue()).isEmpty()) {
+        return from == null || !from.isTextual() ? Optional.empty() : member(from.textValue());
+    }
+
+    /** {@code id} when it is another member of the org. */
+    private Optional<String> member(String id) {
+        if (id == null || !Subjects.SAFE_TOKEN.matcher(id).matches() || id.equals(self)
+                || soul.org().member(id).isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(from.textValue());
+        return Optional.of(id);
     }
 
     private Envelope errorReply(String sender, Step.Malformed m) {
@@ -979,6 +1085,29 @@ final class Pipeline {
 
     // ---- requests on {co}.ask.{self} -----------------------------------------------------------------------
 
+    /**
+     * A forged ask is refused to its caller and kept: nothing stored it, so its dead letter is filed here, off the
+     * dispatcher's thread.
+     */
+    private void keepForgedAsk(Message msg, Step.Malformed m) {
+        JsonNode id = m.raw() != null ? m.raw().get("id") : null;
+        String key = id != null && id.isTextual() && Subjects.SAFE_TOKEN.matcher(id.textValue()).matches()
+                ? id.textValue()
+                : Ids.next();
+        workers.execute(() -> {
+            try {
+                DeadLetter dl = deadLetters.publishUnstored("ask", key, msg.getSubject(), msg.getHeaders(),
+                        msg.getData() == null ? new byte[0] : msg.getData(), m.error().code(), m.error().getMessage());
+                if (!dl.duplicate()) {
+                    metrics.deadLettered();
+                    listener.onDeadLettered(dl);
+                }
+            } catch (RuntimeException e) {
+                LOG.warnf("forged ask on %s refused but not dead-lettered: %s", msg.getSubject(), e.toString());
+            }
+        });
+    }
+
     /** Answers one request; returns at once. */
     void onRequest(Message msg) {
         metrics.received("ask");
@@ -986,9 +1115,14 @@ final class Pipeline {
         try {
             // decoded and guarded on the dispatcher's thread: a request's guards never wait on the network (no
             // handled record, no approval), and one hop less to the brain shows in the ask's p99
-            Uni.createFrom().item(() -> inspect(msg.getData(), "ask", null, null, 1, false))
+            Uni.createFrom().item(() -> inspect(msg.getData(), msg.getSubject(), "ask", null, null, 1, false))
                     .chain(step -> switch (step) {
-                        case Step.Malformed m -> Uni.createFrom().<byte[]>failure(m.error());
+                        case Step.Malformed m -> {
+                            if (m.error().code() == ErrorCode.ENVELOPE_FORGED_SENDER) {
+                                keepForgedAsk(msg, m);
+                            }
+                            yield Uni.createFrom().<byte[]>failure(m.error());
+                        }
                         case Step.Report r -> Uni.createFrom().<byte[]>failure(
                                 new OrgmeshException(r.code(), r.reason()));
                         case Step.Skip s -> Uni.createFrom().<byte[]>failure(

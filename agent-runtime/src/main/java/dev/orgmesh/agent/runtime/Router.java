@@ -1,10 +1,14 @@
 package dev.orgmesh.agent.runtime;
 
+import java.util.Set;
+import java.util.stream.Collectors;
+
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.Recipient;
+import dev.orgmesh.protocol.org.Member;
 import dev.orgmesh.protocol.org.Org;
 
 /**
@@ -15,18 +19,20 @@ public final class Router {
     private final Org org;
     private final Subjects subjects;
     /** Every member's and role's id: looked up for every message sent (the org's own lookups walk its lists). */
-    private final java.util.Set<String> members;
-    private final java.util.Set<String> roles;
+    private final Set<String> members;
+    private final Set<String> roles;
 
     public Router(Org org) {
         this.org = org;
         this.subjects = org.subjects();
-        this.members = org.members().stream().map(dev.orgmesh.protocol.org.Member::id)
-                .collect(java.util.stream.Collectors.toUnmodifiableSet());
-        this.roles = java.util.Set.copyOf(org.roles());
+        this.members = org.members().stream().map(Member::id).collect(Collectors.toUnmodifiableSet());
+        this.roles = Set.copyOf(org.roles());
     }
 
-    /** The subject for {@code e}; throws {@code ENVELOPE_BAD_VALUE} naming an unknown member, team or role. */
+    /**
+     * The subject for {@code e}, with its {@code from} as the sender token (ADR 0010); throws {@code ENVELOPE_BAD_VALUE}
+     * naming an unknown member, team or role.
+     */
     public String subjectFor(Envelope e) {
         Recipient r = Recipient.parse(e.to());
         boolean known = switch (r.kind()) {
@@ -40,6 +46,6 @@ public final class Router {
                     "field 'to' is '" + e.to() + "': no such " + r.kind().name().toLowerCase() + " in org "
                             + org.company());
         }
-        return r.subject(subjects);
+        return subjects.attribute(r.subject(subjects), e.from());
     }
 }

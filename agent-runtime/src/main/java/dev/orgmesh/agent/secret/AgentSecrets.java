@@ -123,7 +123,8 @@ public final class AgentSecrets {
                 });
             }
         });
-        d.subscribe(subjects.events("secret.rotated"));
+        // only the bridge's own notices: no member can make every agent refetch its secrets
+        d.subscribe(subjects.event(Subjects.VAULT_SENDER, "secret.rotated"));
         rotations = d;
         rotationConnection = connection;
     }

@@ -109,7 +109,7 @@ class AskTest {
             }
             // a DM through the inbox (delivered while the fast lane's core copy may race it): a virtual thread either way
             // for the blocking handler
-            f.js.publish(f.subjects.dm("ceo"), dev.orgmesh.protocol.envelope.EnvelopeCodec.encode(
+            f.js.publish(f.subjects.dm("ceo", "dev1"), dev.orgmesh.protocol.envelope.EnvelopeCodec.encode(
                     Fixture.envelope("dev1", "ceo", "question").subject("dm").build().withIdIfAbsent()));
             await().atMost(Duration.ofSeconds(10)).until(() -> calledOn.containsKey("ceo/dm"));
         }

@@ -121,11 +121,17 @@ class ApprovalGateTest {
             return e == null ? null : Approval.decode(e.getValue());
         }
 
+        /** A decision said by {@code by} (on {@code {co}.human.approve.{by}}), naming {@code by} in its body. */
         Message decide(boolean approve, String id, String by, String reason) throws Exception {
+            return decideAs(by, approve, id, by, reason);
+        }
+
+        /** A decision said by {@code speaker} whose body names {@code by}. */
+        Message decideAs(String speaker, boolean approve, String id, String by, String reason) throws Exception {
             String body = Json.mapper().writeValueAsString(reason == null
                     ? java.util.Map.of("id", id, "by", by)
                     : java.util.Map.of("id", id, "by", by, "reason", reason));
-            return f.hubClient.request(approve ? f.subjects.humanApprove() : f.subjects.humanDeny(),
+            return f.hubClient.request(approve ? f.subjects.humanApprove(speaker) : f.subjects.humanDeny(speaker),
                     body.getBytes(java.nio.charset.StandardCharsets.UTF_8), Duration.ofSeconds(5));
         }
     }
@@ -197,6 +203,14 @@ class ApprovalGateTest {
             Message notApprover = s.decide(true, id, "ceo", null);
             assertThat(notApprover.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE))
                     .isEqualTo("8002");
+            // the decider is who said it, not who the body names (issue 22: "an approval's decider is taken from what
+            // the request says")
+            Message borrowed = s.decideAs("ceo", true, id, "board", null);
+            assertThat(borrowed.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE))
+                    .isEqualTo("8002");
+            assertThat(borrowed.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR))
+                    .contains("ceo may not decide on behalf of board");
+            assertThat(s.approval("d-2", "deploys").status()).isEqualTo(Approval.PENDING);
             Message unknown = s.decide(true, "ap-0000", "board", null);
             assertThat(unknown.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE))
                     .isEqualTo("8000");
@@ -288,7 +302,7 @@ class ApprovalGateTest {
             Envelope e = task("forged-1", "deploy", "dev1");
             Headers h = new Headers().put(dev.orgmesh.protocol.Headers.APPROVAL, Approval.idFor("forged-1", "deploys"))
                     .put(dev.orgmesh.protocol.Headers.MSG_ID, "forged-1");
-            s.f().js.publish(NatsMessage.builder().subject(s.f().subjects.dm("dev1")).headers(h)
+            s.f().js.publish(NatsMessage.builder().subject(s.f().subjects.dm("dev1", "ceo")).headers(h)
                     .data(EnvelopeCodec.encode(e)).build());
             await().atMost(Duration.ofSeconds(10)).until(() -> !cto.ofType("escalation").isEmpty());
             assertThat(cto.ofType("escalation").getFirst().context()).contains("OM-8006");
@@ -306,11 +320,11 @@ class ApprovalGateTest {
     void aHoldForAGateThatDoesNotExistIsRefusedNeverReleased(HubTopology topology) throws Exception {
         try (Setup s = setup(topology)) {
             Subjects subj = s.f().subjects;
-            s.f().js.publish(subj.dm("cto"), EnvelopeCodec.encode(task("kept-1", "note", "cto")));
+            s.f().js.publish(subj.dm("cto", "ceo"), EnvelopeCodec.encode(task("kept-1", "note", "cto")));
             long audited = s.f().jsm.getStreamInfo(subj.auditStream()).getStreamState().getMsgCount();
             String purge = "$JS.API.STREAM.PURGE." + subj.auditStream();
 
-            hold(s, task("evil-1", "note", "cto"), "no-such-gate", purge);
+            hold(s, "cto", task("evil-1", "note", "cto"), "no-such-gate", purge);
 
             await().atMost(Duration.ofSeconds(10)).until(() -> s.f().deadLetters().stream()
                     .anyMatch(m -> "8007".equals(m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.DLQ_CODE))));
@@ -332,19 +346,28 @@ class ApprovalGateTest {
             Subjects subj = s.f().subjects;
             String purge = "$JS.API.STREAM.PURGE." + subj.auditStream();
 
-            hold(s, task("evil-2", "deploy", "dev1"), "deploys", purge);
-            hold(s, Fixture.envelope("nobody", "dev1", "deploy").id("evil-3").build(), "deploys", subj.dm("dev1"));
+            hold(s, "dev1", task("evil-2", "deploy", "dev1"), "deploys", purge);
+            hold(s, "dev1", Fixture.envelope("nobody", "dev1", "deploy").id("evil-3").build(), "deploys",
+                    subj.dm("dev1", "nobody"));
+            // a hold of a message its filer never received, and one whose envelope names another sender than the
+            // subject it was carried on: a release would speak for ceo (ADR 0010)
+            hold(s, "dev2", task("evil-4", "deploy", "dev1"), "deploys", subj.dm("dev1", "ceo"));
+            hold(s, "dev1", task("evil-5", "deploy", "dev1"), "deploys", subj.dm("dev1", "dev2"));
 
             await().atMost(Duration.ofSeconds(10)).until(() -> s.f().deadLetters().stream()
                     .filter(m -> "8008".equals(m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.DLQ_CODE)))
-                    .count() == 2);
+                    .count() == 4);
             assertThat(s.f().deadLetters())
                     .extracting(m -> m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.DLQ_REASON))
                     .anyMatch(r -> r.contains("would be released to " + purge)
-                            && r.contains("a message to dev1 goes to " + subj.dm("dev1")))
-                    .anyMatch(r -> r.contains("'nobody' is not a member"));
-            assertThat(s.approval("evil-2", "deploys")).isNull();
-            assertThat(s.approval("evil-3", "deploys")).isNull();
+                            && r.contains(purge + " is not a subject a message is carried on"))
+                    .anyMatch(r -> r.contains("'nobody' is not a member"))
+                    .anyMatch(r -> r.contains("evil-4") && r.contains("filed by 'dev2', who does not receive"))
+                    .anyMatch(r -> r.contains("evil-5") && r.contains("says it is from 'ceo' but " + subj.dm("dev1",
+                            "dev2") + " was sent by 'dev2'"));
+            for (String id : new String[]{"evil-2", "evil-3", "evil-4", "evil-5"}) {
+                assertThat(s.approval(id, "deploys")).as(id).isNull();
+            }
         }
     }
 
@@ -356,7 +379,7 @@ class ApprovalGateTest {
             s.f().runtime(topology.leaf(0), "dev1", Handler.NOTHING, handled, Fixture.options());
             // the runtime's ask subscription is on its leaf: ask again until the hub knows of it (no responders before)
             Message gated = await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(
-                    () -> s.f().hubClient.request(s.f().subjects.ask("dev1"),
+                    () -> s.f().hubClient.request(s.f().subjects.ask("dev1", "ceo"),
                             EnvelopeCodec.encode(task("ask-deploy", "deploy", "dev1")), Duration.ofSeconds(2)),
                     m -> m != null && !m.isStatusMessage());
             assertThat(Replies.isError(gated)).isTrue();
@@ -364,7 +387,7 @@ class ApprovalGateTest {
                     .isEqualTo("8009");
             assertThat(gated.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR))
                     .contains("deploys");
-            Message plain = s.f().hubClient.request(s.f().subjects.ask("dev1"),
+            Message plain = s.f().hubClient.request(s.f().subjects.ask("dev1", "ceo"),
                     EnvelopeCodec.encode(task("ask-note", "note", "dev1")), Duration.ofSeconds(10));
             assertThat(Replies.isError(plain)).as("an ask no gate matches is answered").isFalse();
             assertThat(handled.count("ask-deploy")).isZero();
@@ -373,11 +396,11 @@ class ApprovalGateTest {
     }
 
     /** A hold as an agent's runtime publishes it, with whatever headers the test gives. */
-    static void hold(Setup s, Envelope e, String gate, String destination) throws Exception {
+    static void hold(Setup s, String filer, Envelope e, String gate, String destination) throws Exception {
         Headers h = new Headers().put(dev.orgmesh.protocol.Headers.MSG_ID, Approval.idFor(e.id(), gate))
                 .put(dev.orgmesh.protocol.Headers.HOLD_GATE, gate)
                 .put(dev.orgmesh.protocol.Headers.HOLD_SUBJECT, destination);
-        s.f().js.publish(NatsMessage.builder().subject(s.f().subjects.humanHold()).headers(h)
+        s.f().js.publish(NatsMessage.builder().subject(s.f().subjects.humanHold(filer)).headers(h)
                 .data(EnvelopeCodec.encode(e)).build());
     }
 }

@@ -91,14 +91,16 @@ class BudgetTest {
                         .contains("agent dev1 tokens per day").contains("none is lost");
 
                 // a request is not kept waiting: it is answered at once with the budget error
-                Message asked = f.hubClient.request(f.subjects.ask("dev1"), dev.orgmesh.protocol.envelope.EnvelopeCodec
-                        .encode(Fixture.envelope("lead", "dev1", "question").id("q-1").subject("status?").build()),
+                Message asked = f.hubClient.request(
+                        f.subjects.ask("dev1", "lead"), dev.orgmesh.protocol.envelope.EnvelopeCodec
+                                .encode(Fixture.envelope("lead", "dev1", "question").id("q-1").subject("status?")
+                                        .build()),
                         Duration.ofSeconds(5));
                 assertThat(asked.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE))
                         .isEqualTo("8010");
                 assertThat(model.requests()).hasSize(5);
 
-                Message raised = f.hubClient.request(f.subjects.humanBudget(),
+                Message raised = f.hubClient.request(f.subjects.humanBudget("board"),
                         "{\"scope\":\"agent\",\"id\":\"dev1\",\"tokens_per_day\":20000}"
                                 .getBytes(StandardCharsets.UTF_8),
                         Duration.ofSeconds(5));
@@ -122,7 +124,7 @@ class BudgetTest {
                     assertThat(spend.get("micro_usd").asLong()).as(key).isEqualTo(5_000_000);
                 }
 
-                Message bad = f.hubClient.request(f.subjects.humanBudget(),
+                Message bad = f.hubClient.request(f.subjects.humanBudget("board"),
                         "{\"scope\":\"agent\",\"id\":\"nobody\",\"tokens_per_day\":1}".getBytes(StandardCharsets.UTF_8),
                         Duration.ofSeconds(5));
                 assertThat(bad.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE))

@@ -49,17 +49,18 @@ class DeadLetterTest {
             Envelope poison = Fixture.envelope("ceo", "cto", "task").id("poison-1").subject("poison").build();
             f.publish(f.subjects.dm("cto"), poison);
             // known sender, wrong field type: dead letter plus an error reply to ceo
-            f.publishRaw(f.subjects.dm("cto"), """
+            f.publishRaw(f.subjects.dm("cto"), "ceo", """
                     {"id":"bad-1","from":"ceo","to":"cto","type":"task","hops":"many"}"""
                     .getBytes(StandardCharsets.UTF_8));
             // not JSON at all: dead letter, nobody to answer
-            f.publishRaw(f.subjects.dm("cto"), "{not json".getBytes(StandardCharsets.UTF_8));
+            f.publishRaw(f.subjects.dm("cto"), "ceo", "{not json".getBytes(StandardCharsets.UTF_8));
 
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(f.deadLetters()).hasSize(3));
             List<MessageInfo> dead = f.deadLetters();
             assertThat(dead).allSatisfy(m -> {
-                assertThat(m.getSubject()).isEqualTo(f.subjects.dlq("inbox"));
-                assertThat(m.getHeaders().getFirst(Headers.DLQ_ORIGINAL_SUBJECT)).isEqualTo(f.subjects.dm("cto"));
+                assertThat(m.getSubject()).isEqualTo(f.subjects.dlq("inbox", "cto"));
+                assertThat(m.getHeaders().getFirst(Headers.DLQ_ORIGINAL_SUBJECT))
+                        .isEqualTo(f.subjects.dm("cto", "ceo"));
                 assertThat(m.getHeaders().getFirst(Headers.DLQ_ORIGINAL_STREAM)).isEqualTo(f.subjects.inboxStream());
             });
             MessageInfo poisoned = dead.stream()

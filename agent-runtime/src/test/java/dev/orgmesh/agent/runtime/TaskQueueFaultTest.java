@@ -72,7 +72,7 @@ class TaskQueueFaultTest {
             for (int i = 0; i < TASKS; i++) {
                 Envelope task = Fixture.envelope("cto", "role:role-backend", "task").id("task-" + i)
                         .subject("task " + i).build();
-                acks.add(f.js.publishAsync(f.subjects.tasks("role-backend"), EnvelopeCodec.encode(task),
+                acks.add(f.js.publishAsync(f.subjects.tasks("role-backend", "cto"), EnvelopeCodec.encode(task),
                         PublishOptions.builder().messageId(task.id()).build()));
             }
             CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get();

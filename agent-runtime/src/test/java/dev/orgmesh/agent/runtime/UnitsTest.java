@@ -48,14 +48,14 @@ class UnitsTest {
     }
 
     @Test
-    void routesByRecipientAndRefusesUnknownOnes() {
+    void routesByRecipientWithTheSenderAndRefusesUnknownOnes() {
         Router r = new Router(ORG);
-        assertThat(r.subjectFor(Fixture.envelope("cto", "ceo", "report").build())).isEqualTo("acme.dm.ceo");
-        assertThat(r.subjectFor(Fixture.envelope("cto", "team:eng", "task").build())).isEqualTo("acme.eng");
+        assertThat(r.subjectFor(Fixture.envelope("cto", "ceo", "report").build())).isEqualTo("acme.dm.ceo.cto");
+        assertThat(r.subjectFor(Fixture.envelope("cto", "team:eng", "task").build())).isEqualTo("acme.eng.cto");
         assertThat(r.subjectFor(Fixture.envelope("cto", "role:role-backend", "task").build()))
-                .isEqualTo("acme.tasks.role-backend");
-        assertThat(r.subjectFor(Fixture.envelope("cto", "all", "status").build())).isEqualTo("acme.all");
-        assertThat(r.subjectFor(Fixture.envelope("cto", "board", "report").build())).isEqualTo("acme.dm.board");
+                .isEqualTo("acme.tasks.role-backend.cto");
+        assertThat(r.subjectFor(Fixture.envelope("cto", "all", "status").build())).isEqualTo("acme.all.cto");
+        assertThat(r.subjectFor(Fixture.envelope("cto", "board", "report").build())).isEqualTo("acme.dm.board.cto");
         assertThatThrownBy(() -> r.subjectFor(Fixture.envelope("cto", "nobody", "report").build()))
                 .isInstanceOfSatisfying(OrgmeshException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.ENVELOPE_BAD_VALUE));

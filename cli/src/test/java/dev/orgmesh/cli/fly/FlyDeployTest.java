@@ -273,17 +273,18 @@ class FlyDeployTest {
         assertThat(missing.err()).startsWith("orgmesh: org file not found").doesNotContain("Exception");
         assertThat(out.resolve("b")).doesNotExist();
 
-        // A valid org whose agent would take a service's app name.
+        // A valid org whose agent would take a service's app name (the services' own names, such as heartbeat, are
+        // refused as member ids by the org loader already: the sender names of ADR 0010).
         Path clash = Files.writeString(dir.resolve("clash.yaml"), """
                 company: acme
                 teams: { ops: { name: Ops } }
                 humans: [ { id: boss, name: Boss } ]
                 agents:
-                  - { id: heartbeat, name: H, role: role-ops, team: ops, reports_to: boss }
+                  - { id: nats-hub, name: H, role: role-ops, team: ops, reports_to: boss }
                 """);
         Run clashing = run("deploy", "fly", clash.toString(), "--out", out.resolve("c").toString());
         assertThat(clashing.status()).isEqualTo(1);
-        assertThat(clashing.err()).contains("agent 'heartbeat' would be Fly app 'acme-heartbeat'")
+        assertThat(clashing.err()).contains("agent 'nats-hub' would be Fly app 'acme-nats-hub'")
                 .contains("nothing written").doesNotContain("Exception");
         assertThat(out.resolve("c")).doesNotExist();
 

@@ -55,12 +55,12 @@ public final class Decisions {
 
     /** Approves approval {@code id} as {@code by}. */
     public Outcome approve(String id, String by, String reason) {
-        return send(subjects.humanApprove(), id, by, reason);
+        return send(subjects.humanApprove(by), id, by, reason);
     }
 
     /** Denies approval {@code id} as {@code by}; the desk refuses a denial without a reason. */
     public Outcome deny(String id, String by, String reason) {
-        return send(subjects.humanDeny(), id, by, reason);
+        return send(subjects.humanDeny(by), id, by, reason);
     }
 
     private Outcome send(String subject, String id, String by, String reason) {

@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.org.Agent;
@@ -21,7 +22,9 @@ import dev.orgmesh.protocol.org.Org;
  * @param channel what kind of subject: {@code all}, {@code team}, {@code dm}, {@code tasks}, {@code events},
  *        {@code heartbeat}, {@code ask}, {@code human}, {@code dlq}, {@code org}, {@code vault} or {@code other}
  * @param id envelope id
- * @param from sender
+ * @param from the true sender: the sender token of the subject the hub carried it on (ADR 0010), else the envelope's
+ *        {@code from}
+ * @param claimedFrom the envelope's {@code from} when it is not the true sender (a forgery), else null
  * @param to recipient as written
  * @param type envelope type
  * @param title envelope subject line (or summary)
@@ -33,7 +36,8 @@ import dev.orgmesh.protocol.org.Org;
  * @param problem why the body is not an envelope; null when it is
  */
 public record FeedEntry(long seq, Instant received, String subject, String channel, String id, String from,
-        String to, String type, String title, String thread, String re, List<String> teams, List<String> members,
+        String claimedFrom, String to, String type, String title, String thread, String re, List<String> teams,
+        List<String> members,
         String body, String problem) {
 
     /** Characters of a body the feed keeps. */
@@ -53,7 +57,9 @@ public record FeedEntry(long seq, Instant received, String subject, String chann
         } else if (org.teams().containsKey(second)) {
             channel = "team";
             teams.add(second);
-        } else if (Set.of("dm", "tasks", "events", "heartbeat", "ask", "human", "dlq", "org", "vault", "presence")
+        } else if (second.equals("event")) {
+            channel = "events";
+        } else if (Set.of("dm", "tasks", "heartbeat", "ask", "human", "dlq", "org", "vault", "presence")
                 .contains(second)) {
             channel = second;
         } else {
@@ -62,6 +68,7 @@ public record FeedEntry(long seq, Instant received, String subject, String chann
         if (MEMBER_SCOPES.contains(second) && tokens.length > 2) {
             members.add(tokens[2]);
         }
+        String real = org.subjects().attribution(subject).map(Subjects.Attribution::sender).orElse(null);
         String text = new String(data == null ? new byte[0] : data, StandardCharsets.UTF_8);
         String body = text.length() > MAX_BODY ? text.substring(0, MAX_BODY) + "…" : text;
         Envelope e = null;
@@ -73,11 +80,12 @@ public record FeedEntry(long seq, Instant received, String subject, String chann
         }
         if (e == null) {
             addTeams(org, members, teams);
-            return new FeedEntry(seq, received, subject, channel, null, null, null, null, null, null, null,
+            return new FeedEntry(seq, received, subject, channel, null, real, null, null, null, null, null, null,
                     List.copyOf(teams), List.copyOf(members), body, problem);
         }
-        if (e.from() != null) {
-            members.add(e.from());
+        String from = real != null ? real : e.from();
+        if (from != null) {
+            members.add(from);
         }
         if (e.to() != null) {
             String to = e.to();
@@ -91,7 +99,9 @@ public record FeedEntry(long seq, Instant received, String subject, String chann
         }
         addTeams(org, members, teams);
         String title = e.subject() != null ? e.subject() : e.summary();
-        return new FeedEntry(seq, received, subject, channel, e.id(), e.from(), e.to(), e.type(), title, e.thread(),
+        String claimed = real != null && !real.equals(e.from()) ? e.from() : null;
+        return new FeedEntry(seq, received, subject, channel, e.id(), from, claimed, e.to(), e.type(), title,
+                e.thread(),
                 e.re(), List.copyOf(teams), List.copyOf(members), body, null);
     }
 

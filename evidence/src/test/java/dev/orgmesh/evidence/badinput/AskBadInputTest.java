@@ -102,7 +102,8 @@ class AskBadInputTest {
 
     @Property(tries = 120)
     void everyBadQuestionIsAnsweredAndTheAgentKeepsAnswering(@ForAll("questions") Body body) throws Exception {
-        Message reply = Exchange.send(client, s.ask(AGENT), client.createInbox(), null, body.bytes());
+        // said by ceo-genesis (the subject's sender token); a body that claims anyone else is refused as forged
+        Message reply = Exchange.send(client, s.ask(AGENT, "ceo-genesis"), client.createInbox(), null, body.bytes());
         ErrorCode error = Exchange.errorOf(reply, 1100, 4099);
         String outcome;
         if (error != null) {
@@ -120,7 +121,7 @@ class AskBadInputTest {
 
         Envelope question = Envelope.builder().id("good-" + System.nanoTime()).from("ceo-genesis").to(AGENT)
                 .type("question").subject("still there?").ts(Instant.now()).build();
-        Message good = Exchange.send(client, s.ask(AGENT), client.createInbox(), null,
+        Message good = Exchange.send(client, s.ask(AGENT, "ceo-genesis"), client.createInbox(), null,
                 EnvelopeCodec.encode(question));
         assertThat(Exchange.errorOf(good, 1100, 4099)).as("%s", Exchange.text(good)).isNull();
         assertThat(EnvelopeCodec.decode(good.getData()).re()).isEqualTo(question.id());

@@ -70,7 +70,7 @@ public final class SecurityMatrix {
             sub other role tasks                N     N     Y
             sub chosen events                   Y     -     -
             sub unchosen events                 N     Y     Y
-            sub every event (events.>)          N     Y     Y
+            sub every event (event.>)           N     Y     Y
             sub own heartbeat                   Y     -     -
             sub other's heartbeat               N     N     Y
             sub own ask                         Y     -     -
@@ -78,14 +78,26 @@ public final class SecurityMatrix {
             sub a vault subject                 N     N     Y
             sub the directory                   N     N     Y
             sub dlq                             N     Y     Y
+            sub holds                           N     N     Y
+            sub approval decisions              N     N     Y
+            sub service discovery ($SRV.>)      N     N     Y
             sub own reply inbox                 Y     Y     -
             sub other's reply inbox             N     N     Y
-            pub {co}.all                        Y     Y     Y
-            pub a team channel                  Y     Y     Y
-            pub a DM                            Y     Y     Y
-            pub role tasks                      Y     Y     Y
-            pub an event                        Y     Y     Y
-            pub an ask                          Y     Y     Y
+            pub {co}.all as itself              Y     Y     Y
+            pub {co}.all as another             N     N     Y
+            pub a team channel as itself        Y     Y     Y
+            pub a team channel as another       N     N     Y
+            pub a DM as itself                  Y     Y     Y
+            pub a DM as another                 N     N     Y
+            pub role tasks as itself            Y     Y     Y
+            pub role tasks as another           N     N     Y
+            pub an event as itself              Y     Y     Y
+            pub an event as another             N     N     Y
+            pub an ask as itself                Y     Y     Y
+            pub an ask as another               N     N     Y
+            pub a contract subject, no sender   N     N     Y
+            pub a hold as itself                Y     N     Y
+            pub a hold as another               N     N     Y
             pub a heartbeat tick                N     N     Y
             pub own presence key                Y     -     -
             pub other's presence key            N     N     Y
@@ -100,8 +112,17 @@ public final class SecurityMatrix {
             read other's handled record         N     N     Y
             read other role's handled record    N     N     Y
             pub a directory request             Y     Y     Y
-            pub dlq                             Y     N     Y
-            pub an approval decision            N     Y     Y
+            pub service discovery ($SRV.PING)   N     N     Y
+            pub dlq as itself                   Y     N     Y
+            pub dlq as another                  N     N     Y
+            pub an approval decision as itself  N     Y     Y
+            pub an approval decision as another N     N     Y
+            pub a budget change as itself       N     Y     Y
+            pub a budget change as another      N     N     Y
+            pub own spend counter               N     -     -
+            pub a spend counter                 N     N     Y
+            pub a budget reservation as itself  Y     -     -
+            pub a budget reservation as another N     N     Y
             pub the nonce ledger                N     N     Y
             pub an approval record              N     N     Y
             pub the org document                N     N     Y
@@ -141,43 +162,59 @@ public final class SecurityMatrix {
         List<String> memberIds = org.members().stream().map(x -> x.id()).toList();
         List<String> agentIds = org.agents().stream().map(Agent::id).toList();
 
+        // as itself: the member's own id in the sender token (ADR 0010); as another: some other member's
+        String me = m.id();
+        String other = memberIds.stream().filter(x -> !x.equals(me)).findFirst().orElseThrow();
         for (String id : memberIds) {
-            sub(out, m, s.dm(id), null, id.equals(m.id()) ? "sub own DM" : "sub other's DM");
+            sub(out, m, s.inbox(id), s.dm(id, other), id.equals(me) ? "sub own DM" : "sub other's DM");
             sub(out, m, Permissions.inboxPrefix(id) + ".>", Permissions.inboxPrefix(id) + ".probe",
-                    id.equals(m.id()) ? "sub own reply inbox" : "sub other's reply inbox");
-            pub(out, m, s.dm(id), "pub a DM");
+                    id.equals(me) ? "sub own reply inbox" : "sub other's reply inbox");
+            pub(out, m, s.dm(id, me), "pub a DM as itself");
+            pub(out, m, s.dm(id, other), "pub a DM as another");
+            pub(out, m, s.dm(id), "pub a contract subject, no sender");
         }
         for (String team : org.teams().keySet()) {
-            sub(out, m, s.team(team), null, a != null && a.team().equals(team) ? "sub own team" : "sub other team");
-            pub(out, m, s.team(team), "pub a team channel");
+            sub(out, m, s.teamChannel(team), s.team(team, other),
+                    a != null && a.team().equals(team) ? "sub own team" : "sub other team");
+            pub(out, m, s.team(team, me), "pub a team channel as itself");
+            pub(out, m, s.team(team, other), "pub a team channel as another");
+            pub(out, m, s.team(team), "pub a contract subject, no sender");
         }
-        sub(out, m, s.all(), null, "sub {co}.all");
-        pub(out, m, s.all(), "pub {co}.all");
+        sub(out, m, s.allChannel(), s.all(other), "sub {co}.all");
+        pub(out, m, s.all(me), "pub {co}.all as itself");
+        pub(out, m, s.all(other), "pub {co}.all as another");
+        pub(out, m, s.all(), "pub a contract subject, no sender");
         for (String role : org.roles()) {
-            sub(out, m, s.tasks(role), null,
+            sub(out, m, s.taskQueue(role), s.tasks(role, other),
                     a != null && a.role().equals(role) ? "sub own role tasks" : "sub other role tasks");
-            pub(out, m, s.tasks(role), "pub role tasks");
+            pub(out, m, s.tasks(role, me), "pub role tasks as itself");
+            pub(out, m, s.tasks(role, other), "pub role tasks as another");
+            pub(out, m, s.tasks(role), "pub a contract subject, no sender");
         }
-        // secret.rotated is left out: DESIGN §5.6 has agents with secrets hear it whatever events they chose
+        // secret.rotated is left out: agents with secrets hear the vault bridge's notices whatever events they chose
         for (String type : List.of("deployment", "security.alert", "agent.down", "agent.up", "sprint.update")) {
-            sub(out, m, s.events(type), null,
+            sub(out, m, s.eventsMatching(type), s.event(other, type),
                     a != null && follows(a, type) ? "sub chosen events" : "sub unchosen events");
         }
         if (a != null) {
             for (String pattern : a.events()) {
-                sub(out, m, s.events(pattern), s.events(pattern.replace(">", "probe").replace("*", "probe")),
-                        "sub chosen events");
+                sub(out, m, s.eventsMatching(pattern),
+                        s.event(other, pattern.replace(">", "probe").replace("*", "probe")), "sub chosen events");
             }
         }
-        sub(out, m, s.eventsAll(), s.events("probe"), "sub every event (events.>)");
-        pub(out, m, s.events("deployment"), "pub an event");
+        sub(out, m, s.eventsAll(), s.event(other, "probe"), "sub every event (event.>)");
+        pub(out, m, s.event(me, "deployment"), "pub an event as itself");
+        pub(out, m, s.event(other, "deployment"), "pub an event as another");
+        pub(out, m, s.events("deployment"), "pub a contract subject, no sender");
         for (String agent : agentIds) {
-            boolean own = agent.equals(m.id());
+            boolean own = agent.equals(me);
             sub(out, m, s.heartbeat(agent), null, own ? "sub own heartbeat" : "sub other's heartbeat");
-            sub(out, m, s.ask(agent), null, own ? "sub own ask" : "sub other's ask");
+            sub(out, m, s.askTo(agent), s.ask(agent, other), own ? "sub own ask" : "sub other's ask");
             sub(out, m, s.vaultGet(agent), null, "sub a vault subject");
             pub(out, m, s.heartbeat(agent), "pub a heartbeat tick");
-            pub(out, m, s.ask(agent), "pub an ask");
+            pub(out, m, s.ask(agent, me), "pub an ask as itself");
+            pub(out, m, s.ask(agent, other), "pub an ask as another");
+            pub(out, m, s.ask(agent), "pub a contract subject, no sender");
             pub(out, m, s.vaultGet(agent), own ? "pub own vault subject" : "pub other's vault subject");
         }
         for (String id : memberIds) {
@@ -204,10 +241,39 @@ public final class SecurityMatrix {
         }
         sub(out, m, s.orgAll(), s.org("member"), "sub the directory");
         pub(out, m, s.org("member"), "pub a directory request");
-        sub(out, m, s.dlqAll(), s.dlq("probe"), "sub dlq");
-        pub(out, m, s.dlq(m.id()), "pub dlq");
-        pub(out, m, s.humanApprove(), "pub an approval decision");
-        pub(out, m, s.humanDeny(), "pub an approval decision");
+        sub(out, m, "$SRV.>", "$SRV.PING", "sub service discovery ($SRV.>)");
+        pub(out, m, "$SRV.PING", "pub service discovery ($SRV.PING)");
+        sub(out, m, s.dlqAll(), s.dlq("probe", other), "sub dlq");
+        pub(out, m, s.dlq("inbox", me), "pub dlq as itself");
+        pub(out, m, s.dlq("inbox", other), "pub dlq as another");
+        pub(out, m, s.dlq("inbox"), "pub a contract subject, no sender");
+        sub(out, m, s.humanHoldAll(), s.humanHold(other), "sub holds");
+        pub(out, m, s.humanHold(me), "pub a hold as itself");
+        pub(out, m, s.humanHold(other), "pub a hold as another");
+        pub(out, m, s.humanHold(), "pub a contract subject, no sender");
+        sub(out, m, s.humanApprove(Subjects.ANY), s.humanApprove(other), "sub approval decisions");
+        for (String decision : List.of(s.humanApprove(me), s.humanDeny(me))) {
+            pub(out, m, decision, "pub an approval decision as itself");
+        }
+        for (String decision : List.of(s.humanApprove(other), s.humanDeny(other))) {
+            pub(out, m, decision, "pub an approval decision as another");
+        }
+        pub(out, m, s.humanApprove(), "pub a contract subject, no sender");
+        pub(out, m, s.humanBudget(me), "pub a budget change as itself");
+        pub(out, m, s.humanBudget(other), "pub a budget change as another");
+        // spend counters: only the budget desk writes them; an agent asks it to reserve and settle (issue 22)
+        for (String agent : agentIds) {
+            String counter = "$KV." + s.budgetsBucket() + "." + Subjects.spendScope("agent", agent) + ".d20260405";
+            pub(out, m, counter, agent.equals(me) ? "pub own spend counter" : "pub a spend counter");
+            if (agent.equals(me)) {
+                pub(out, m, s.budgetReserve(me), "pub a budget reservation as itself");
+                pub(out, m, s.budgetSettle(me), "pub a budget reservation as itself");
+            } else {
+                pub(out, m, s.budgetReserve(agent), "pub a budget reservation as another");
+            }
+        }
+        pub(out, m, "$KV." + s.budgetsBucket() + "." + Subjects.spendScope("company", s.company()) + ".d20260405",
+                "pub a spend counter");
         // KV buckets that only a service writes: the vault bridge's used nonces, the approval desk's records,
         // hub-bootstrap's stored org (written here under a probe key, so the stored org itself is untouched)
         pub(out, m, "$KV." + s.noncesBucket() + "." + m.id() + ".probe", "pub the nonce ledger");

@@ -95,21 +95,24 @@ class SecurityMatrixTest {
     void anAgentIsGrantedNothingElse() {
         for (Agent a : ORG.agents()) {
             UserPermissions p = permissions(new Member(a.id(), Kind.AGENT, a));
-            List<String> subGrounds = new ArrayList<>(List.of(S.dm(a.id()), S.team(a.team()), S.all(),
-                    S.tasks(a.role()), S.heartbeat(a.id()), S.ask(a.id()), Permissions.inboxPrefix(a.id()) + ".>"));
-            a.events().forEach(e -> subGrounds.add(S.events(e)));
+            List<String> subGrounds = new ArrayList<>(List.of(S.inbox(a.id()), S.teamChannel(a.team()),
+                    S.allChannel(), S.taskQueue(a.role()), S.heartbeat(a.id()), S.askTo(a.id()),
+                    Permissions.inboxPrefix(a.id()) + ".>"));
+            a.events().forEach(e -> subGrounds.add(S.eventsMatching(e)));
             if (!a.secrets().isEmpty()) {
-                // DESIGN §5.6: rotation publishes secret.rotated and agents refetch
-                subGrounds.add(S.events("secret.rotated"));
+                // rotation: the vault bridge announces secret.rotated and agents refetch (its notices only)
+                subGrounds.add(S.event(Subjects.VAULT_SENDER, "secret.rotated"));
             }
             // its own durables' max-deliveries advisories (the runtime dead-letters what its consumers give up on)
             Permissions.consumersOf(ORG, a).forEach(r -> subGrounds
                     .add("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + r.stream() + "." + r.consumer()));
             assertThat(unaccounted(p.subscribeAllow(), subGrounds)).as("%s subscribe", a.id()).isEmpty();
 
-            List<String> pubGrounds = new ArrayList<>(List.of(S.all(), S.company() + ".*", S.dmAll(), S.tasksAll(),
-                    S.eventsAll(), S.company() + ".ask.*", S.vaultGet(a.id()), S.orgAll(), S.dlqAll(), "_INBOX.>",
-                    S.humanHold()));
+            // speaking only as itself (ADR 0010): its own id in every sender token
+            String me = a.id();
+            List<String> pubGrounds = new ArrayList<>(List.of(S.all(me), S.company() + ".*." + me,
+                    S.dm(Subjects.ANY, me), S.tasks(Subjects.ANY, me), S.event(me, ">"), S.ask(Subjects.ANY, me),
+                    S.vaultGet(me), S.orgAll(), S.dlq(Subjects.ANY, me), "_INBOX.>", S.humanHold(me)));
             for (String api : List.of("$JS.API.", "$JS.hub.API.")) {
                 pubGrounds.add(api + "INFO");
                 Permissions.consumersOf(ORG, a).forEach(r -> {
@@ -119,8 +122,8 @@ class SecurityMatrixTest {
                 });
                 // presence: its own key only
                 pubGrounds.add(api + "STREAM.INFO.KV_" + S.presenceBucket());
-                // approval records and budgets: read (docs/oversight.md)
-                for (String bucket : List.of(S.approvalsBucket(), S.budgetsBucket())) {
+                // approval records: read (docs/oversight.md)
+                for (String bucket : List.of(S.approvalsBucket())) {
                     pubGrounds.add(api + "STREAM.INFO.KV_" + bucket);
                     pubGrounds.add(api + "STREAM.MSG.GET.KV_" + bucket);
                     pubGrounds.add(api + "DIRECT.GET.KV_" + bucket);
@@ -145,11 +148,9 @@ class SecurityMatrixTest {
             pubGrounds.add(S.presence(a.id()));
             pubGrounds.add("$KV." + S.presenceBucket() + "." + a.id());
             pubGrounds.add("$JS.hub.API.$KV." + S.presenceBucket() + "." + a.id());
-            for (Org.SpendScope scope : ORG.spendScopes(a.id())) { // only the counters of its own budgets
-                String spend = "$KV." + S.budgetsBucket() + "." + Subjects.spendScope(scope.kind(), scope.id()) + ".>";
-                pubGrounds.add(spend);
-                pubGrounds.add("$JS.hub.API." + spend);
-            }
+            // budget: asks the desk, under its own name; it writes no counter (issue 22)
+            pubGrounds.add(S.budgetReserve(me));
+            pubGrounds.add(S.budgetSettle(me));
             for (String scope : List.of(Subjects.handledAgentScope(a.id()), Subjects.handledRoleScope(a.role()))) {
                 pubGrounds.add("$KV." + S.handledBucket() + "." + scope + ".>");
                 pubGrounds.add("$JS.hub.API.$KV." + S.handledBucket() + "." + scope + ".>");
@@ -172,6 +173,10 @@ class SecurityMatrixTest {
             }
             assertThat(p.allowsPublish("$KV." + S.approvalsBucket() + ".any")).isFalse();
             assertThat(p.allowsPublish("$KV." + S.budgetsBucket() + ".limit.tokens")).isFalse();
+            for (Org.SpendScope scope : ORG.spendScopes(a.id())) {
+                String key = "$KV." + S.budgetsBucket() + "." + Subjects.spendScope(scope.kind(), scope.id()) + ".d1";
+                assertThat(p.allowsPublish(key)).as(key).isFalse();
+            }
             assertThat(p.allowsPublish("$JS.API.STREAM.MSG.GET.KV_" + S.handledBucket())).isFalse();
             assertThat(p.allowsPublish("$JS.API.STREAM.PURGE.KV_" + S.handledBucket())).isFalse();
         }
@@ -182,16 +187,18 @@ class SecurityMatrixTest {
     void aHumanIsGrantedNothingElse() {
         for (var h : ORG.humans()) {
             UserPermissions p = permissions(new Member(h.id(), Kind.HUMAN, null));
-            List<String> subGrounds = new ArrayList<>(List.of(S.dm(h.id()), S.all(), S.eventsAll(), S.dlqAll(),
+            List<String> subGrounds = new ArrayList<>(List.of(S.inbox(h.id()), S.allChannel(), S.eventsAll(),
+                    S.dlqAll(),
                     Permissions.inboxPrefix(h.id()) + ".>",
                     "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + S.inboxStream() + "."
                             + Subjects.inboxConsumer(h.id())));
-            ORG.teams().keySet().forEach(t -> subGrounds.add(S.team(t)));
+            ORG.teams().keySet().forEach(t -> subGrounds.add(S.teamChannel(t)));
             assertThat(unaccounted(p.subscribeAllow(), subGrounds)).as("%s subscribe", h.id()).isEmpty();
 
-            List<String> pubGrounds = new ArrayList<>(List.of(S.all(), S.company() + ".*", S.dmAll(), S.tasksAll(),
-                    S.eventsAll(), S.company() + ".ask.*", S.orgAll(), "_INBOX.>", S.humanApprove(), S.humanDeny(),
-                    S.humanBudget()));
+            String me = h.id();
+            List<String> pubGrounds = new ArrayList<>(List.of(S.all(me), S.company() + ".*." + me,
+                    S.dm(Subjects.ANY, me), S.tasks(Subjects.ANY, me), S.event(me, ">"), S.ask(Subjects.ANY, me),
+                    S.orgAll(), "_INBOX.>", S.humanApprove(me), S.humanDeny(me), S.humanBudget(me)));
             String consumer = S.inboxStream() + "." + Subjects.inboxConsumer(h.id());
             for (String api : List.of("$JS.API.", "$JS.hub.API.")) {
                 pubGrounds.addAll(List.of(api + "INFO", api + "STREAM.INFO." + S.inboxStream(),

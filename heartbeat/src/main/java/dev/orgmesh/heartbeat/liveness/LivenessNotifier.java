@@ -52,7 +52,7 @@ public final class LivenessNotifier {
                 .extra("agent", JsonNodeFactory.instance.textNode(t.agent()))
                 .extra("last_seen", JsonNodeFactory.instance.textNode(t.lastSeen().toString()))
                 .build();
-        send(s.events(type), event);
+        send(s.event(from, type), event);
         if (down) {
             Member manager = org.manager(t.agent()).orElse(null);
             if (manager != null) {
@@ -70,7 +70,7 @@ public final class LivenessNotifier {
                         .ts(java.time.Instant.now())
                         .extra("agent", JsonNodeFactory.instance.textNode(t.agent()))
                         .build();
-                send(s.dm(manager.id()), escalation);
+                send(s.dm(manager.id(), from), escalation);
             }
         }
         LOG.infof("%s %s (last beacon %s)", t.agent(), down ? "down" : "up", t.lastSeen());

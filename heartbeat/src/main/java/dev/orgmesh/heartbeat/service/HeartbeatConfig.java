@@ -20,7 +20,4 @@ public interface HeartbeatConfig {
     @WithDefault("1s")
     Duration checkInterval();
 
-    /** The sender id on ticks and liveness messages. */
-    @WithDefault("heartbeat")
-    String from();
 }

@@ -70,7 +70,7 @@ public class HeartbeatService {
         try {
             Connection c = nats.awaitConnected();
             HeartbeatEngine e = new HeartbeatEngine(c, nats.settings(), InstantSource.system(), config.checkInterval(),
-                    config.from());
+                    Subjects.HEARTBEAT_SENDER);
             e.start();
             engine = e;
             if (config.orgFile().isPresent()) {

@@ -94,7 +94,8 @@ public final class ApprovalDesk implements AutoCloseable {
         this.approvals = connection.keyValue(subjects.approvalsBucket(),
                 KeyValueOptions.builder().jetStreamOptions(jso).build());
         load();
-        this.deadLetters = new DeadLetters(js, connection.jetStreamManagement(jso), subjects, Duration.ofSeconds(5));
+        this.deadLetters = new DeadLetters(js, connection.jetStreamManagement(jso), subjects, Duration.ofSeconds(5),
+                Subjects.HUB_SENDER);
         this.holds = new PullSource("holds", js, connection.jetStreamManagement(jso), subjects.holdsStream(),
                 Subjects.approvalDeskConsumer(), 16, Duration.ofSeconds(1), Backoff.defaults(), this::onHold);
         this.service = Service.builder()
@@ -102,8 +103,8 @@ public final class ApprovalDesk implements AutoCloseable {
                 .name(NAME)
                 .version("0.1.0")
                 .description("orgmesh approval desk for " + subjects.company())
-                .addServiceEndpoint(endpoint("approve", subjects.humanApprove(), true))
-                .addServiceEndpoint(endpoint("deny", subjects.humanDeny(), false))
+                .addServiceEndpoint(endpoint("approve", subjects.humanApprove(Subjects.ANY), true))
+                .addServiceEndpoint(endpoint("deny", subjects.humanDeny(Subjects.ANY), false))
                 .build();
         this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("approval-timeouts").factory());
         timer.scheduleWithFixedDelay(this::sweepSafely, sweep.toMillis(), sweep.toMillis(), TimeUnit.MILLISECONDS);
@@ -115,8 +116,8 @@ public final class ApprovalDesk implements AutoCloseable {
         ApprovalDesk desk = new ApprovalDesk(connection, settings, org, clock, sweep);
         desk.service.startService();
         desk.holds.start();
-        LOG.infof("approval desk serving %s and %s, %d open approvals", desk.subjects.humanApprove(),
-                desk.subjects.humanDeny(), desk.due.size());
+        LOG.infof("approval desk serving %s and %s, %d open approvals", desk.subjects.humanApprove(Subjects.ANY),
+                desk.subjects.humanDeny(Subjects.ANY), desk.due.size());
         return desk;
     }
 
@@ -198,10 +199,7 @@ public final class ApprovalDesk implements AutoCloseable {
                     + " does not define; refused, not released");
             return;
         }
-        Optional<String> forbidden = destinationOf(o, recipient).filter(subject::equals).isEmpty()
-                ? Optional.of("a message to " + recipient + " goes to "
-                        + destinationOf(o, recipient).orElse("no subject of " + o.company()))
-                : releaseProblem(o, env.from(), subject);
+        Optional<String> forbidden = holdProblem(o, msg.getSubject(), env, recipient, subject);
         if (forbidden.isPresent()) {
             refuse(msg, ErrorCode.APPROVAL_FORBIDDEN_RELEASE, "hold " + id + " of message " + env.id() + " (gate '"
                     + gateId + "', to " + recipient + ") would be released to " + subject + ", but "
@@ -240,17 +238,19 @@ public final class ApprovalDesk implements AutoCloseable {
             String id = text(req, "id", true);
             String by = text(req, "by", false);
             String reason = text(req, "reason", false);
-            String asker = askerOf(msg.getReplyTo());
-            if (asker != null) {
-                if (by != null && !by.equals(asker)) {
-                    throw new OrgmeshException(ErrorCode.APPROVAL_NOT_APPROVER,
-                            asker + " may not decide on behalf of " + by);
-                }
-                by = asker;
+            // the decider is who the hub let publish on {co}.human.approve.{human}: only that human (or the
+            // operator, who speaks for anyone) may; what the request body says is checked against it, never trusted
+            String decider = subjects.attribution(msg.getSubject()).map(Subjects.Attribution::sender).orElse(null);
+            if (decider == null) {
+                throw new OrgmeshException(ErrorCode.APPROVAL_BAD_REQUEST, "a decision comes on "
+                        + subjects.humanApprove("<human>") + " or " + subjects.humanDeny("<human>") + ", not on "
+                        + msg.getSubject());
             }
-            if (by == null) {
-                throw new OrgmeshException(ErrorCode.APPROVAL_BAD_REQUEST, "say who decides: {\"by\": \"<human id>\"}");
+            if (by != null && !by.equals(decider)) {
+                throw new OrgmeshException(ErrorCode.APPROVAL_NOT_APPROVER,
+                        decider + " may not decide on behalf of " + by);
             }
+            by = decider;
             if (!approve && (reason == null || reason.isBlank())) {
                 throw new OrgmeshException(ErrorCode.APPROVAL_BAD_REQUEST,
                         "a denial needs a reason: {\"reason\": \"...\"}");
@@ -292,7 +292,7 @@ public final class ApprovalDesk implements AutoCloseable {
             }
         }
         boolean human = o.member(by).map(Member::isHuman).orElse(false);
-        if (!"operator".equals(by) && (!human || !a.approvers().contains(by))) {
+        if (!Subjects.OPERATOR.equals(by) && (!human || !a.approvers().contains(by))) {
             throw new OrgmeshException(ErrorCode.APPROVAL_NOT_APPROVER,
                     "'" + by + "' is not an approver of gate '" + a.gate() + "' (approvers: "
                             + String.join(", ", a.approvers()) + ")");
@@ -393,6 +393,55 @@ public final class ApprovalDesk implements AutoCloseable {
             return o.teams().containsKey(team) ? Optional.of(s.team(team)) : Optional.empty();
         }
         return o.member(recipient).map(m -> s.dm(m.id()));
+    }
+
+    /**
+     * Why a hold may not be recorded, if it may not (ADR 0010). {@code holdSubject} is where the hold came
+     * ({@code {co}.human.hold.{filer}}: the hub let only the filer publish there), {@code release} the attributed
+     * subject the held message was carried on, whose sender token is its true sender. The desk keeps a hold only
+     * when the envelope's {@code from} is that true sender, the filer is a recipient of that subject (a runtime
+     * holds what it receives), a message to {@code recipient} goes there, and the true sender could publish there
+     * itself.
+     */
+    static Optional<String> holdProblem(Org o, String holdSubject, Envelope env, String recipient, String release) {
+        Subjects s = o.subjects();
+        String filer = s.attribution(holdSubject).map(Subjects.Attribution::sender).orElse(null);
+        Optional<Subjects.Attribution> carried = s.attribution(release);
+        if (carried.isEmpty()) {
+            return Optional.of(release + " is not a subject a message is carried on");
+        }
+        String sender = carried.get().sender();
+        if (!sender.equals(env.from())) {
+            return Optional.of("the message says it is from '" + env.from() + "' but " + release + " was sent by '"
+                    + sender + "'");
+        }
+        Optional<String> destination = destinationOf(o, recipient);
+        if (destination.filter(carried.get().contract()::equals).isEmpty()) {
+            return Optional.of("a message to " + recipient + " goes to "
+                    + destination.orElse("no subject of " + o.company()));
+        }
+        if (filer == null || !receives(o, filer, recipient)) {
+            return Optional.of("the hold was filed by '" + filer + "', who does not receive messages to " + recipient);
+        }
+        return releaseProblem(o, sender, release);
+    }
+
+    /** Whether agent {@code id} receives what is sent to {@code recipient} (and so may hold it). */
+    private static boolean receives(Org o, String id, String recipient) {
+        Optional<Agent> a = o.agent(id);
+        if (a.isEmpty()) {
+            return false;
+        }
+        if (recipient.equals("all")) {
+            return true;
+        }
+        if (recipient.startsWith("role:")) {
+            return a.get().role().equals(recipient.substring(5));
+        }
+        if (recipient.startsWith("team:")) {
+            return a.get().team().equals(recipient.substring(5));
+        }
+        return id.equals(recipient);
     }
 
     /** Moves a hold the desk refuses to the dead-letter stream with its reason; it is never released. */
@@ -517,23 +566,23 @@ public final class ApprovalDesk implements AutoCloseable {
 
     private void dm(String to, String type, Priority priority, String subject, String text, Approval a,
             String idSuffix) {
-        Envelope e = Envelope.builder().id(a.id() + idSuffix).from("approval-desk").to(to).type(type)
+        Envelope e = Envelope.builder().id(a.id() + idSuffix).from(Subjects.HUB_SENDER).to(to).type(type)
                 .priority(priority).subject(subject).context(text).re(a.messageId())
                 .thread(a.envelope() != null && a.envelope().hasNonNull("thread")
                         ? a.envelope().get("thread").asText()
                         : a.messageId())
                 .ts(clock.instant()).build();
-        publish(subjects.dm(to), e);
+        publish(subjects.dm(to, Subjects.HUB_SENDER), e);
     }
 
     private void event(String type, Approval a) {
-        Envelope e = Envelope.builder().id(a.id() + "-" + type).from("approval-desk").type("event")
+        Envelope e = Envelope.builder().id(a.id() + "-" + type).from(Subjects.HUB_SENDER).type("event")
                 .subject(type + ": " + a.summary()).context(describe(a) + " — " + a.status()
                         + (a.decidedBy() != null ? " by " + a.decidedBy() : "") + (a.reason() != null
                                 ? " (" + a.reason() + ")"
                                 : ""))
                 .re(a.messageId()).ts(clock.instant()).build();
-        publish(subjects.events(type), e);
+        publish(subjects.event(Subjects.HUB_SENDER, type), e);
     }
 
     private void publish(String subject, Envelope e) {
@@ -555,15 +604,6 @@ public final class ApprovalDesk implements AutoCloseable {
     private static String summary(Envelope e) {
         String s = e.subject() != null ? e.subject() : e.summary() != null ? e.summary() : e.type();
         return s == null ? "(no subject)" : s.length() > 200 ? s.substring(0, 200) + "…" : s;
-    }
-
-    /** The member whose private inbox the reply goes to ({@code _INBOX.<member>.…}), or null (operator, service). */
-    private String askerOf(String replyTo) {
-        if (replyTo == null || !replyTo.startsWith("_INBOX.")) {
-            return null;
-        }
-        String[] parts = replyTo.split("\\.");
-        return parts.length > 2 && org.get().member(parts[1]).isPresent() ? parts[1] : null;
     }
 
     private static JsonNode request(byte[] data) {

@@ -2,6 +2,7 @@ package dev.orgmesh.hub.oversight;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -23,19 +24,27 @@ import io.nats.service.ServiceMessage;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.Replies;
+import dev.orgmesh.messaging.budget.SpendLedger;
+import dev.orgmesh.protocol.BudgetWire;
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.Ids;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.org.Org;
 
 /**
- * Sets budget limits on a human's request ({@code {co}.human.budget}, docs/oversight.md): writes
- * {@code limit.{scope}.{id}} in the budgets bucket, which runtimes read before every brain call, so a raised limit
- * lets a waiting agent go on within a second. Only this desk (and the operator) may write limits; agents cannot.
+ * The budgets bucket's only writer (docs/oversight.md). It sets budget limits on a human's request
+ * ({@code {co}.human.budget.{human}}): writes {@code limit.{scope}.{id}}, which the desk reads before every
+ * reservation, so a raised limit lets a waiting agent go on within a second. And it keeps the spend counters for the
+ * agents ({@link BudgetWire}): {@code {co}.budget.reserve.{agent}} reserves the org's reservation size on every counter
+ * the agent's model calls roll up to ({@link SpendLedger}), recording the reservation as
+ * {@code reservation.{agent}.{id}}; {@code {co}.budget.settle.{agent}} settles one of that agent's open reservations to
+ * what the call spent. The agent is the subject's last token, which the hub lets only that agent publish, so no agent
+ * can rewrite the counters that limit it, nor touch another's reservation.
  *
- * <p>Request: {@code {"scope":"agent","id":"cto-athena","tokens_per_day":250000,"usd_per_month":40}}; a measure set
- * to {@code null} removes that limit, a measure left out keeps its current value. Reply: the new limit record.
+ * <p>Limit request: {@code {"scope":"agent","id":"cto-athena","tokens_per_day":250000,"usd_per_month":40}}; a measure
+ * set to {@code null} removes that limit, a measure left out keeps its current value. Reply: the new limit record.
  */
 public final class BudgetDesk implements AutoCloseable {
     public static final String NAME = "orgmesh-budgets";
@@ -48,6 +57,7 @@ public final class BudgetDesk implements AutoCloseable {
     private final KeyValue budgets;
     private final Supplier<Org> org;
     private final Service service;
+    private final Clock clock = Clock.systemUTC();
 
     private BudgetDesk(Connection connection, NatsSettings settings, Supplier<Org> org) throws IOException {
         this.connection = connection;
@@ -57,8 +67,12 @@ public final class BudgetDesk implements AutoCloseable {
                 KeyValueOptions.builder().jetStreamOptions(NatsConnector.jetStreamOptions(settings)).build());
         this.service = Service.builder().connection(connection).name(NAME).version("0.1.0")
                 .description("orgmesh budget limits for " + s.company())
-                .addServiceEndpoint(ServiceEndpoint.builder().endpointName("budget").endpointSubject(s.humanBudget())
-                        .handler(this::onRequest).build())
+                .addServiceEndpoint(ServiceEndpoint.builder().endpointName("budget")
+                        .endpointSubject(s.humanBudget(Subjects.ANY)).handler(this::onRequest).build())
+                .addServiceEndpoint(ServiceEndpoint.builder().endpointName("reserve")
+                        .endpointSubject(s.budgetReserve(Subjects.ANY)).handler(m -> onSpend(m, true)).build())
+                .addServiceEndpoint(ServiceEndpoint.builder().endpointName("settle")
+                        .endpointSubject(s.budgetSettle(Subjects.ANY)).handler(m -> onSpend(m, false)).build())
                 .build();
     }
 
@@ -149,6 +163,79 @@ public final class BudgetDesk implements AutoCloseable {
             }
         }
         throw new OrgmeshException(ErrorCode.BUDGET_BAD_REQUEST, key + " kept changing; try again");
+    }
+
+    // ---- spend counters ------------------------------------------------------------------------------------------
+
+    private void onSpend(ServiceMessage msg, boolean reserve) {
+        try {
+            Org o = org.get();
+            String agent = o.subjects().attribution(msg.getSubject()).map(Subjects.Attribution::sender).orElse(null);
+            if (agent == null || o.agent(agent).isEmpty()) {
+                throw new OrgmeshException(ErrorCode.BUDGET_BAD_REQUEST, msg.getSubject() + " names no agent of "
+                        + o.company());
+            }
+            Object reply = reserve
+                    ? reserve(o, agent, Json.mapper().readValue(msg.getData(), BudgetWire.ReserveRequest.class))
+                    : settle(o, agent, Json.mapper().readValue(msg.getData(), BudgetWire.SettleRequest.class));
+            msg.respond(connection, Json.write(reply));
+        } catch (OrgmeshException e) {
+            LOG.infof("%s %s: %s", e.code().label(), msg.getSubject(), e.getMessage());
+            Replies.error(connection, msg.getReplyTo(), e);
+        } catch (IOException | RuntimeException | JetStreamApiException e) {
+            LOG.warnf("%s failed: %s", msg.getSubject(), e.toString());
+            Replies.error(connection, msg.getReplyTo(), new OrgmeshException(ErrorCode.BUDGET_BAD_REQUEST,
+                    msg.getSubject() + " failed: " + e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Reserves for {@code agent}: at most the org's reservation size, the size a runtime asks for. */
+    BudgetWire.ReserveReply reserve(Org o, String agent, BudgetWire.ReserveRequest req)
+            throws IOException, InterruptedException, JetStreamApiException {
+        long most = o.oversight().reserveTokens();
+        if (req.tokens() <= 0 || req.tokens() > most) {
+            throw new OrgmeshException(ErrorCode.BUDGET_BAD_REQUEST, agent + " asked to reserve " + req.tokens()
+                    + " tokens; a reservation is 1 to " + most + " (budgets.reserve_tokens)");
+        }
+        SpendLedger.Result r = ledger(o, agent).reserve(req.tokens());
+        if (!r.ok()) {
+            return new BudgetWire.ReserveReply(null, 0, r.refused());
+        }
+        String id = Ids.next();
+        budgets.create(reservationKey(agent, id), Json.write(r.granted()));
+        return new BudgetWire.ReserveReply(id, req.tokens(), null);
+    }
+
+    /** Settles one of {@code agent}'s open reservations; another agent's, or a settled one, is refused. */
+    BudgetWire.SettleRequest settle(Org o, String agent, BudgetWire.SettleRequest req)
+            throws IOException, InterruptedException, JetStreamApiException {
+        if (req.reservation() == null || !req.reservation().matches("[A-Za-z0-9]{1,64}") || req.tokens() < 0
+                || req.microUsd() < 0) {
+            throw new OrgmeshException(ErrorCode.BUDGET_BAD_REQUEST,
+                    "send {\"reservation\": \"<id>\", \"tokens\": N, \"micro_usd\": N}, amounts 0 or more");
+        }
+        String key = reservationKey(agent, req.reservation());
+        KeyValueEntry e = budgets.get(key);
+        if (e == null || e.getValue() == null) {
+            throw new OrgmeshException(ErrorCode.BUDGET_BAD_REQUEST, agent + " has no open reservation "
+                    + req.reservation());
+        }
+        SpendLedger.Reservation held = Json.mapper().readValue(e.getValue(), SpendLedger.Reservation.class);
+        // removed first, on its revision: a second settle of the same reservation finds nothing
+        budgets.delete(key, e.getRevision());
+        ledger(o, agent).settle(held, req.tokens(), req.microUsd());
+        return req;
+    }
+
+    private SpendLedger ledger(Org o, String agent) {
+        return new SpendLedger(o, o.agent(agent).orElseThrow(), () -> budgets, clock);
+    }
+
+    /** Where an open reservation is kept: {@code reservation.{agent}.{id}}. */
+    static String reservationKey(String agent, String id) {
+        return "reservation." + Subjects.token(agent) + "." + id;
     }
 
     @Override

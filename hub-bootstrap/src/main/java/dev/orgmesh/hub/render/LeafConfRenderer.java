@@ -2,6 +2,8 @@ package dev.orgmesh.hub.render;
 
 import java.util.Optional;
 
+import dev.orgmesh.protocol.Subjects;
+
 /**
  * Renders an agent machine's local {@code nats-server} in leaf mode: clients on 127.0.0.1 connect without
  * credentials, no JetStream of its own (clients use the hub's with domain {@code hub}), and one remote that dials the
@@ -19,6 +21,14 @@ final class LeafConfRenderer {
         c.comment("Local clients connect to 127.0.0.1 without credentials and get the agent's permissions on the hub.");
         c.kv("server_name", "leaf-" + agentId);
         c.kv("listen", HubConfRenderer.hostPort("127.0.0.1", localPort));
+        c.blank();
+        c.comment(
+                "What local clients publish on the contract subjects is said by " + agentId + ": the sender is added");
+        c.comment("as the subject's last token (docs/adr/0010-true-sender.md). The hub allows this leaf no other.");
+        c.open("mappings");
+        Subjects.of(company).leafMappings(agentId)
+                .forEach((from, to) -> c.raw(NatsConf.quote(from), NatsConf.quote(to)));
+        c.close();
         c.blank();
         c.open("leafnodes");
         c.openArray("remotes");

@@ -72,22 +72,18 @@ public final class Permissions {
         String id = agent.id();
         UserPermissions.Builder b = new UserPermissions.Builder();
 
-        b.subscribe(s.dm(id), s.team(agent.team()), s.all(), s.tasks(agent.role()));
+        b.subscribe(s.inbox(id), s.teamChannel(agent.team()), s.allChannel(), s.taskQueue(agent.role()));
         for (String pattern : agent.events()) {
-            b.subscribe(s.events(pattern));
+            b.subscribe(s.eventsMatching(pattern));
         }
-        b.subscribe(s.heartbeat(id), s.ask(id), inboxPrefix(id) + ".>");
+        b.subscribe(s.heartbeat(id), s.askTo(id), inboxPrefix(id) + ".>");
         if (!agent.secrets().isEmpty()) {
             // rotation notices carry names only; the runtime refetches its values from the bridge
-            b.subscribe(s.events("secret.rotated"));
+            b.subscribe(s.event(Subjects.VAULT_SENDER, "secret.rotated"));
         }
 
-        b.publish(s.all());
-        for (String team : org.teams().keySet()) {
-            b.publish(s.team(team));
-        }
-        b.publish(s.dmAll(), s.tasksAll(), s.eventsAll(), co + ".ask.*", s.presence(id), s.vaultGet(id),
-                s.orgAll(), s.dlqAll(), ALL_INBOXES);
+        speakAs(b, org, id);
+        b.publish(s.dlq(Subjects.ANY, id), s.presence(id), s.vaultGet(id), s.orgAll(), ALL_INBOXES);
 
         List<ConsumerRef> consumers = consumersOf(org, agent);
         consumers.stream().map(ConsumerRef::stream).distinct().forEach(stream -> streamInfo(b, stream));
@@ -109,19 +105,17 @@ public final class Permissions {
         String id = human.id();
         UserPermissions.Builder b = new UserPermissions.Builder();
 
-        b.subscribe(s.dm(id), s.all());
+        b.subscribe(s.inbox(id), s.allChannel());
         for (String team : org.teams().keySet()) {
-            b.subscribe(s.team(team));
+            b.subscribe(s.teamChannel(team));
         }
         b.subscribe(s.eventsAll(), s.dlqAll(), inboxPrefix(id) + ".>");
 
-        b.publish(s.all());
-        for (String team : org.teams().keySet()) {
-            b.publish(s.team(team));
-        }
-        b.publish(s.dmAll(), s.tasksAll(), s.eventsAll(), co + ".ask.*", s.orgAll(), ALL_INBOXES);
-        // humans decide on held messages and set budgets; the desk checks they are among the gate's approvers
-        b.publish(s.humanApprove(), s.humanDeny(), s.humanBudget());
+        speakAs(b, org, id);
+        b.publish(s.orgAll(), ALL_INBOXES);
+        // humans decide on held messages and set budgets, each under its own name; the desk checks that the name in
+        // the subject is among the gate's approvers
+        b.publish(s.humanApprove(id), s.humanDeny(id), s.humanBudget(id));
         kvRead(b, s.approvalsBucket());
         kvRead(b, s.budgetsBucket());
 
@@ -141,26 +135,30 @@ public final class Permissions {
                 return UserPermissions.unrestricted();
             }
             case HEARTBEAT -> {
+                String me = service.id();
                 b.subscribe(ALL_INBOXES);
-                b.publish(s.heartbeatAll(), s.eventsAll(), s.dmAll(), ALL_INBOXES);
+                b.publish(s.heartbeatAll(), s.event(me, ">"), s.dm(Subjects.ANY, me), ALL_INBOXES);
                 jsRead(b);
             }
             case VAULT_BRIDGE -> {
                 b.subscribe(co + ".vault.*.get", ALL_INBOXES);
-                b.publish(s.eventsAll(), ALL_INBOXES);
+                b.publish(s.event(service.id(), ">"), ALL_INBOXES);
                 jsRead(b);
                 // used request nonces, claimed create-only (ReplayGuard's ledger); direct and domain forms
                 String nonces = s.noncesBucket();
                 b.publish("$KV." + nonces + ".>", DOMAIN_API + "$KV." + nonces + ".>");
             }
             case HUB_BOOTSTRAP -> {
-                b.subscribe(s.orgAll(), "$SRV.>", "$JS.EVENT.ADVISORY.>", ALL_INBOXES, s.humanApprove(),
-                        s.humanDeny(), s.humanBudget());
-                b.publish(s.eventsAll(), s.dlqAll(), s.dmAll(), ALL_INBOXES);
-                // the approval desk releases held messages to where they were going
-                b.publish(s.all(), s.tasksAll());
+                b.subscribe(s.orgAll(), "$SRV.>", "$JS.EVENT.ADVISORY.>", ALL_INBOXES, s.humanApprove(Subjects.ANY),
+                        s.humanDeny(Subjects.ANY), s.humanBudget(Subjects.ANY), s.budgetReserve(Subjects.ANY),
+                        s.budgetSettle(Subjects.ANY));
+                String me = service.id();
+                b.publish(s.event(me, ">"), s.dlq(Subjects.ANY, me), s.dm(Subjects.ANY, me), ALL_INBOXES);
+                // the approval desk releases a held message to where it was going, under its sender's name, after
+                // checking that the hold came from that sender (ApprovalDesk)
+                b.publish(s.dmAll(), s.allChannel(), s.tasksAll());
                 for (String team : org.teams().keySet()) {
-                    b.publish(s.team(team));
+                    b.publish(s.teamChannel(team));
                 }
                 b.publish("$KV." + s.approvalsBucket() + ".>", "$KV." + s.budgetsBucket() + ".>");
                 // It owns the JetStream assets: create and update streams, consumers and buckets (apply).
@@ -168,6 +166,19 @@ public final class Permissions {
             }
         }
         return b.build();
+    }
+
+    /**
+     * What a member may say, each only under its own name (ADR 0010): DMs, the company and every team channel, tasks,
+     * events and asks with {@code id} in the sender token.
+     */
+    private static void speakAs(UserPermissions.Builder b, Org org, String id) {
+        Subjects s = org.subjects();
+        b.publish(s.dm(Subjects.ANY, id), s.all(id), s.tasks(Subjects.ANY, id), s.event(id, ">"),
+                s.ask(Subjects.ANY, id));
+        for (String team : org.teams().keySet()) {
+            b.publish(s.team(team, id));
+        }
     }
 
     private static void streamInfo(UserPermissions.Builder b, String stream) {
@@ -216,20 +227,14 @@ public final class Permissions {
 
     /**
      * Approval gates and budgets (docs/oversight.md): an agent asks the desk to hold a gated message, reads approval
-     * records (to check that a released message was really approved) and reserves and settles, by compare-and-set,
-     * the spend counters of the budgets its own model calls count against ({@link Org#spendScopes}: its own, its
-     * reporting lines', its team's, the company's) — no other agent's or team's. It cannot write approvals or budget
-     * limits: only the desk can.
+     * records (to check that a released message was really approved) and asks the budget desk, under its own name, to
+     * reserve and settle budget for its model calls. It writes neither approvals nor budget limits nor spend counters:
+     * only the desks do, so it cannot rewrite the counters that limit it.
      */
     private static void oversight(UserPermissions.Builder b, Org org, Agent agent) {
         Subjects s = org.subjects();
-        b.publish(s.humanHold());
+        b.publish(s.humanHold(agent.id()), s.budgetReserve(agent.id()), s.budgetSettle(agent.id()));
         kvRead(b, s.approvalsBucket());
-        kvRead(b, s.budgetsBucket());
-        for (Org.SpendScope scope : org.spendScopes(agent.id())) {
-            String spend = "$KV." + s.budgetsBucket() + "." + Subjects.spendScope(scope.kind(), scope.id()) + ".>";
-            b.publish(spend, DOMAIN_API + spend);
-        }
     }
 
     /**

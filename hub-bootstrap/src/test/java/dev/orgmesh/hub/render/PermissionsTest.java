@@ -21,22 +21,22 @@ class PermissionsTest {
     void agentHearsOnlyWhatIsAddressedToIt() {
         UserPermissions p = Permissions.forAgent(KOMODO, ATHENA);
 
-        assertThat(p.allowsSubscribe(S.dm("cto-athena"))).isTrue();
-        assertThat(p.allowsSubscribe(S.team("exec"))).isTrue();
-        assertThat(p.allowsSubscribe(S.all())).isTrue();
-        assertThat(p.allowsSubscribe(S.tasks("role-cto"))).isTrue();
-        assertThat(p.allowsSubscribe(S.events("deployment"))).isTrue();
-        assertThat(p.allowsSubscribe(S.events("security.alert"))).isTrue();
-        assertThat(p.allowsSubscribe(S.events("security.>"))).isTrue();
+        assertThat(p.allowsSubscribe(S.inbox("cto-athena"))).isTrue();
+        assertThat(p.allowsSubscribe(S.teamChannel("exec"))).isTrue();
+        assertThat(p.allowsSubscribe(S.allChannel())).isTrue();
+        assertThat(p.allowsSubscribe(S.taskQueue("role-cto"))).isTrue();
+        assertThat(p.allowsSubscribe(S.eventsMatching("deployment"))).isTrue();
+        assertThat(p.allowsSubscribe(S.event("ceo-genesis", "security.alert"))).isTrue();
+        assertThat(p.allowsSubscribe(S.eventsMatching("security.>"))).isTrue();
         assertThat(p.allowsSubscribe(S.heartbeat("cto-athena"))).isTrue();
-        assertThat(p.allowsSubscribe(S.ask("cto-athena"))).isTrue();
+        assertThat(p.allowsSubscribe(S.askTo("cto-athena"))).isTrue();
         assertThat(p.allowsSubscribe("_INBOX.cto-athena.abc.*")).isTrue();
 
-        assertThat(p.allowsSubscribe(S.dm("ceo-genesis"))).isFalse();
+        assertThat(p.allowsSubscribe(S.inbox("ceo-genesis"))).isFalse();
         assertThat(p.allowsSubscribe(S.dmAll())).isFalse();
-        assertThat(p.allowsSubscribe(S.team("eng"))).isFalse();
-        assertThat(p.allowsSubscribe(S.tasks("role-backend"))).isFalse();
-        assertThat(p.allowsSubscribe(S.events("sprint.update"))).isFalse();
+        assertThat(p.allowsSubscribe(S.teamChannel("eng"))).isFalse();
+        assertThat(p.allowsSubscribe(S.taskQueue("role-backend"))).isFalse();
+        assertThat(p.allowsSubscribe(S.eventsMatching("sprint.update"))).isFalse();
         assertThat(p.allowsSubscribe(S.eventsAll())).isFalse();
         assertThat(p.allowsSubscribe(S.vaultGet("cto-athena"))).isFalse();
         assertThat(p.allowsSubscribe(S.heartbeat("ceo-genesis"))).isFalse();
@@ -49,20 +49,39 @@ class PermissionsTest {
     @Test
     void agentSpeaksOnChannelsButOnlyForItself() {
         UserPermissions p = Permissions.forAgent(KOMODO, ATHENA);
+        String me = "cto-athena";
 
-        assertThat(p.allowsPublish(S.all())).isTrue();
-        assertThat(p.allowsPublish(S.team("exec"))).isTrue();
-        assertThat(p.allowsPublish(S.team("eng"))).isTrue();
-        assertThat(p.allowsPublish(S.dm("ceo-genesis"))).isTrue();
-        assertThat(p.allowsPublish(S.dm("board"))).isTrue();
-        assertThat(p.allowsPublish(S.tasks("role-backend"))).isTrue();
-        assertThat(p.allowsPublish(S.events("deployment"))).isTrue();
-        assertThat(p.allowsPublish(S.ask("devops-hermes"))).isTrue();
-        assertThat(p.allowsPublish(S.presence("cto-athena"))).isTrue();
-        assertThat(p.allowsPublish(S.vaultGet("cto-athena"))).isTrue();
+        assertThat(p.allowsPublish(S.all(me))).isTrue();
+        assertThat(p.allowsPublish(S.team("exec", me))).isTrue();
+        assertThat(p.allowsPublish(S.team("eng", me))).isTrue();
+        assertThat(p.allowsPublish(S.dm("ceo-genesis", me))).isTrue();
+        assertThat(p.allowsPublish(S.dm("board", me))).isTrue();
+        assertThat(p.allowsPublish(S.tasks("role-backend", me))).isTrue();
+        assertThat(p.allowsPublish(S.event(me, "deployment"))).isTrue();
+        assertThat(p.allowsPublish(S.ask("devops-hermes", me))).isTrue();
+        assertThat(p.allowsPublish(S.humanHold(me))).isTrue();
+        assertThat(p.allowsPublish(S.dlq("inbox", me))).isTrue();
+        assertThat(p.allowsPublish(S.presence(me))).isTrue();
+        assertThat(p.allowsPublish(S.vaultGet(me))).isTrue();
         assertThat(p.allowsPublish(S.org("members"))).isTrue();
         assertThat(p.allowsPublish("_INBOX.ceo-genesis.xyz")).isTrue();
 
+        // never in another member's name (ADR 0010), nor on a subject without a sender
+        for (String other : new String[]{"ceo-genesis", "board", Subjects.HUB_SENDER, Subjects.OPERATOR}) {
+            assertThat(p.allowsPublish(S.all(other))).as(other).isFalse();
+            assertThat(p.allowsPublish(S.team("exec", other))).as(other).isFalse();
+            assertThat(p.allowsPublish(S.dm("backend-hephaestus", other))).as(other).isFalse();
+            assertThat(p.allowsPublish(S.tasks("role-backend", other))).as(other).isFalse();
+            assertThat(p.allowsPublish(S.event(other, "deployment"))).as(other).isFalse();
+            assertThat(p.allowsPublish(S.ask("devops-hermes", other))).as(other).isFalse();
+            assertThat(p.allowsPublish(S.humanHold(other))).as(other).isFalse();
+            assertThat(p.allowsPublish(S.dlq("inbox", other))).as(other).isFalse();
+            assertThat(p.allowsPublish(S.humanApprove(other))).as(other).isFalse();
+        }
+        for (String contract : new String[]{S.all(), S.team("exec"), S.dm("ceo-genesis"), S.tasks("role-backend"),
+                S.events("deployment"), S.ask("devops-hermes"), S.humanHold(), S.humanApprove(), S.dlq("inbox")}) {
+            assertThat(p.allowsPublish(contract)).as(contract).isFalse();
+        }
         assertThat(p.allowsPublish(S.vaultGet("ceo-genesis"))).isFalse();
         assertThat(p.allowsPublish(S.presence("ceo-genesis"))).isFalse();
         assertThat(p.allowsPublish(S.heartbeat("cto-athena"))).isFalse();
@@ -123,29 +142,27 @@ class PermissionsTest {
         assertThat(p.allowsPublish("$JS.API.STREAM.MSG.DELETE.KV_" + bucket)).isFalse();
     }
 
+    /**
+     * Issue 22: no agent writes a spend counter, not even its own (it could reset the counters that limit it); it asks
+     * the budget desk to reserve and settle, under its own name only.
+     */
     @Test
-    void agentWritesOnlyTheSpendCountersOfTheBudgetsItsModelCallsCountAgainst() {
+    void agentWritesNoSpendCounterAndAsksTheBudgetDeskOnlyForItself() {
         UserPermissions p = Permissions.forAgent(KOMODO, ATHENA);
         String kv = "$KV." + S.budgetsBucket() + ".";
-        // its own, its reporting line's (ceo-genesis reports to the board, a human: the line ends there), its team's,
-        // the company's
-        for (String scope : new String[]{"spend.agent.cto-athena", "spend.line.ceo-genesis", "spend.team.exec",
-                "spend.company." + S.company()}) {
-            assertThat(p.allowsPublish(kv + scope + ".d20260405")).as(scope).isTrue();
-            assertThat(p.allowsPublish("$JS.hub.API." + kv + scope + ".m202604")).as(scope).isTrue();
-        }
-        // another agent's, another line's, another team's, a limit, a key outside any counter
-        for (String key : new String[]{"spend.agent.ceo-genesis.d20260405", "spend.agent.backend-hephaestus.d20260405",
-                "spend.line.cto-athena.d20260405", "spend.team.eng.d20260405", "spend.company.other.d20260405",
-                "limit.agent.cto-athena", "spend.agent.cto-athena"}) {
+        for (String key : new String[]{"spend.agent.cto-athena.d20260405", "spend.line.ceo-genesis.d20260405",
+                "spend.team.exec.m202604", "spend.company." + S.company() + ".d20260405", "limit.agent.cto-athena",
+                "reservation.cto-athena.X"}) {
             assertThat(p.allowsPublish(kv + key)).as(key).isFalse();
             assertThat(p.allowsPublish("$JS.hub.API." + kv + key)).as(key).isFalse();
         }
-        // a developer counts against both managers above it
-        UserPermissions dev = Permissions.forAgent(KOMODO, KOMODO.agent("backend-hephaestus").orElseThrow());
-        assertThat(dev.allowsPublish(kv + "spend.line.cto-athena.d20260405")).isTrue();
-        assertThat(dev.allowsPublish(kv + "spend.line.ceo-genesis.d20260405")).isTrue();
-        assertThat(dev.allowsPublish(kv + "spend.agent.cto-athena.d20260405")).isFalse();
+        assertThat(p.allowsPublish(S.budgetReserve("cto-athena"))).isTrue();
+        assertThat(p.allowsPublish(S.budgetSettle("cto-athena"))).isTrue();
+        assertThat(p.allowsPublish(S.budgetReserve("ceo-genesis"))).isFalse();
+        assertThat(p.allowsPublish(S.budgetSettle("backend-hephaestus"))).isFalse();
+        UserPermissions hub = Permissions.forService(KOMODO, HubService.HUB_BOOTSTRAP);
+        assertThat(hub.allowsSubscribe(S.budgetReserve(Subjects.ANY))).isTrue();
+        assertThat(hub.allowsPublish(kv + "spend.agent.cto-athena.d20260405")).isTrue();
     }
 
     @Test
@@ -153,11 +170,17 @@ class PermissionsTest {
         Human board = KOMODO.humans().getFirst();
         UserPermissions p = Permissions.forHuman(KOMODO, board);
 
-        assertThat(p.allowsSubscribe(S.dm("board"))).isTrue();
-        assertThat(p.allowsSubscribe(S.team("eng"))).isTrue();
+        assertThat(p.allowsSubscribe(S.inbox("board"))).isTrue();
+        assertThat(p.allowsSubscribe(S.teamChannel("eng"))).isTrue();
         assertThat(p.allowsSubscribe(S.eventsAll())).isTrue();
-        assertThat(p.allowsPublish(S.team("exec"))).isTrue();
-        assertThat(p.allowsSubscribe(S.dm("ceo-genesis"))).isFalse();
+        assertThat(p.allowsPublish(S.team("exec", "board"))).isTrue();
+        assertThat(p.allowsPublish(S.team("exec", "ceo-genesis"))).isFalse();
+        // decisions under its own name only: the desk takes the decider from the subject
+        assertThat(p.allowsPublish(S.humanApprove("board"))).isTrue();
+        assertThat(p.allowsPublish(S.humanDeny("board"))).isTrue();
+        assertThat(p.allowsPublish(S.humanApprove("someone-else"))).isFalse();
+        assertThat(p.allowsPublish(S.humanApprove())).isFalse();
+        assertThat(p.allowsSubscribe(S.inbox("ceo-genesis"))).isFalse();
         assertThat(p.allowsPublish(S.vaultGet("cto-athena"))).isFalse();
     }
 
@@ -166,7 +189,8 @@ class PermissionsTest {
         UserPermissions vault = Permissions.forService(KOMODO, HubService.VAULT_BRIDGE);
         assertThat(vault.allowsSubscribe("komodo-ai.vault.*.get")).isTrue();
         assertThat(vault.allowsSubscribe(S.dmAll())).isFalse();
-        assertThat(vault.allowsPublish(S.events("secret.rotated"))).isTrue();
+        assertThat(vault.allowsPublish(S.event(Subjects.VAULT_SENDER, "secret.rotated"))).isTrue();
+        assertThat(vault.allowsPublish(S.event("cto-athena", "secret.rotated"))).isFalse();
 
         UserPermissions heartbeat = Permissions.forService(KOMODO, HubService.HEARTBEAT);
         assertThat(heartbeat.allowsPublish(S.heartbeat("cto-athena"))).isTrue();

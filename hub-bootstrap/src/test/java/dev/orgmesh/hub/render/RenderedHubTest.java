@@ -13,8 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -28,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.nats.client.Connection;
 import io.nats.client.ConsumerContext;
+import io.nats.client.Dispatcher;
 import io.nats.client.ErrorListener;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -122,24 +126,29 @@ class RenderedHubTest {
         Connection operator = operator("komodo-ai");
 
         BlockingQueue<Message> genesisInbox = new LinkedBlockingQueue<>();
-        genesis.createDispatcher(genesisInbox::add).subscribe(S.dm("ceo-genesis")).subscribe(S.team("exec"));
+        genesis.createDispatcher(genesisInbox::add).subscribe(S.inbox("ceo-genesis")).subscribe(S.teamChannel("exec"));
         BlockingQueue<Message> vault = new LinkedBlockingQueue<>();
         operator.createDispatcher(vault::add).subscribe(S.company() + ".vault.>");
         genesis.flush(WAIT);
         operator.flush(WAIT);
 
-        athena.publish(S.dm("ceo-genesis"), bytes("report"));
-        athena.publish(S.team("exec"), bytes("to the team"));
-        assertThat(next(genesisInbox)).extracting(Message::getSubject).isEqualTo(S.dm("ceo-genesis"));
-        assertThat(next(genesisInbox)).extracting(Message::getSubject).isEqualTo(S.team("exec"));
+        // in its own name only (ADR 0010): a DM or team message claiming another sender is refused by the hub
+        athena.publish(S.dm("ceo-genesis", "backend-hephaestus"), bytes("forged"));
+        athena.publish(S.team("exec", "ceo-genesis"), bytes("forged"));
+        athena.publish(S.dm("ceo-genesis", "cto-athena"), bytes("report"));
+        athena.publish(S.team("exec", "cto-athena"), bytes("to the team"));
+        assertThat(next(genesisInbox)).extracting(Message::getSubject).isEqualTo(S.dm("ceo-genesis", "cto-athena"));
+        assertThat(next(genesisInbox)).extracting(Message::getSubject).isEqualTo(S.team("exec", "cto-athena"));
 
-        athena.subscribe(S.dm("ceo-genesis"));
+        athena.subscribe(S.inbox("ceo-genesis"));
         athena.publish(S.vaultGet("ceo-genesis"), bytes("someone else's secrets"));
         athena.publish(S.vaultGet("cto-athena"), bytes("control: my own secrets"));
         athena.flush(WAIT);
 
         await().atMost(WAIT).untilAsserted(() -> assertThat(athenaErrors.messages).contains(
-                "Permissions Violation for Subscription to \"" + S.dm("ceo-genesis") + "\"",
+                "Permissions Violation for Publish to \"" + S.dm("ceo-genesis", "backend-hephaestus") + "\"",
+                "Permissions Violation for Publish to \"" + S.team("exec", "ceo-genesis") + "\"",
+                "Permissions Violation for Subscription to \"" + S.inbox("ceo-genesis") + "\"",
                 "Permissions Violation for Publish to \"" + S.vaultGet("ceo-genesis") + "\""));
         // The control was published after the forbidden request on the same connection, so had the forbidden one
         // got through it would have arrived first.
@@ -158,17 +167,17 @@ class RenderedHubTest {
         rivalOperator.createDispatcher(seenByRival::add).subscribe(">");
         rivalOperator.flush(WAIT);
 
-        athena.publish(S.all(), bytes("komodo news"));
-        athena.publish(R.all(), bytes("trying to reach rival"));
+        athena.publish(S.all("cto-athena"), bytes("komodo news"));
+        athena.publish(R.all("cto-athena"), bytes("trying to reach rival"));
         athena.flush(WAIT);
-        rhea.publish(R.all(), bytes("control: rival news"));
+        rhea.publish(R.all("lead-rhea"), bytes("control: rival news"));
 
         Message first = next(seenByRival);
-        assertThat(first.getSubject()).isEqualTo(R.all());
+        assertThat(first.getSubject()).isEqualTo(R.all("lead-rhea"));
         assertThat(new String(first.getData(), StandardCharsets.UTF_8)).isEqualTo("control: rival news");
         assertThat(seenByRival).isEmpty();
         await().atMost(WAIT).untilAsserted(() -> assertThat(athenaErrors.messages)
-                .contains("Permissions Violation for Publish to \"" + R.all() + "\""));
+                .contains("Permissions Violation for Publish to \"" + R.all("cto-athena") + "\""));
     }
 
     @Test
@@ -176,19 +185,87 @@ class RenderedHubTest {
         Connection onAthenaLeaf = onLeaf(athenaLeaf, "cto-athena");
         Connection onGenesisLeaf = onLeaf(genesisLeaf, "ceo-genesis");
         Connection genesisDirect = direct("ceo-genesis", new Violations());
-        Subscription viaLeaf = onGenesisLeaf.subscribe(S.dm("ceo-genesis"));
-        Subscription viaHub = genesisDirect.subscribe(S.dm("ceo-genesis"));
+        Subscription viaLeaf = onGenesisLeaf.subscribe(S.inbox("ceo-genesis"));
+        Subscription viaHub = genesisDirect.subscribe(S.inbox("ceo-genesis"));
         onGenesisLeaf.flush(WAIT);
         genesisDirect.flush(WAIT);
 
-        // Interest crosses the leaf connections asynchronously: publish until both subscribers have one.
+        // Interest crosses the leaf connections asynchronously: publish until both subscribers have one. The seed's
+        // way: the contract subject, on the agent's own leaf, with no credentials — the leaf says who sent it.
         await().atMost(WAIT).until(() -> {
             onAthenaLeaf.publish(S.dm("ceo-genesis"), bytes("hello from athena's leaf"));
             onAthenaLeaf.flush(WAIT);
             return viaLeaf.getPendingMessageCount() > 0 && viaHub.getPendingMessageCount() > 0;
         });
-        assertThat(new String(viaLeaf.nextMessage(WAIT).getData(), StandardCharsets.UTF_8))
-                .isEqualTo("hello from athena's leaf");
+        Message got = viaLeaf.nextMessage(WAIT);
+        assertThat(new String(got.getData(), StandardCharsets.UTF_8)).isEqualTo("hello from athena's leaf");
+        assertThat(got.getSubject()).as("the sender, added by athena's leaf").isEqualTo(S.dm("ceo-genesis",
+                "cto-athena"));
+        assertThat(viaHub.nextMessage(WAIT).getSubject()).isEqualTo(S.dm("ceo-genesis", "cto-athena"));
+    }
+
+    /**
+     * The attack of issue 22, through the leaf: a message on athena's leaf that names another sender (the attributed
+     * form written out) never arrives; the leaf enforces the permissions the hub gave it. Every contract subject the
+     * seed uses comes out of athena's leaf with athena as sender, and an event published on the hub reaches a
+     * subscriber on the leaf unchanged (no mapping applies to it twice).
+     */
+    @Test
+    void throughItsLeafAnAgentSpeaksOnlyForItself() throws Exception {
+        Connection onAthenaLeaf = onLeaf(athenaLeaf, "cto-athena");
+        Connection operator = operator("komodo-ai");
+        // the hub passes a leaf the interest it may publish to, so the operator listens on literal subjects
+        BlockingQueue<Message> seen = new LinkedBlockingQueue<>();
+        Dispatcher d = operator.createDispatcher(seen::add);
+        List<String> forged = List.of(S.dm("ceo-genesis", "backend-hephaestus"), S.all("ceo-genesis"),
+                S.team("exec", "ceo-genesis"), S.humanHold("backend-hephaestus"));
+        forged.forEach(d::subscribe);
+        d.subscribe(S.dm("ceo-genesis", "cto-athena"));
+        operator.flush(WAIT);
+        await().atMost(WAIT).until(() -> {
+            forged.forEach(f -> onAthenaLeaf.publish(f, bytes("forged")));
+            onAthenaLeaf.publish(S.dm("ceo-genesis"), bytes("control"));
+            onAthenaLeaf.flush(WAIT);
+            return seen.stream().anyMatch(m -> m.getSubject().equals(S.dm("ceo-genesis", "cto-athena")));
+        });
+        assertThat(seen).extracting(Message::getSubject).as("only athena's own, attributed control")
+                .containsOnly(S.dm("ceo-genesis", "cto-athena"));
+        d.unsubscribe(S.dm("ceo-genesis", "cto-athena"));
+        operator.flush(WAIT);
+        seen.clear();
+
+        // every contract subject of the seed comes out attributed to athena
+        Map<String, String> expected = new LinkedHashMap<>();
+        expected.put(S.all(), S.all("cto-athena"));
+        expected.put(S.team("exec"), S.team("exec", "cto-athena"));
+        expected.put(S.tasks("role-backend"), S.tasks("role-backend", "cto-athena"));
+        expected.put(S.events("security.alert"), S.event("cto-athena", "security.alert"));
+        expected.put(S.ask("devops-hermes"), S.ask("devops-hermes", "cto-athena"));
+        expected.put(S.humanHold(), S.humanHold("cto-athena"));
+        expected.put(S.dlq("inbox"), S.dlq("inbox", "cto-athena"));
+        expected.values().forEach(d::subscribe);
+        operator.flush(WAIT);
+        Set<String> got = new HashSet<>();
+        await().atMost(WAIT).until(() -> {
+            expected.keySet().forEach(contract -> onAthenaLeaf.publish(contract, bytes("seed")));
+            onAthenaLeaf.flush(WAIT);
+            for (Message m = seen.poll(200, TimeUnit.MILLISECONDS); m != null; m = seen.poll()) {
+                got.add(m.getSubject());
+            }
+            return got.size() >= expected.size();
+        });
+        assertThat(got).containsExactlyInAnyOrderElementsOf(expected.values());
+
+        // an event said on the hub reaches athena's leaf as it was said: no mapping applies to it on the way in
+        Subscription events = onAthenaLeaf.subscribe(S.eventsMatching("security.>"));
+        onAthenaLeaf.flush(WAIT);
+        Connection genesis = direct("ceo-genesis", new Violations());
+        await().atMost(WAIT).until(() -> {
+            genesis.publish(S.event("ceo-genesis", "security.alert"), bytes("from genesis"));
+            genesis.flush(WAIT);
+            return events.getPendingMessageCount() > 0;
+        });
+        assertThat(events.nextMessage(WAIT).getSubject()).isEqualTo(S.event("ceo-genesis", "security.alert"));
     }
 
     @Test
@@ -203,7 +280,7 @@ class RenderedHubTest {
                     .retentionPolicy(RetentionPolicy.WorkQueue).storageType(StorageType.File).build());
         }
         jsm.addOrUpdateConsumer(inbox, ConsumerConfiguration.builder().durable(consumer)
-                .filterSubject(S.dm("ceo-genesis")).ackPolicy(AckPolicy.Explicit).build());
+                .filterSubject(S.inbox("ceo-genesis")).ackPolicy(AckPolicy.Explicit).build());
 
         Connection onAthenaLeaf = onLeaf(athenaLeaf, "cto-athena");
         // The first request also carries athena's reply interest across the leaf; retry until the hub answers.
@@ -222,13 +299,14 @@ class RenderedHubTest {
             return cc.next(Duration.ofSeconds(1));
         }, m -> m != null);
         assertThat(new String(delivered.getData(), StandardCharsets.UTF_8)).isEqualTo("stored while genesis was away");
+        assertThat(delivered.getSubject()).isEqualTo(S.dm("ceo-genesis", "cto-athena"));
         delivered.ackSync(WAIT);
         assertThat(jsm.getStreamInfo(inbox).getStreamState().getMsgCount()).isZero();
 
         // Genesis' leaf may not read athena's inbox consumer.
         assertThat(onGenesisLeaf.getOptions().getInboxPrefix()).isEqualTo("_INBOX.ceo-genesis.");
         jsm.addOrUpdateConsumer(inbox, ConsumerConfiguration.builder().durable(Subjects.inboxConsumer("cto-athena"))
-                .filterSubject(S.dm("cto-athena")).ackPolicy(AckPolicy.Explicit).build());
+                .filterSubject(S.inbox("cto-athena")).ackPolicy(AckPolicy.Explicit).build());
         Violations genesisErrors = new Violations();
         Connection genesisDirect = direct("ceo-genesis", genesisErrors);
         JetStreamOptions impatient = JetStreamOptions.builder().domain(Permissions.JS_DOMAIN)
@@ -266,12 +344,12 @@ class RenderedHubTest {
         vault.forEach(m -> seen.add(m.getSubject()));
         assertThat(seen).isNotEmpty().allMatch(S.vaultGet("cto-athena")::equals);
 
-        Subscription snoop = onAthenaLeaf.subscribe(S.dm("ceo-genesis"));
-        Subscription own = onAthenaLeaf.subscribe(S.dm("cto-athena"));
+        Subscription snoop = onAthenaLeaf.subscribe(S.inbox("ceo-genesis"));
+        Subscription own = onAthenaLeaf.subscribe(S.inbox("cto-athena"));
         onAthenaLeaf.flush(WAIT);
         await().atMost(WAIT).until(() -> {
-            genesis.publish(S.dm("ceo-genesis"), bytes("private to genesis"));
-            genesis.publish(S.dm("cto-athena"), bytes("control"));
+            genesis.publish(S.dm("ceo-genesis", "ceo-genesis"), bytes("private to genesis"));
+            genesis.publish(S.dm("cto-athena", "ceo-genesis"), bytes("control"));
             genesis.flush(WAIT);
             return own.getPendingMessageCount() > 0;
         });
@@ -353,8 +431,18 @@ class RenderedHubTest {
         assertThat(other.output()).contains("Permissions Violation for Publish to \"" + S.vaultGet("ceo-genesis"));
 
         NatsCli.Result snoop = NatsCli.run("-s", hub.clientUrl(), "--nkey", seed, "--inbox-prefix", prefix, "sub",
-                S.dm("ceo-genesis"), "--count", "1", "--timeout", "2s");
-        assertThat(snoop.output()).contains("Permissions Violation for Subscription to \"" + S.dm("ceo-genesis"));
+                S.inbox("ceo-genesis"), "--count", "1", "--timeout", "2s");
+        assertThat(snoop.output()).contains("Permissions Violation for Subscription to \"" + S.inbox("ceo-genesis"));
+
+        // the seed's `nats pub {co}.exec` straight to the hub names no sender: refused; with the sender token of
+        // another member too; in its own name it goes through
+        NatsCli.Result plain = NatsCli.run("-s", hub.clientUrl(), "--nkey", seed, "--inbox-prefix", prefix, "pub",
+                S.team("exec"), "{}");
+        assertThat(plain.output()).contains("Permissions Violation for Publish to \"" + S.team("exec") + "\"");
+        NatsCli.Result forged = NatsCli.run("-s", hub.clientUrl(), "--nkey", seed, "--inbox-prefix", prefix, "pub",
+                S.team("exec", "ceo-genesis"), "{}");
+        assertThat(forged.output()).contains("Permissions Violation for Publish to \"" + S.team("exec",
+                "ceo-genesis") + "\"");
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------------

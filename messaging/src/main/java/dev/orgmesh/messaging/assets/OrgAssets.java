@@ -44,8 +44,8 @@ public record OrgAssets(Map<String, StreamConfiguration> streams, Map<String, Li
         Map<String, List<ConsumerConfiguration>> consumers = new LinkedHashMap<>();
 
         List<String> channelSubjects = new ArrayList<>();
-        channelSubjects.add(s.all());
-        org.teams().keySet().forEach(t -> channelSubjects.add(s.team(t)));
+        channelSubjects.add(s.allChannel());
+        org.teams().keySet().forEach(t -> channelSubjects.add(s.teamChannel(t)));
         streams.put(s.channelsStream(), stream(s.channelsStream(), "company and team channels", channelSubjects,
                 RetentionPolicy.Limits, limits.channelMaxAge(), limits).build());
         streams.put(s.eventsStream(), stream(s.eventsStream(), "organizational events, replayable",
@@ -61,7 +61,7 @@ public record OrgAssets(Map<String, StreamConfiguration> streams, Map<String, Li
         streams.put(s.auditStream(), StreamConfiguration.builder()
                 .name(s.auditStream())
                 .description("immutable history of everything said in the org; stores DMs, tasks and holds first")
-                .subjects(s.dmAll(), s.tasksAll(), s.humanHold())
+                .subjects(s.dmAll(), s.tasksAll(), s.humanHoldAll())
                 .sources(List.of(s.channelsStream(), s.eventsStream(), s.dlqStream())
                         .stream()
                         .map(n -> Source.builder().name(n).build())
@@ -81,29 +81,30 @@ public record OrgAssets(Map<String, StreamConfiguration> streams, Map<String, Li
         streams.put(s.tasksStream(), workQueue(s.tasksStream(), "task queues: one shared durable per role",
                 s.auditStream(), s.tasksAll(), limits));
         streams.put(s.holdsStream(), workQueue(s.holdsStream(),
-                "messages held by approval gates, for the approval desk", s.auditStream(), s.humanHold(), limits));
+                "messages held by approval gates, for the approval desk", s.auditStream(), s.humanHoldAll(), limits));
 
         for (Member m : org.members()) {
             add(consumers, s.inboxStream(),
-                    durable(Subjects.inboxConsumer(m.id()), s.dm(m.id()), DeliverPolicy.All, limits));
+                    durable(Subjects.inboxConsumer(m.id()), s.inbox(m.id()), DeliverPolicy.All, limits));
         }
         for (Agent a : org.agents()) {
             add(consumers, s.channelsStream(),
-                    durable(Subjects.allConsumer(a.id()), s.all(), DeliverPolicy.New, limits));
+                    durable(Subjects.allConsumer(a.id()), s.allChannel(), DeliverPolicy.New, limits));
             add(consumers, s.channelsStream(),
-                    durable(Subjects.teamConsumer(a.id()), s.team(a.team()), DeliverPolicy.New, limits));
+                    durable(Subjects.teamConsumer(a.id()), s.teamChannel(a.team()), DeliverPolicy.New, limits));
             add(consumers, s.heartbeatStream(),
                     durable(Subjects.heartbeatConsumer(a.id()), s.heartbeat(a.id()), DeliverPolicy.All, limits));
             for (String pattern : a.events()) {
-                add(consumers, s.eventsStream(), durable(Subjects.eventsConsumer(a.id(), pattern), s.events(pattern),
-                        DeliverPolicy.New, limits));
+                add(consumers, s.eventsStream(),
+                        durable(Subjects.eventsConsumer(a.id(), pattern), s.eventsMatching(pattern),
+                                DeliverPolicy.New, limits));
             }
         }
         add(consumers, s.holdsStream(),
-                durable(Subjects.approvalDeskConsumer(), s.humanHold(), DeliverPolicy.All, limits));
+                durable(Subjects.approvalDeskConsumer(), s.humanHoldAll(), DeliverPolicy.All, limits));
         for (String role : org.roles()) {
             add(consumers, s.tasksStream(),
-                    durable(Subjects.tasksConsumer(role), s.tasks(role), DeliverPolicy.All, limits));
+                    durable(Subjects.tasksConsumer(role), s.taskQueue(role), DeliverPolicy.All, limits));
         }
 
         // nats-server 2.15 caps a stream at 1,000 consumers unless the stream sets its own limit; an org's durables

@@ -43,12 +43,19 @@ public final class DeadLetters {
     private final JetStreamManagement jsm;
     private final Subjects subjects;
     private final Duration timeout;
+    /** Who files these dead letters: the sender token of their subject (ADR 0010). */
+    private final String filer;
 
-    public DeadLetters(JetStream js, JetStreamManagement jsm, Subjects subjects, Duration timeout) {
+    /**
+     * Dead letters filed by {@code filer} (the agent or service this connection is, the only name its permissions let
+     * it file under).
+     */
+    public DeadLetters(JetStream js, JetStreamManagement jsm, Subjects subjects, Duration timeout, String filer) {
         this.js = js;
         this.jsm = jsm;
         this.subjects = subjects;
         this.timeout = timeout;
+        this.filer = Subjects.token(filer);
     }
 
     /** The {@code Nats-Msg-Id} of the dead letter of {@code stream}/{@code seq}. */
@@ -64,7 +71,7 @@ public final class DeadLetters {
         String s = stream.startsWith(subjects.assetPrefix())
                 ? stream.substring(subjects.assetPrefix().length())
                 : stream;
-        String token = s.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9-]+", "-").replaceAll("^-+", "");
+        String token = s.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]+", "-").replaceAll("^-+", "");
         return token.isEmpty() ? "unknown" : token;
     }
 
@@ -75,6 +82,20 @@ public final class DeadLetters {
      */
     public DeadLetter publish(String stream, long seq, String subject, Headers original, byte[] body, ErrorCode code,
             String reason) {
+        return publish(stream, seq, msgId(stream, seq), subject, original, body, code, reason);
+    }
+
+    /**
+     * A dead letter for a message no stream stored (a request): {@code source} names where it came ({@code ask}),
+     * {@code id} makes it unique (the envelope id), its sequence is 0.
+     */
+    public DeadLetter publishUnstored(String source, String id, String subject, Headers original, byte[] body,
+            ErrorCode code, String reason) {
+        return publish(source, 0, "dlq-" + source + "-" + id, subject, original, body, code, reason);
+    }
+
+    private DeadLetter publish(String stream, long seq, String msgId, String subject, Headers original, byte[] body,
+            ErrorCode code, String reason) {
         Headers h = new Headers();
         if (original != null) {
             for (Map.Entry<String, List<String>> e : original.entrySet()) {
@@ -89,9 +110,13 @@ public final class DeadLetters {
         h.put(dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_SUBJECT, subject);
         h.put(dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_STREAM, stream);
         h.put(dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_SEQUENCE, String.valueOf(seq));
+        String stored = storedAt(original, stream, seq);
+        if (stored != null) {
+            h.put(dev.orgmesh.protocol.Headers.DLQ_STORED_AT, stored);
+        }
         try {
-            PublishAck ack = js.publish(subjects.dlq(sourceToken(stream)), h, body,
-                    PublishOptions.builder().messageId(msgId(stream, seq)).streamTimeout(timeout).build());
+            PublishAck ack = js.publish(subjects.dlq(sourceToken(stream), filer), h, body,
+                    PublishOptions.builder().messageId(msgId).streamTimeout(timeout).build());
             LOG.infof("%s dead-lettered %s/%d (%s): %s", ErrorCode.DEAD_LETTERED.label(), stream, seq, code.label(),
                     cleanReason);
             return new DeadLetter(stream, seq, subject, original, body, code, cleanReason, ack.isDuplicate());
@@ -99,6 +124,24 @@ public final class DeadLetters {
             throw new OrgmeshException(ErrorCode.PUBLISH_NOT_ACKNOWLEDGED,
                     "cannot dead-letter " + stream + "/" + seq + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Where the server first stored a message ({@code <stream> <seq>}): the origin named by its
+     * {@code Nats-Stream-Source} header (the audit stream, for a DM or task read from its work queue), else
+     * {@code stream}/{@code seq} itself; null for a message no stream stored.
+     */
+    static String storedAt(Headers original, String stream, long seq) {
+        String source = original == null ? null : original.getFirst(dev.orgmesh.protocol.Headers.STREAM_SOURCE);
+        if (source != null) {
+            String[] t = source.trim().split("\\s+");
+            if (t.length >= 2 && t[1].matches("[0-9]+")) {
+                // older servers name the origin "<stream>:<hash>"
+                int colon = t[0].indexOf(':');
+                return (colon > 0 ? t[0].substring(0, colon) : t[0]) + " " + t[1];
+            }
+        }
+        return seq > 0 ? stream + " " + seq : null;
     }
 
     /**

@@ -56,7 +56,11 @@ public final class DeadLetterOps {
         }
     }
 
-    /** Replays dead letter {@code seq}; returns the new envelope id and where it went. */
+    /**
+     * Replays dead letter {@code seq}; returns the new envelope id and where it went. Only what the server itself
+     * stored is replayed, on the subject it stored it under, so the replay speaks with the original sender's authority
+     * and nobody else's, whoever files the dead letter and whoever replays it ({@link #storedOriginal}).
+     */
     public String replay(long seq, boolean remove) throws IOException, JetStreamApiException {
         MessageInfo mi = show(seq);
         String subject = header(mi, dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_SUBJECT);
@@ -65,7 +69,7 @@ public final class DeadLetterOps {
                     "dead letter " + seq + " does not say where it was sent (no "
                             + dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_SUBJECT + " header)");
         }
-        refuseForeignDestination(seq, subject);
+        Subjects.Attribution sender = refuseForeignDestination(seq, subject);
         Envelope original;
         try {
             original = EnvelopeCodec.decode(mi.getData());
@@ -73,6 +77,12 @@ public final class DeadLetterOps {
             throw new OrgmeshException(e.code(),
                     "dead letter " + seq + " is not a valid envelope, so it cannot be replayed: " + e.getMessage());
         }
+        if (!sender.sender().equals(original.from())) {
+            throw new OrgmeshException(ErrorCode.DEAD_LETTER_REPLAY_REFUSED, "dead letter " + seq + " says it is from '"
+                    + original.from() + "' but was sent by '" + sender.sender() + "' (" + subject
+                    + "): a forgery is not replayed");
+        }
+        storedOriginal(seq, mi, subject);
         Envelope replay = original.toBuilder()
                 .id(Ids.next())
                 .extra("replay_of",
@@ -89,23 +99,55 @@ public final class DeadLetterOps {
     }
 
     /**
-     * A dead letter's destination is a header that whoever published the dead letter wrote (agents dead-letter what
-     * they cannot decode), and the replay publishes with the caller's credentials, the operator's included. So a
-     * replay goes only where a member's message goes: a DM ({@code {co}.dm.{member}}), a role's task queue
-     * ({@code {co}.tasks.{role}}), a team or the company ({@code {co}.{team}}, {@code {co}.all}) — never the
-     * JetStream API, a KV bucket, an approval decision or another company.
+     * A dead letter's headers are written by whoever filed it (agents dead-letter what they cannot handle), and the
+     * replay publishes with the caller's credentials, the operator's included. So a replay goes only where a
+     * member's message goes, as carried (ADR 0010): a DM ({@code {co}.dm.{member}.{from}}), a role's task queue
+     * ({@code {co}.tasks.{role}.{from}}), a team or the company ({@code {co}.{team}.{from}}, {@code {co}.all.{from}})
+     * — never the JetStream API, a KV bucket, an approval decision, a hold, an ask or another company. Returns the
+     * destination's contract subject and sender.
      */
-    void refuseForeignDestination(long seq, String subject) {
+    Subjects.Attribution refuseForeignDestination(long seq, String subject) {
         String co = subjects.company();
-        String[] t = subject.split("\\.", -1);
-        boolean tokensOk = Arrays.stream(t).allMatch(x -> !x.isEmpty() && !x.equals("*") && !x.equals(">"));
-        boolean message = tokensOk && t[0].equals(co)
-                && ((t.length == 2 && (t[1].equals("all") || !Subjects.RESERVED.contains(t[1])))
-                        || (t.length == 3 && (t[1].equals("dm") || t[1].equals("tasks"))));
+        Subjects.Attribution a = subjects.attribution(subject).orElse(null);
+        String kind = a == null ? "" : a.contract().substring(co.length() + 1);
+        boolean message = a != null && (kind.startsWith("dm.") || kind.startsWith("tasks.") || kind.equals("all")
+                || !kind.contains(".") && !Subjects.RESERVED.contains(kind));
         if (!message) {
             throw new OrgmeshException(ErrorCode.DEAD_LETTER_REPLAY_REFUSED, "dead letter " + seq + " names " + subject
                     + " as where it was sent; a replay goes only to a DM, task queue, team or company subject of "
-                    + co + ", so it is not replayed");
+                    + co + " with its sender, so it is not replayed");
+        }
+        return a;
+    }
+
+    /**
+     * The server's own copy of a dead letter's original ({@link dev.orgmesh.protocol.Headers#DLQ_STORED_AT}): it must
+     * still be stored, in one of the company's streams, on {@code subject}, with the dead letter's bytes. Throws
+     * {@code DEAD_LETTER_REPLAY_REFUSED} naming what does not match.
+     */
+    void storedOriginal(long seq, MessageInfo letter, String subject) throws IOException {
+        String at = header(letter, dev.orgmesh.protocol.Headers.DLQ_STORED_AT);
+        String[] t = at == null ? new String[0] : at.trim().split(" ");
+        if (t.length != 2 || !t[0].startsWith(subjects.assetPrefix()) || !t[1].matches("[0-9]{1,18}")) {
+            throw new OrgmeshException(ErrorCode.DEAD_LETTER_REPLAY_REFUSED, "dead letter " + seq
+                    + " does not say where the server stored its original ("
+                    + dev.orgmesh.protocol.Headers.DLQ_STORED_AT
+                    + ": " + at + "), so who sent it cannot be checked; it is not replayed");
+        }
+        MessageInfo stored;
+        try {
+            stored = jsm.getMessage(t[0], Long.parseLong(t[1]));
+        } catch (JetStreamApiException e) {
+            throw new OrgmeshException(ErrorCode.DEAD_LETTER_REPLAY_REFUSED, "dead letter " + seq + ": its original "
+                    + t[0] + "/" + t[1] + " is no longer stored (" + e.getMessage() + "), so who sent it cannot be"
+                    + " checked; it is not replayed");
+        }
+        byte[] data = letter.getData() == null ? new byte[0] : letter.getData();
+        byte[] original = stored.getData() == null ? new byte[0] : stored.getData();
+        if (!subject.equals(stored.getSubject()) || !Arrays.equals(data, original)) {
+            throw new OrgmeshException(ErrorCode.DEAD_LETTER_REPLAY_REFUSED, "dead letter " + seq
+                    + " does not match what the server stored at " + t[0] + "/" + t[1] + " (on " + stored.getSubject()
+                    + "); it is not replayed");
         }
     }
 

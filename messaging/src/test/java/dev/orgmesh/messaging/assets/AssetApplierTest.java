@@ -89,9 +89,9 @@ class AssetApplierTest {
                     });
             assertThat(jsm.getStreamInfo(s.auditStream()).getConfiguration().getSubjects())
                     .as("the audit stores DMs, tasks and holds first (ADR 0007)")
-                    .containsExactlyInAnyOrder(s.dmAll(), s.tasksAll(), s.humanHold());
+                    .containsExactlyInAnyOrder(s.dmAll(), s.tasksAll(), s.humanHoldAll());
             assertThat(jsm.getConsumerInfo(s.inboxStream(), "dm-board").getConsumerConfiguration().getFilterSubject())
-                    .isEqualTo("twice.dm.board");
+                    .isEqualTo("twice.dm.board.*");
             assertThat(jsm.getConsumerNames(s.tasksStream())).containsExactlyInAnyOrder("tasks-role-backend",
                     "tasks-role-ceo", "tasks-role-cto");
             assertThat(jsm.getConsumerNames(s.eventsStream())).containsExactlyInAnyOrder("ev-ceo-deployment",
@@ -182,11 +182,13 @@ class AssetApplierTest {
             applier.apply(assets, applier.plan(assets), false);
 
             JetStream js = c.jetStream();
-            js.publish(s.dm("cto"), BODY, PublishOptions.builder().messageId("m-1").build());
-            assertThat(js.publish(s.dm("cto"), BODY, PublishOptions.builder().messageId("m-1").build()).isDuplicate())
+            js.publish(s.dm("cto", "ceo"), BODY, PublishOptions.builder().messageId("m-1").build());
+            assertThat(js.publish(s.dm("cto", "ceo"), BODY, PublishOptions.builder().messageId("m-1").build())
+                    .isDuplicate())
                     .as("the same Nats-Msg-Id inside the window is stored once").isTrue();
 
-            JetStreamSubscription sub = js.subscribe(s.dm("cto"), PullSubscribeOptions.bind(s.inboxStream(), "dm-cto"));
+            JetStreamSubscription sub = js.subscribe(s.inbox("cto"),
+                    PullSubscribeOptions.bind(s.inboxStream(), "dm-cto"));
             List<Message> got = sub.fetch(1, Duration.ofSeconds(5));
             assertThat(got).hasSize(1);
             got.getFirst().ackSync(Duration.ofSeconds(5));
@@ -219,16 +221,17 @@ class AssetApplierTest {
             assertThat(jsm.getConsumerNames(s.inboxStream())).isEmpty();
 
             JetStream js = c.jetStream();
-            assertThat(js.publish(s.dm("cto"), BODY, PublishOptions.builder().messageId("early-1").build()).getSeqno())
+            assertThat(js.publish(s.dm("cto", "ceo"), BODY, PublishOptions.builder().messageId("early-1").build())
+                    .getSeqno())
                     .as("acknowledged").isPositive();
-            js.publish(s.tasks("role-backend"), BODY, PublishOptions.builder().messageId("early-2").build());
+            js.publish(s.tasks("role-backend", "cto"), BODY, PublishOptions.builder().messageId("early-2").build());
 
             applier.apply(all, applier.plan(all), false);
-            Message dm = js.subscribe(s.dm("cto"), PullSubscribeOptions.bind(s.inboxStream(), "dm-cto"))
+            Message dm = js.subscribe(s.inbox("cto"), PullSubscribeOptions.bind(s.inboxStream(), "dm-cto"))
                     .fetch(1, Duration.ofSeconds(5)).stream().findFirst().orElse(null);
             assertThat(dm).as("the DM waited for its consumer").isNotNull();
             assertThat(dm.getHeaders().getFirst("Nats-Msg-Id")).isEqualTo("early-1");
-            Message task = js.subscribe(s.tasks("role-backend"),
+            Message task = js.subscribe(s.taskQueue("role-backend"),
                     PullSubscribeOptions.bind(s.tasksStream(), "tasks-role-backend"))
                     .fetch(1, Duration.ofSeconds(5)).stream().findFirst().orElse(null);
             assertThat(task).as("so did the task").isNotNull();
@@ -250,14 +253,14 @@ class AssetApplierTest {
             applier.apply(assets, applier.plan(assets), false);
             JetStream js = c.jetStream();
             JetStreamManagement jsm = c.jetStreamManagement();
-            js.publish(s.dm("cto"), BODY, PublishOptions.builder().messageId("old-1").build());
+            js.publish(s.dm("cto", "ceo"), BODY, PublishOptions.builder().messageId("old-1").build());
             await().atMost(Duration.ofSeconds(5)).until(
                     () -> jsm.getStreamInfo(s.inboxStream()).getStreamState().getMsgCount() == 1);
 
             jsm.deleteStream(s.inboxStream());
             applier.apply(assets, applier.plan(assets), false);
-            js.publish(s.dm("cto"), BODY, PublishOptions.builder().messageId("new-1").build());
-            Message got = js.subscribe(s.dm("cto"), PullSubscribeOptions.bind(s.inboxStream(), "dm-cto"))
+            js.publish(s.dm("cto", "ceo"), BODY, PublishOptions.builder().messageId("new-1").build());
+            Message got = js.subscribe(s.inbox("cto"), PullSubscribeOptions.bind(s.inboxStream(), "dm-cto"))
                     .fetch(1, Duration.ofSeconds(5)).stream().findFirst().orElse(null);
             assertThat(got).isNotNull();
             assertThat(got.getHeaders().getFirst("Nats-Msg-Id")).as("the DM sent after, not the history")

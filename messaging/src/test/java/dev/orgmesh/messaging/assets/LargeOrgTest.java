@@ -81,7 +81,7 @@ class LargeOrgTest {
             JetStream js = c.jetStream();
             List<CompletableFuture<PublishAck>> acks = new ArrayList<>();
             for (int i = 0; i < AGENTS; i++) {
-                acks.add(js.publishAsync(s.dm("a" + i), ("to a" + i).getBytes(StandardCharsets.UTF_8)));
+                acks.add(js.publishAsync(s.dm("a" + i, "a0"), ("to a" + i).getBytes(StandardCharsets.UTF_8)));
                 if (acks.size() % 500 == 0) {
                     acks.getLast().get(30, TimeUnit.SECONDS);
                 }
@@ -92,7 +92,7 @@ class LargeOrgTest {
 
             int delivered = 0;
             for (int i = 0; i < AGENTS; i++) {
-                JetStreamSubscription inbox = js.subscribe(s.dm("a" + i),
+                JetStreamSubscription inbox = js.subscribe(s.inbox("a" + i),
                         PullSubscribeOptions.bind(s.inboxStream(), Subjects.inboxConsumer("a" + i)));
                 List<Message> got = inbox.fetch(1, Duration.ofSeconds(5));
                 assertThat(got).as("a%d's inbox", i).hasSize(1);

@@ -10,11 +10,15 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -199,7 +203,7 @@ public final class OrgLoader {
                     } else if (Subjects.RESERVED.contains(id)) {
                         problem(ErrorCode.ORG_RESERVED_WORD, path, "team id '" + id + "' is a reserved subject word",
                                 "pick another id; reserved: "
-                                        + String.join(", ", new java.util.TreeSet<>(Subjects.RESERVED)));
+                                        + String.join(", ", new TreeSet<>(Subjects.RESERVED)));
                     }
                     JsonNode t = e.getValue();
                     String name = id;
@@ -308,7 +312,7 @@ public final class OrgLoader {
                 }
             }
             findCycles(reportsTo, agentIds);
-            Set<String> humanIds = new java.util.HashSet<>();
+            Set<String> humanIds = new HashSet<>();
             humans.forEach(h -> humanIds.add(h.id()));
             Oversight oversight = oversight(root, humanIds, memberIds, teams.keySet(), agentIds);
 
@@ -344,7 +348,7 @@ public final class OrgLoader {
             List<ApprovalGate> gates = new ArrayList<>();
             JsonNode gatesNode = array(root, "approvals", "");
             if (gatesNode != null) {
-                Set<String> seen = new java.util.HashSet<>();
+                Set<String> seen = new HashSet<>();
                 for (int i = 0; i < gatesNode.size(); i++) {
                     String path = "approvals[" + i + "]";
                     JsonNode g = gatesNode.get(i);
@@ -416,8 +420,8 @@ public final class OrgLoader {
                     company = c;
                 }
                 budgetMap(object(b, "teams", "budgets."), "budgets.teams.", teamIds, "team", teams);
-                Set<String> known = new java.util.LinkedHashSet<>();
-                agentIds.stream().filter(java.util.Objects::nonNull).forEach(known::add);
+                Set<String> known = new LinkedHashSet<>();
+                agentIds.stream().filter(Objects::nonNull).forEach(known::add);
                 budgetMap(object(b, "agents", "budgets."), "budgets.agents.", known, "agent", agents);
                 JsonNode r = b.get("reserve_tokens");
                 if (r != null && !r.isNull()) {
@@ -466,7 +470,7 @@ public final class OrgLoader {
 
         private Set<String> oneOrMany(JsonNode node, String field, String prefix) {
             JsonNode v = node.get(field);
-            Set<String> out = new java.util.LinkedHashSet<>();
+            Set<String> out = new LinkedHashSet<>();
             if (v == null || v.isNull()) {
                 return out;
             }
@@ -547,6 +551,13 @@ public final class OrgLoader {
                 badId(path + ".id", id);
                 return null;
             }
+            if (Subjects.SERVICE_SENDERS.contains(id)) {
+                problem(ErrorCode.ORG_RESERVED_WORD, path + ".id", "member id '" + id + "' is the name a service "
+                        + "speaks under",
+                        "pick another id; reserved: "
+                                + String.join(", ", new TreeSet<>(Subjects.SERVICE_SENDERS)));
+                return null;
+            }
             String previous = seen.putIfAbsent(id, path);
             if (previous != null) {
                 problem(ErrorCode.ORG_DUPLICATE_ID, path + ".id", "duplicate id '" + id + "' (also " + previous + ")",
@@ -557,7 +568,7 @@ public final class OrgLoader {
         }
 
         private void findCycles(Map<String, String> reportsTo, List<String> order) {
-            Set<String> reported = new java.util.HashSet<>();
+            Set<String> reported = new HashSet<>();
             for (String start : order) {
                 if (start == null) {
                     continue;
@@ -571,7 +582,7 @@ public final class OrgLoader {
                 }
                 if (cur != null) {
                     List<String> cycle = new ArrayList<>(path.subList(path.indexOf(cur), path.size()));
-                    String key = new java.util.TreeSet<>(cycle).toString();
+                    String key = new TreeSet<>(cycle).toString();
                     if (reported.add(key)) {
                         cycle.add(cur);
                         int idx = order.indexOf(cycle.getFirst());
@@ -603,7 +614,7 @@ public final class OrgLoader {
                         problem(ErrorCode.ORG_BAD_VALUE, prefix + "brain.kind", "unknown brain kind '" + kind + "'",
                                 hint != null
                                         ? hint
-                                        : "one of " + String.join(", ", new java.util.TreeSet<>(BrainSpec.KINDS)));
+                                        : "one of " + String.join(", ", new TreeSet<>(BrainSpec.KINDS)));
                     }
                 }
             }
@@ -706,13 +717,13 @@ public final class OrgLoader {
                     problem(ErrorCode.ORG_UNKNOWN_FIELD, prefix + k, "unknown field",
                             hint != null
                                     ? hint
-                                    : "known fields: " + String.join(", ", new java.util.TreeSet<>(allowed)));
+                                    : "known fields: " + String.join(", ", new TreeSet<>(allowed)));
                 }
             });
         }
 
         private void badId(String path, String id) {
-            String fixed = id.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9-]+", "-").replaceAll("^-+", "");
+            String fixed = id.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]+", "-").replaceAll("^-+", "");
             problem(ErrorCode.ORG_BAD_ID, path, "'" + id + "' is not a safe NATS token",
                     "use lower-case letters, digits and dashes (no dots, spaces, '*' or '>')"
                             + (fixed.isEmpty() || fixed.equals(id) ? "" : ", e.g. '" + fixed + "'"));

@@ -37,4 +37,11 @@ public record Oversight(List<ApprovalGate> approvals, Budget companyBudget, Map<
     public Budget teamBudget(String team) {
         return teamBudgets.getOrDefault(team, Budget.UNLIMITED);
     }
+
+    /** Whether the org file sets any budget limit (the company's, a team's or an agent's). */
+    public boolean hasBudgets() {
+        return !companyBudget.equals(Budget.UNLIMITED) || teamBudgets.values().stream()
+                .anyMatch(b -> !b.equals(Budget.UNLIMITED))
+                || agentBudgets.values().stream().anyMatch(b -> !b.equals(Budget.UNLIMITED));
+    }
 }

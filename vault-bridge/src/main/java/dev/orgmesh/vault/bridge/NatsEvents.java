@@ -44,10 +44,11 @@ public final class NatsEvents implements AuditSink {
     private final Subjects subjects;
     private final String from;
 
-    public NatsEvents(JetStream js, Subjects subjects, String from) {
+    /** Events said by the bridge under its own sender name ({@link Subjects#VAULT_SENDER}, ADR 0010). */
+    public NatsEvents(JetStream js, Subjects subjects) {
         this.js = js;
         this.subjects = subjects;
-        this.from = from;
+        this.from = Subjects.VAULT_SENDER;
     }
 
     @Override
@@ -77,7 +78,7 @@ public final class NatsEvents implements AuditSink {
         if (a.nonce() != null) {
             e.extra("nonce", F.textNode(a.nonce()));
         }
-        send(subjects.events(ACCESSED), e.build());
+        send(subjects.event(from, ACCESSED), e.build());
     }
 
     @Override
@@ -97,7 +98,7 @@ public final class NatsEvents implements AuditSink {
                 .extra("version", F.numberNode(r.version()))
                 .extra("agents", (JsonNode) readers)
                 .build();
-        send(subjects.events(ROTATED), e);
+        send(subjects.event(from, ROTATED), e);
     }
 
     private void send(String subject, Envelope e) {

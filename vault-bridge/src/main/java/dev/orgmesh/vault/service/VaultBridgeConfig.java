@@ -55,10 +55,6 @@ public interface VaultBridgeConfig {
     @WithDefault("64")
     int maxInFlight();
 
-    /** The sender id on audit and rotation events. */
-    @WithDefault("vault-bridge")
-    String from();
-
     /** HashiCorp Vault, when {@code backend=vault}. */
     VaultServer vault();
 

@@ -119,8 +119,7 @@ public class VaultBridgeService {
             backend = b;
             AgentKeys keys = new RenderedAgentKeys(config.keysDir().orElseThrow(() -> new OrgmeshException(
                     ErrorCode.VAULT_BAD_SIGNATURE, "orgmesh.vault.keys-dir is not set: agents' keys are unknown")));
-            NatsEvents events = new NatsEvents(c.jetStream(NatsConnector.jetStreamOptions(nats.settings())), s,
-                    config.from());
+            NatsEvents events = new NatsEvents(c.jetStream(NatsConnector.jetStreamOptions(nats.settings())), s);
             if (config.clockSkew().multipliedBy(2).compareTo(OrgAssets.NONCE_MAX_AGE) > 0) {
                 // a request stays valid from one skew before to one skew after the bridge's clock; the ledger must
                 // remember its nonce at least that long, or a replay to another instance gets through

@@ -164,7 +164,7 @@ class SecretFlowTest {
 
         bridgeConnection = connect(serviceSettings(HubService.VAULT_BRIDGE), new Violations());
         responder = startBridge();
-        NatsEvents events = new NatsEvents(bridgeConnection.jetStream(), S, "vault-bridge");
+        NatsEvents events = new NatsEvents(bridgeConnection.jetStream(), S);
         SecretPolicy policy = SecretPolicy.of(ORG);
         watcher = new RotationWatcher(store, () -> policy, events).start(Duration.ofMillis(200));
 
@@ -178,7 +178,7 @@ class SecretFlowTest {
      * over the hub's shared nonce ledger.
      */
     static VaultResponder startBridge() throws Exception {
-        NatsEvents events = new NatsEvents(bridgeConnection.jetStream(), S, "vault-bridge");
+        NatsEvents events = new NatsEvents(bridgeConnection.jetStream(), S);
         SecretPolicy policy = SecretPolicy.of(ORG);
         KvNonceLedger ledger = new KvNonceLedger(bridgeConnection, S.noncesBucket(), KeyValueOptions.builder().build());
         SecretService service = new SecretService(S, () -> policy, new RenderedAgentKeys(rendered.outDir()), store,
@@ -342,7 +342,7 @@ class SecretFlowTest {
     @Order(6)
     void aRotatedSecretIsAnnouncedAndARunningAgentRefetchesIt() throws Exception {
         BlockingQueue<Message> rotated = new LinkedBlockingQueue<>();
-        alice.createDispatcher(rotated::add).subscribe(S.events(NatsEvents.ROTATED));
+        alice.createDispatcher(rotated::add).subscribe(S.event(Subjects.VAULT_SENDER, NatsEvents.ROTATED));
         alice.flush(WAIT);
 
         String newValue = secret("ghp_rotated_");
@@ -396,7 +396,7 @@ class SecretFlowTest {
         AgentRuntime runtime = new AgentRuntime(alice, agentSettings("alice"), soul, brain, options,
                 new SimpleMeterRegistry(), null).filterOutgoing(secrets::scrub).start();
         try {
-            JetStreamSubscription boss = operator.jetStream().subscribe(S.dm("boss"),
+            JetStreamSubscription boss = operator.jetStream().subscribe(S.inbox("boss"),
                     PullSubscribeOptions.bind(S.inboxStream(), Subjects.inboxConsumer("boss")));
             org.jboss.logging.Logger.getLogger("dev.orgmesh.test").infof("the brain may hold %s", current);
 
@@ -422,7 +422,7 @@ class SecretFlowTest {
     /** Sends a task to alice from the boss and returns the report that comes back to the boss. */
     static Envelope ask(JetStreamSubscription boss, String name) throws Exception {
         String id = name + "-" + Long.toHexString(RANDOM.nextLong()); // unique, so a rerun is not a duplicate
-        operator.jetStream().publish(NatsMessage.builder().subject(S.dm("alice"))
+        operator.jetStream().publish(NatsMessage.builder().subject(S.dm("alice", "boss"))
                 .headers(new Headers().put(dev.orgmesh.protocol.Headers.MSG_ID, id))
                 .data(EnvelopeCodec.encode(Envelope.builder().id(id).from("boss").to("alice").type("task")
                         .subject("show your token").build()))
@@ -455,7 +455,7 @@ class SecretFlowTest {
         assertThat(values).as("every value made, a rerun's included").hasSizeGreaterThanOrEqualTo(5);
         // the audit stream sources the events stream: wait until it holds the access events.
         await().atMost(WAIT).until(() -> streamMessages(S.auditStream()).stream()
-                .anyMatch(m -> m.getSubject().equals(S.events(NatsEvents.ACCESSED))));
+                .anyMatch(m -> m.getSubject().equals(S.event(Subjects.VAULT_SENDER, NatsEvents.ACCESSED))));
 
         List<String> scanned = new ArrayList<>();
         for (Message m : wire) {
@@ -475,7 +475,7 @@ class SecretFlowTest {
         }
         assertThat(stored).isGreaterThan(0);
         List<MessageInfo> audit = streamMessages(S.auditStream());
-        assertThat(audit).anyMatch(mi -> mi.getSubject().equals(S.events(NatsEvents.ROTATED)));
+        assertThat(audit).anyMatch(mi -> mi.getSubject().equals(S.event(Subjects.VAULT_SENDER, NatsEvents.ROTATED)));
 
         try (Stream<Path> files = Files.walk(tmp)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
@@ -607,7 +607,7 @@ class SecretFlowTest {
     static JsonNode awaitEvent(java.util.function.Predicate<JsonNode> match) {
         return await().atMost(WAIT).until(() -> {
             for (MessageInfo mi : streamMessages(S.eventsStream())) {
-                if (mi.getSubject().equals(S.events(NatsEvents.ACCESSED))) {
+                if (mi.getSubject().equals(S.event(Subjects.VAULT_SENDER, NatsEvents.ACCESSED))) {
                     JsonNode n = Json.mapper().readTree(mi.getData());
                     if (match.test(n)) {
                         return n;
