@@ -52,10 +52,8 @@ import dev.orgmesh.protocol.Ids;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
-import dev.orgmesh.protocol.envelope.Deadlines;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
-import dev.orgmesh.protocol.envelope.Recipient;
 
 /**
  * What happens to one message (DESIGN §6), as a Mutiny {@link Uni} per message on virtual threads: decode and
@@ -110,7 +108,8 @@ final class Pipeline {
     private final RecentIds recent;
     private final LoopGuards loops;
     private final DeadlineTracker deadlines;
-    private final Gatekeeper gates;
+    /** The checks before the brain, in order. */
+    private final Guards guards;
     private final Budgets budgets;
     /** Whether it was said once that spend goes uncounted (no desk, no budgets in the org). */
     private final AtomicBoolean budgetUncounted = new AtomicBoolean();
@@ -123,7 +122,6 @@ final class Pipeline {
     /** Applied to every body this agent publishes: removes known secret values (set by the service). */
     private volatile java.util.function.UnaryOperator<byte[]> outgoing = java.util.function.UnaryOperator.identity();
     private final java.util.Set<String> budgetTold = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final ZoneId zone;
     private final Map<String, String> failures = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
@@ -147,7 +145,6 @@ final class Pipeline {
         MutinyStart.ensure();
         this.heartbeats = heartbeats;
         this.handled = handled;
-        this.gates = gates;
         this.budgets = budgets;
         this.handlerSlots = handlerSlots;
         this.soul = soul;
@@ -167,7 +164,8 @@ final class Pipeline {
         this.recent = new RecentIds(options.recentIds());
         this.loops = new LoopGuards(self, options.maxChainRepeats(), options.pairRateLimit(), options.clock());
         this.deadlines = deadlines;
-        this.zone = zoneOf(soul);
+        this.guards = Guards.standard(self, subjects, recent, handled, deadlines, heartbeats, gates, loops, options,
+                zoneOf(soul), metrics, listener);
         this.fast = options.fastLane() ? new FastLane<>(options.concurrency(), options.recentIds()) : null;
     }
 
@@ -191,39 +189,6 @@ final class Pipeline {
     }
 
     // ---- steps -----------------------------------------------------------------------------------------------
-
-    /** What the guards decided before any handler runs. */
-    private sealed interface Step {
-        /** Not for this agent to handle (its own message, already handled): ack. */
-        record Skip(Envelope in, String why) implements Step {
-        }
-
-        /**
-         * Not an envelope, or not from whom it says: dead-letter it and tell the sender when known ({@code realSender}:
-         * the true sender of a forged one, else null).
-         */
-        record Malformed(OrgmeshException error, ObjectNode raw, String realSender) implements Step {
-            Malformed(OrgmeshException error, ObjectNode raw) {
-                this(error, raw, null);
-            }
-        }
-
-        /** Not to be handled but reported to the manager (deadline passed, loop). */
-        record Report(Envelope in, ObjectNode raw, ErrorCode code, String reason) implements Step {
-        }
-
-        /** Run the handler. */
-        record Work(Envelope in) implements Step {
-        }
-
-        /** Not yet: given back to the server with {@link #REDELIVERY_GRACE}, without counting as a failure. */
-        record Defer(Envelope in, String why) implements Step {
-        }
-
-        /** An approval gate holds it: hand it to the approval desk, then ack. */
-        record Hold(Envelope in, Gatekeeper.Verdict.Hold gate) implements Step {
-        }
-    }
 
     /** How a JetStream message is settled. */
     private sealed interface Settlement {
@@ -406,8 +371,8 @@ final class Pipeline {
                 if (dec.in() == null || !id.equals(dec.in().id())) {
                     return null;
                 }
-                Step.Malformed forged = forged(dec.in(), dec.raw(), msg.getSubject(), "dm");
-                return forged != null ? forged : guard(dec.in(), dec.raw(), "dm", msg.getHeaders(), 1, lookup, false);
+                return guards.run(new Guards.Inspection(dec.in(), dec.raw(), msg.getSubject(), "dm",
+                        msg.getHeaders(), 1, lookup, false));
             });
             // the guards run on the dispatcher's thread (one hop less to the brain) unless they may wait on the
             // network: the handled record after a crash, an approval record
@@ -456,57 +421,8 @@ final class Pipeline {
         if (dec.malformed() != null) {
             return dec.malformed();
         }
-        Step.Malformed forged = forged(dec.in(), dec.raw(), subject, source);
-        return forged != null
-                ? forged
-                : guard(dec.in(), dec.raw(), source, headers, delivery, lookup, positionId == null);
-    }
-
-    /**
-     * The true sender (ADR 0010): the sender token of the subject the hub carried the message on, which the hub lets
-     * only that member (or a service acting for it) publish; a heartbeat tick's is the heartbeat service, the only
-     * one that may publish ticks. An envelope whose {@code from} is not its true sender is never handled as that
-     * member: it is dead-lettered as {@code ENVELOPE_FORGED_SENDER}. Null when the two agree.
-     */
-    private Step.Malformed forged(Envelope in, ObjectNode raw, String subject, String source) {
-        // (sources whose subject says where a message goes are also checked against its "to": misaddressed)
-        String real = "heartbeat".equals(source)
-                ? Subjects.HEARTBEAT_SENDER
-                : subjects.attribution(subject).map(Subjects.Attribution::sender).orElse(null);
-        String what = "message " + (in.id() != null ? in.id() + " " : "") + "on " + subject;
-        if (real != null && real.equals(in.from())) {
-            return misaddressed(in, raw, subject, source, what);
-        }
-        String why = real == null
-                ? what + " names no sender in its subject; only the attributed subjects of ADR 0010 are accepted"
-                : what + " says it is from '" + in.from() + "' but was sent by '" + real + "'";
-        return new Step.Malformed(new OrgmeshException(ErrorCode.ENVELOPE_FORGED_SENDER, why), raw, real);
-    }
-
-    /** The sources whose subject names the recipient: a message there must be addressed to where it was carried. */
-    private static final Set<String> ADDRESSED_SOURCES = Set.of("dm", "team", "all", "tasks");
-
-    /**
-     * A DM, channel or task message whose {@code to} is not where its subject goes (a DM to cto "addressed" to
-     * another member, to miss a gate that matches on the recipient) is not handled: gates, loops and replies all read
-     * {@code to}. Dead-lettered as {@code ENVELOPE_BAD_VALUE}. Null when they agree.
-     */
-    private Step.Malformed misaddressed(Envelope in, ObjectNode raw, String subject, String source, String what) {
-        if (!ADDRESSED_SOURCES.contains(source)) {
-            return null;
-        }
-        String carried = subjects.attribution(subject).map(Subjects.Attribution::contract).orElse(null);
-        String addressed;
-        try {
-            addressed = in.to() == null ? null : Recipient.parse(in.to()).subject(subjects);
-        } catch (OrgmeshException e) {
-            addressed = null;
-        }
-        if (carried != null && carried.equals(addressed)) {
-            return null;
-        }
-        return new Step.Malformed(new OrgmeshException(ErrorCode.ENVELOPE_BAD_VALUE, what + " is addressed to '"
-                + in.to() + "', but " + subject + " carries messages to " + carried + "; not handled"), raw, in.from());
+        return guards.run(new Guards.Inspection(dec.in(), dec.raw(), subject, source, headers, delivery, lookup,
+                positionId == null));
     }
 
     /**
@@ -558,114 +474,6 @@ final class Pipeline {
             in = in.toBuilder().id(positionId).build();
         }
         return new Decoded(raw, in, null);
-    }
-
-    /** The guards, in order, for a decoded envelope; {@code request}: an ask, answered, never skipped. */
-    private Step guard(Envelope in, ObjectNode raw, String source, Headers headers, long delivery, boolean lookup,
-            boolean request) {
-        // a DM to oneself is a deliberate note (such as a deadline escalation about one's own report), not an echo
-        if (!request && self.equals(in.from()) && !"dm".equals(source)) {
-            return new Step.Skip(in, "own message");
-        }
-        deadlines.answered(in);
-        if (!request && in.id() != null && recent.contains(in.id())) {
-            return duplicate(in, source, self, null);
-        }
-        if (!request && in.id() != null && handled != null && lookup) {
-            HandledRecord.Done done = handled.lookup(source, in.id());
-            if (done != null) {
-                recent.add(in.id());
-                return duplicate(in, source, done.by(), done.at());
-            }
-            if ("tasks".equals(source) && delivery == 2) {
-                // the agent that had it may still be finishing it: its in-progress acks could not reach the hub (an
-                // outage longer than ack_wait), and it will record and ack it as soon as its outputs are stored. Given
-                // back once; if it is still unrecorded when it comes again, this brain takes it.
-                LOG.infof("task %s came back to %s before anyone recorded it: given back for %s, so an agent still"
-                        + " finishing it can record it first", in.id(), self, REDELIVERY_GRACE);
-                return new Step.Defer(in, "first redelivery, nobody recorded it yet: given back once for "
-                        + REDELIVERY_GRACE);
-            }
-        }
-        if ("heartbeat".equals(source) && "heartbeat".equals(in.type()) && heartbeats != null) {
-            Optional<String> wake = heartbeats.reasonToWake(in);
-            if (wake.isEmpty()) {
-                metrics.heartbeatSkipped();
-                listener.onHeartbeatSkipped(in);
-                LOG.infof("heartbeat %s: nothing to do (inbox and queue empty, no due item); brain not woken",
-                        in.id());
-                return new Step.Skip(in, "heartbeat with nothing to do");
-            }
-            LOG.debugf("heartbeat %s wakes the brain: %s", in.id(), wake.get());
-        }
-        // asks pass the same gates as DMs (a request has no approval header to look up, so this stays off the
-        // network); a gated ask is refused, since its caller cannot wait for a human
-        switch (gates.check(in, source, headers)) {
-            case Gatekeeper.Verdict.Hold h -> {
-                return new Step.Hold(in, h);
-            }
-            case Gatekeeper.Verdict.Forged f -> {
-                return new Step.Report(in, raw, ErrorCode.APPROVAL_FORGED, f.reason());
-            }
-            case Gatekeeper.Verdict.Pass p -> {
-            }
-        }
-        // escalations climb the reporting tree, which has no cycles: one about a loop must reach the manager's brain
-        // (which may well be part of that loop) instead of being taken for the loop itself
-        boolean escalation = "escalation".equals(in.type());
-        if (!escalation && in.hops() > options.maxHops()) {
-            return new Step.Report(in, raw, ErrorCode.AGENT_LOOP_DETECTED,
-                    "message " + in.id() + " has " + in.hops() + " hops, over the limit of " + options.maxHops());
-        }
-        if (!escalation && loops.isCycle(in)) {
-            return new Step.Report(in, raw, ErrorCode.AGENT_LOOP_DETECTED,
-                    "thread " + in.threadOrId() + " came back to " + self + " through " + String.join(" → ",
-                            in.chain()) + " → " + in.from() + ": " + self + " already handed it on "
-                            + loops.visits(in) + " times (limit " + loops.maxChainRepeats() + ")");
-        }
-        Optional<Instant> due = Deadlines.parse(in.deadline(), zone);
-        if (due.isPresent() && due.get().isBefore(options.clock().instant())) {
-            return new Step.Report(in, raw, ErrorCode.AGENT_DEADLINE_PASSED,
-                    "deadline " + in.deadline() + " passed before " + self + " could handle " + describe(in)
-                            + " (from " + source + ")");
-        }
-        // ping-pong happens between two members talking directly; queues, channels and events are not pairs
-        if ("dm".equals(source) && in.from() != null && !self.equals(in.from())) {
-            switch (loops.admit(in.from())) {
-                case ESCALATE -> {
-                    return new Step.Report(in, raw, ErrorCode.AGENT_LOOP_DETECTED,
-                            "more than " + loops.perMinute() + " direct messages from " + in.from() + " to " + self
-                                    + " within a minute (ping-pong?); " + self + " handles no more of them until"
-                                    + " the rate drops");
-                }
-                case DROP -> {
-                    LOG.infof("%s not handling %s from %s: over the per-sender rate limit (already escalated)",
-                            ErrorCode.AGENT_LOOP_DETECTED.label(), describe(in), in.from());
-                    return new Step.Skip(in, "over the per-sender rate limit");
-                }
-                case OK -> {
-                }
-            }
-        }
-        return new Step.Work(in);
-    }
-
-    /**
-     * {@code in} was handled before — by this runtime ({@code at} {@code null}: its own memory) or, per the handled
-     * record, by {@code by} at {@code at}: acked, counted, never handed to the brain.
-     */
-    private Step duplicate(Envelope in, String source, String by, String at) {
-        boolean shared = at != null;
-        metrics.duplicate(source, shared ? "shared" : "local");
-        listener.onDuplicate(in, source, by);
-        if (shared) {
-            LOG.infof("%s from %s was already handled by %s at %s (handled record): acked as a duplicate, not handed"
-                    + " to the brain", describe(in), source, by, at);
-        } else {
-            LOG.infof("%s from %s was already handled by %s: acked as a duplicate, not handed to the brain",
-                    describe(in), source, self);
-        }
-        return new Step.Skip(in, "already handled");
     }
 
     /**
@@ -1199,7 +1007,7 @@ final class Pipeline {
     }
 
     private static String describe(Envelope in) {
-        return (in.type() != null ? in.type() : "message") + " " + (in.id() != null ? in.id() : "(no id)");
+        return Guards.describe(in);
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -3,88 +3,114 @@ package dev.orgmesh.agent.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import dev.orgmesh.agent.Fixture;
+import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
-import dev.orgmesh.protocol.org.Org;
-import dev.orgmesh.protocol.org.OrgLoader;
 
-/** Loop guards, the fields the runtime maintains on what a brain sends, and who hears of an overdue task. */
+/** The guards one by one, and their order, without NATS: each is a plain class. */
 class GuardsTest {
-    static final Org ORG = OrgLoader.parse(Fixture.ORG.formatted("acme"), "test");
+    static final Subjects S = Subjects.of("acme");
+    static final Guards.TrueSender TRUE_SENDER = new Guards.TrueSender(S);
 
-    @Test
-    void aThreadIsACycleOnceThisAgentAppearsInItsChainTheAllowedNumberOfTimes() {
-        LoopGuards g = new LoopGuards("dev1", 2, 10, Clock.systemUTC());
-        Envelope once = Fixture.envelope("dev2", "dev1", "ping").chain(java.util.List.of("dev1")).build();
-        Envelope twice = Fixture.envelope("dev2", "dev1", "ping").chain(java.util.List.of("dev1", "dev2", "dev1"))
-                .build();
-        assertThat(g.isCycle(once)).isFalse();
-        assertThat(g.visits(twice)).isEqualTo(2);
-        assertThat(g.isCycle(twice)).isTrue();
+    static Guards.Inspection on(String subject, String source, Envelope in) {
+        return new Guards.Inspection(in, null, subject, source, null, 1, false, false);
+    }
+
+    static Envelope from(String from, String to) {
+        return Envelope.builder().id("m-1").from(from).to(to).type("task").build();
     }
 
     @Test
-    void aSenderOverThePerMinuteLimitIsEscalatedOnceThenDroppedUntilTheMinuteIsOver() {
-        AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
-        Clock clock = new Clock() {
-            public ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
+    void theTrueSenderIsTheSubjectsLastTokenOnEverySource() {
+        assertThat(TRUE_SENDER.check(on(S.dm("cto", "ceo"), "dm", from("ceo", "cto")))).isNull();
+        assertThat(TRUE_SENDER.check(on(S.team("exec", "ceo"), "team", from("ceo", "team:exec")))).isNull();
+        assertThat(TRUE_SENDER.check(on(S.all("ceo"), "all", from("ceo", "all")))).isNull();
+        assertThat(TRUE_SENDER.check(on(S.tasks("role-dev", "ceo"), "tasks", from("ceo", "role:role-dev")))).isNull();
+        assertThat(TRUE_SENDER.check(on(S.event("ceo", "deploy.done"), "events:deploy.>", from("ceo", "all"))))
+                .isNull();
+        assertThat(TRUE_SENDER.check(on(S.ask("cto", "ceo"), "ask", from("ceo", "cto")))).isNull();
+        assertThat(TRUE_SENDER.check(on(S.heartbeat("cto"), "heartbeat", from("heartbeat", "cto")))).isNull();
 
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-
-            public Instant instant() {
-                return now.get();
-            }
-        };
-        LoopGuards g = new LoopGuards("cto", 3, 3, clock);
-        for (int i = 0; i < 3; i++) {
-            assertThat(g.admit("dev1")).isEqualTo(LoopGuards.Rate.OK);
-            now.set(now.get().plusSeconds(1));
+        // claiming someone else: forged, and the real sender is named for the reply
+        for (Guards.Inspection x : List.of(on(S.dm("cto", "dev1"), "dm", from("ceo", "cto")),
+                on(S.all("dev1"), "all", from("ceo", "all")), on(S.event("dev1", "x"), "events:x", from("ceo", "all")),
+                on(S.ask("cto", "dev1"), "ask", from("ceo", "cto")))) {
+            Step s = TRUE_SENDER.check(x);
+            assertThat(s).as(x.subject()).isInstanceOfSatisfying(Step.Malformed.class, m -> {
+                assertThat(m.error().code()).isEqualTo(ErrorCode.ENVELOPE_FORGED_SENDER);
+                assertThat(m.error().getMessage()).contains("says it is from 'ceo' but was sent by 'dev1'");
+                assertThat(m.realSender()).isEqualTo("dev1");
+            });
         }
-        assertThat(g.admit("dev2")).as("another pair has its own budget").isEqualTo(LoopGuards.Rate.OK);
-        assertThat(g.admit("dev1")).isEqualTo(LoopGuards.Rate.ESCALATE);
-        assertThat(g.admit("dev1")).isEqualTo(LoopGuards.Rate.DROP);
-        assertThat(g.admit("dev1")).isEqualTo(LoopGuards.Rate.DROP);
-        now.set(now.get().plus(Duration.ofMinutes(2)));
-        assertThat(g.admit("dev1")).as("a quiet minute later").isEqualTo(LoopGuards.Rate.OK);
+        // a tick said by anyone but the heartbeat service, and a subject that names no sender
+        assertThat(TRUE_SENDER.check(on(S.heartbeat("cto"), "heartbeat", from("ceo", "cto"))))
+                .isInstanceOf(Step.Malformed.class);
+        assertThat(TRUE_SENDER.check(on(S.dm("cto"), "dm", from("ceo", "cto"))))
+                .isInstanceOfSatisfying(Step.Malformed.class, m -> assertThat(m.error().getMessage())
+                        .contains("names no sender"));
     }
 
     @Test
-    void whatABrainSendsContinuesTheThreadWhateverItWrote() {
-        Envelope in = Fixture.envelope("ceo", "cto", "task").id("t-1").thread("th-0").hops(2)
-                .chain(java.util.List.of("board")).build();
-        Envelope fresh = Fixture.envelope(null, "dev1", "task").build();
-        Envelope out = Pipeline.continuing(fresh, in);
-        assertThat(out.hops()).isEqualTo(3);
-        assertThat(out.chain()).containsExactly("board", "ceo");
-        assertThat(out.thread()).isEqualTo("th-0");
-        Envelope ownThread = Pipeline.continuing(fresh.toBuilder().thread("new").hops(0).build(), in);
-        assertThat(ownThread.thread()).isEqualTo("new");
-        assertThat(ownThread.hops()).as("a brain cannot reset hops").isEqualTo(3);
+    void aMessageMustBeAddressedToWhereItsSubjectGoes() {
+        for (Guards.Inspection x : List.of(on(S.dm("cto", "ceo"), "dm", from("ceo", "dev2")),
+                on(S.team("exec", "ceo"), "team", from("ceo", "all")),
+                on(S.tasks("role-dev", "ceo"), "tasks", from("ceo", "role:role-ops")),
+                on(S.dm("cto", "ceo"), "dm", from("ceo", "not a recipient")))) {
+            assertThat(TRUE_SENDER.check(x)).as(x.in().to()).isInstanceOfSatisfying(Step.Malformed.class,
+                    m -> assertThat(m.error().code()).isEqualTo(ErrorCode.ENVELOPE_BAD_VALUE));
+        }
+        // an event or an ask names its recipient in the envelope only
+        assertThat(TRUE_SENDER.check(on(S.event("ceo", "x"), "events:x", from("ceo", "cto")))).isNull();
     }
 
     @Test
-    void anOverdueTaskGoesToTheManagersOfItsAssignees() {
-        DeadlineTracker t = new DeadlineTracker(ORG, "cto", Clock.systemUTC(), ZoneOffset.UTC, null, e -> {
-        });
-        assertThat(t.managersOf(Fixture.envelope("cto", "dev1", "task").build())).containsExactly("cto");
-        assertThat(t.managersOf(Fixture.envelope("cto", "ceo", "task").build())).containsExactly("board");
-        assertThat(t.managersOf(Fixture.envelope("cto", "team:exec", "task").build())).as("ceo; not cto itself")
-                .containsExactly("board");
-        assertThat(t.managersOf(Fixture.envelope("cto", "role:role-backend", "task").build()))
-                .containsExactly("cto");
-        assertThat(t.managersOf(Fixture.envelope("cto", "board", "task").build())).containsExactly("ceo");
-        assertThat(t.managersOf(Fixture.envelope("cto", "all", "task").build())).containsExactly("ceo");
+    void ownMessagesHopsAndDeadlines() {
+        Guards.OwnMessage own = new Guards.OwnMessage("cto");
+        assertThat(own.check(on(S.team("exec", "cto"), "team", from("cto", "team:exec"))))
+                .isInstanceOf(Step.Skip.class);
+        assertThat(own.check(on(S.dm("cto", "cto"), "dm", from("cto", "cto")))).as("a note to oneself").isNull();
+
+        Guards.Hops hops = new Guards.Hops(10);
+        Envelope far = from("ceo", "cto").toBuilder().hops(11).build();
+        assertThat(hops.check(on(S.dm("cto", "ceo"), "dm", far))).isInstanceOfSatisfying(Step.Report.class,
+                r -> assertThat(r.code()).isEqualTo(ErrorCode.AGENT_LOOP_DETECTED));
+        assertThat(hops.check(on(S.dm("cto", "ceo"), "dm", far.toBuilder().type("escalation").build())))
+                .as("an escalation climbs a tree, it is no loop").isNull();
+
+        Clock clock = Clock.fixed(Instant.parse("2026-04-08T12:00:00Z"), ZoneOffset.UTC);
+        Guards.Deadline deadline = new Guards.Deadline("cto", ZoneOffset.UTC, clock);
+        assertThat(deadline.check(on(S.dm("cto", "ceo"), "dm",
+                from("ceo", "cto").toBuilder().deadline("2026-04-07").build())))
+                .isInstanceOfSatisfying(Step.Report.class,
+                        r -> assertThat(r.code()).isEqualTo(ErrorCode.AGENT_DEADLINE_PASSED));
+        assertThat(deadline.check(on(S.dm("cto", "ceo"), "dm",
+                from("ceo", "cto").toBuilder().deadline("2026-04-08").build()))).as("ends at the day's end").isNull();
+    }
+
+    @Test
+    void theFirstVerdictInOrderDecidesAndNoneMeansWork() {
+        List<String> asked = new ArrayList<>();
+        Guards guards = new Guards(List.of(x -> {
+            asked.add("first");
+            return null;
+        }, x -> {
+            asked.add("second");
+            return new Step.Skip(x.in(), "second says so");
+        }, x -> {
+            asked.add("third");
+            return null;
+        }));
+        Envelope in = from("ceo", "cto");
+        assertThat(guards.run(on(S.dm("cto", "ceo"), "dm", in))).isEqualTo(new Step.Skip(in, "second says so"));
+        assertThat(asked).containsExactly("first", "second");
+        assertThat(new Guards(List.of(x -> null)).run(on(S.dm("cto", "ceo"), "dm", in)))
+                .isEqualTo(new Step.Work(in));
     }
 }
