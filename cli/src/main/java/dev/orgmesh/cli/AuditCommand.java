@@ -52,14 +52,20 @@ final class AuditCommand implements Callable<Integer> {
             Subjects s = org.subjects();
             for (AuditOps.Entry e : entries) {
                 String trace = header(e, dev.orgmesh.protocol.Headers.TRACEPARENT);
-                // a dead letter's sender token is whoever filed it: its original's subject names the real sender
-                String dlqCode = header(e, dev.orgmesh.protocol.Headers.DLQ_CODE);
+                // a dead letter's sender token is whoever filed it; the original's subject, a header the filer wrote,
+                // names the original sender: shown as what the filer says, beside who filed it
+                Subjects.Attribution stored = s.attribution(e.stored().getSubject()).orElse(null);
+                boolean deadLetter = stored != null && stored.contract().startsWith(s.company() + ".dlq.");
+                String dlqCode = deadLetter ? header(e, dev.orgmesh.protocol.Headers.DLQ_CODE) : null;
                 String original = header(e, dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_SUBJECT);
                 String carried = dlqCode != null && original != null ? original : e.stored().getSubject();
                 String real = s.attribution(carried).map(Subjects.Attribution::sender).orElse(null);
                 String from = real == null || real.equals(e.envelope().from())
                         ? String.valueOf(e.envelope().from())
                         : real + " (claims " + e.envelope().from() + ")";
+                if (dlqCode != null) {
+                    from += " [dead letter filed by " + stored.sender() + "]";
+                }
                 out.printf("%s  %-28s %s → %s [%s%s] %s%s%s%n", e.firstStored(), e.stored().getSubject(),
                         from, e.envelope().to(), e.envelope().type(),
                         e.envelope().status() == null ? "" : "/" + e.envelope().status(),

@@ -82,8 +82,9 @@ class DlqAuditCommandTest {
         Run r = run("audit", OrgmeshCommandTest.EXAMPLE, "-s", server.clientUrl(), "--thread", "F1");
         assertThat(r.status()).as(r.err()).isZero();
         assertThat(r.out().lines().filter(l -> l.contains("→")).toList()).hasSize(2).allSatisfy(
-                l -> assertThat(l).contains("backend-hephaestus (claims ceo-genesis) → cto-athena [task]"))
-                .anySatisfy(l -> assertThat(l).contains("dead-lettered OM-1108"));
+                l -> assertThat(l).contains("backend-hephaestus (claims ceo-genesis)").contains("→ cto-athena [task]"))
+                .anySatisfy(l -> assertThat(l).contains("[dead letter filed by cto-athena]")
+                        .contains("dead-lettered OM-1108"));
     }
 
     @Test

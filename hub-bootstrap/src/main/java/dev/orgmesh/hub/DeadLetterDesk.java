@@ -74,7 +74,10 @@ public final class DeadLetterDesk implements AutoCloseable {
         } catch (RuntimeException e) {
             // undecodable: the escalation still goes out, without the envelope's fields
         }
-        String sender = original == null ? null : original.from();
+        // the true sender: the sender token of the subject the server stored it under (ADR 0010), not the envelope's
+        // claim, which may name anyone
+        String sender = org.subjects().attribution(dl.subject()).map(Subjects.Attribution::sender)
+                .orElse(original == null ? null : original.from());
         String to = sender == null
                 ? null
                 : org.member(sender).map(m -> m.isHuman() ? m.id() : org.manager(m.id()).map(Member::id).orElse(m.id()))

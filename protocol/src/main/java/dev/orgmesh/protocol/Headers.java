@@ -30,6 +30,12 @@ public final class Headers {
      * stored it under, so a dead letter's filer cannot make a replay say anything else.
      */
     public static final String DLQ_STORED_AT = "Orgmesh-Dlq-Stored-At";
+    /**
+     * Where the server stored a held message ({@code <stream> <seq>}, as {@link #DLQ_STORED_AT}): the approval desk
+     * reads it there and keeps the hold only when it is that message on that subject (a hold's other headers and body
+     * are written by the runtime that files it).
+     */
+    public static final String HOLD_STORED_AT = "Orgmesh-Hold-Stored-At";
     /** The header the server puts on a message a stream sourced from another: {@code <stream> <seq> …}. */
     public static final String STREAM_SOURCE = "Nats-Stream-Source";
 

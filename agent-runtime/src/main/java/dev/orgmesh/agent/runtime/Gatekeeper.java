@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.Optional;
 import java.util.Set;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
@@ -64,7 +66,12 @@ final class Gatekeeper {
         return !org.oversight().approvals().isEmpty();
     }
 
-    Verdict check(Envelope in, String source, Headers headers) {
+    /**
+     * The verdict for {@code in}, carried on {@code subject} as {@code raw}. A release (its approval header) passes
+     * only when the record is approved for exactly this message: the same id, the same subject, the same envelope — an
+     * approval id copied onto another message does not unlock it (the header is the sender's to write).
+     */
+    Verdict check(Envelope in, JsonNode raw, String subject, String source, Headers headers) {
         String approval = headers == null ? null : headers.getFirst(dev.orgmesh.protocol.Headers.APPROVAL);
         if (approval != null) {
             Approval a = read(approval);
@@ -75,6 +82,10 @@ final class Gatekeeper {
             if (!Approval.APPROVED.equals(a.status()) || !a.messageId().equals(in.id())) {
                 return new Verdict.Forged("message " + in.id() + " names approval " + approval + ", which is "
                         + a.status() + " for message " + a.messageId());
+            }
+            if (!a.subject().equals(subject) || raw == null || !raw.equals(a.envelope())) {
+                return new Verdict.Forged("message " + in.id() + " on " + subject + " names approval " + approval
+                        + ", which approved another message (on " + a.subject() + ")");
             }
             return new Verdict.Pass();
         }

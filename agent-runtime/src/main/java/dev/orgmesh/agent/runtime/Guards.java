@@ -113,7 +113,7 @@ final class Guards {
      */
     static final class TrueSender implements Guard {
         /** The sources whose subject names the recipient. */
-        private static final Set<String> ADDRESSED_SOURCES = Set.of("dm", "team", "all", "tasks");
+        private static final Set<String> ADDRESSED_SOURCES = Set.of("dm", "team", "all", "tasks", "ask");
         private final Subjects subjects;
 
         TrueSender(Subjects subjects) {
@@ -140,7 +140,12 @@ final class Guards {
             String carried = subjects.attribution(x.subject()).map(Subjects.Attribution::contract).orElse(null);
             String addressed;
             try {
-                addressed = in.to() == null ? null : Recipient.parse(in.to()).subject(subjects);
+                Recipient r = in.to() == null ? null : Recipient.parse(in.to());
+                addressed = r == null
+                        ? null
+                        : "ask".equals(x.source())
+                                ? r.kind() == Recipient.Kind.MEMBER ? subjects.ask(r.id()) : null
+                                : r.subject(subjects);
             } catch (OrgmeshException e) {
                 addressed = null;
             }
@@ -279,7 +284,7 @@ final class Guards {
 
         @Override
         public Step check(Inspection x) {
-            return switch (gates.check(x.in(), x.source(), x.headers())) {
+            return switch (gates.check(x.in(), x.raw(), x.subject(), x.source(), x.headers())) {
                 case Gatekeeper.Verdict.Hold h -> new Step.Hold(x.in(), h);
                 case Gatekeeper.Verdict.Forged f -> new Step.Report(x.in(), x.raw(), ErrorCode.APPROVAL_FORGED,
                         f.reason());

@@ -378,7 +378,9 @@ final class Pipeline {
             // network: the handled record after a crash, an approval record
             boolean mayWait = lookup || msg.getHeaders().getFirst(dev.orgmesh.protocol.Headers.APPROVAL) != null;
             (mayWait ? inspected.runSubscriptionOn(workers) : inspected)
-                    .chain(step -> step == null || step instanceof Step.Malformed
+                    // a malformed copy needs its stream position to be dead-lettered, a held one to be verified by
+                    // the approval desk: both are left to the inbox's copy
+                    .chain(step -> step == null || step instanceof Step.Malformed || step instanceof Step.Hold
                             ? Uni.createFrom().<Settlement>nullItem()
                             : process(d, msg, step))
                     .onFailure().recoverWithItem(t -> failed(d, t))
@@ -744,6 +746,10 @@ final class Pipeline {
         Headers hh = new Headers().put(dev.orgmesh.protocol.Headers.HOLD_GATE, h.gate().gate().id())
                 .put(dev.orgmesh.protocol.Headers.HOLD_SUBJECT, msg.getSubject())
                 .put(dev.orgmesh.protocol.Headers.HOLD_RECIPIENT, h.gate().recipient());
+        String stored = DeadLetters.storedAt(d.headers(), d.stream(), d.seq());
+        if (stored != null) {
+            hh.put(dev.orgmesh.protocol.Headers.HOLD_STORED_AT, stored);
+        }
         if (d.headers() != null && d.headers().getFirst(dev.orgmesh.protocol.Headers.TRACEPARENT) != null) {
             hh.put(dev.orgmesh.protocol.Headers.TRACEPARENT,
                     d.headers().getFirst(dev.orgmesh.protocol.Headers.TRACEPARENT));

@@ -353,10 +353,13 @@ class ApprovalGateTest {
             // subject it was carried on: a release would speak for ceo (ADR 0010)
             hold(s, "dev2", task("evil-4", "deploy", "dev1"), "deploys", subj.dm("dev1", "ceo"));
             hold(s, "dev1", task("evil-5", "deploy", "dev1"), "deploys", subj.dm("dev1", "dev2"));
+            // consistent in every field it writes — a broadcast "from" ceo that dev1 receives — but the server never
+            // stored it: released, it would speak for ceo to the whole company
+            hold(s, "dev1", Fixture.envelope("ceo", "all", "deploy").id("evil-6").build(), "deploys", subj.all("ceo"));
 
             await().atMost(Duration.ofSeconds(10)).until(() -> s.f().deadLetters().stream()
                     .filter(m -> "8008".equals(m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.DLQ_CODE)))
-                    .count() == 4);
+                    .count() == 5);
             assertThat(s.f().deadLetters())
                     .extracting(m -> m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.DLQ_REASON))
                     .anyMatch(r -> r.contains("would be released to " + purge)
@@ -364,8 +367,9 @@ class ApprovalGateTest {
                     .anyMatch(r -> r.contains("'nobody' is not a member"))
                     .anyMatch(r -> r.contains("evil-4") && r.contains("filed by 'dev2', who does not receive"))
                     .anyMatch(r -> r.contains("evil-5") && r.contains("says it is from 'ceo' but " + subj.dm("dev1",
-                            "dev2") + " was sent by 'dev2'"));
-            for (String id : new String[]{"evil-2", "evil-3", "evil-4", "evil-5"}) {
+                            "dev2") + " was sent by 'dev2'"))
+                    .anyMatch(r -> r.contains("evil-6") && r.contains("where the server stored the held message"));
+            for (String id : new String[]{"evil-2", "evil-3", "evil-4", "evil-5", "evil-6"}) {
                 assertThat(s.approval(id, "deploys")).as(id).isNull();
             }
         }

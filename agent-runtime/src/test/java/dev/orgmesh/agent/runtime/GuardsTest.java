@@ -66,7 +66,10 @@ class GuardsTest {
             assertThat(TRUE_SENDER.check(x)).as(x.in().to()).isInstanceOfSatisfying(Step.Malformed.class,
                     m -> assertThat(m.error().code()).isEqualTo(ErrorCode.ENVELOPE_BAD_VALUE));
         }
-        // an event or an ask names its recipient in the envelope only
+        // an ask to cfo "addressed" to someone else would miss a gate on cfo
+        assertThat(TRUE_SENDER.check(on(S.ask("cfo", "ceo"), "ask", from("ceo", "cto"))))
+                .isInstanceOf(Step.Malformed.class);
+        // an event names its recipient in the envelope only
         assertThat(TRUE_SENDER.check(on(S.event("ceo", "x"), "events:x", from("ceo", "cto")))).isNull();
     }
 

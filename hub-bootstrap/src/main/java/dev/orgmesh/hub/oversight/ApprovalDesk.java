@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,10 +25,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueOptions;
 import io.nats.client.Message;
 import io.nats.client.api.KeyValueEntry;
+import io.nats.client.api.MessageInfo;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 import io.nats.service.Service;
@@ -78,6 +81,8 @@ public final class ApprovalDesk implements AutoCloseable {
     private final Clock clock;
     private final PullSource holds;
     private final DeadLetters deadLetters;
+    /** Reads the stored originals of holds (the audit and channel streams). */
+    private final JetStreamManagement jsm;
     private final Service service;
     private final ScheduledExecutorService timer;
     /** Open approvals and when their gate's timeout applies; escalated ones are open but have no timeout left. */
@@ -94,8 +99,8 @@ public final class ApprovalDesk implements AutoCloseable {
         this.approvals = connection.keyValue(subjects.approvalsBucket(),
                 KeyValueOptions.builder().jetStreamOptions(jso).build());
         load();
-        this.deadLetters = new DeadLetters(js, connection.jetStreamManagement(jso), subjects, Duration.ofSeconds(5),
-                Subjects.HUB_SENDER);
+        this.jsm = connection.jetStreamManagement(jso);
+        this.deadLetters = new DeadLetters(js, jsm, subjects, Duration.ofSeconds(5), Subjects.HUB_SENDER);
         this.holds = new PullSource("holds", js, connection.jetStreamManagement(jso), subjects.holdsStream(),
                 Subjects.approvalDeskConsumer(), 16, Duration.ofSeconds(1), Backoff.defaults(), this::onHold);
         this.service = Service.builder()
@@ -199,7 +204,9 @@ public final class ApprovalDesk implements AutoCloseable {
                     + " does not define; refused, not released");
             return;
         }
-        Optional<String> forbidden = holdProblem(o, msg.getSubject(), env, recipient, subject);
+        Optional<String> forbidden = holdProblem(o, msg.getSubject(), env, recipient, subject)
+                .or(() -> storedProblem(msg, subject))
+                .or(() -> gateProblem(o, msg.getSubject(), env, recipient, gate.get()));
         if (forbidden.isPresent()) {
             refuse(msg, ErrorCode.APPROVAL_FORBIDDEN_RELEASE, "hold " + id + " of message " + env.id() + " (gate '"
                     + gateId + "', to " + recipient + ") would be released to " + subject + ", but "
@@ -424,6 +431,48 @@ public final class ApprovalDesk implements AutoCloseable {
             return Optional.of("the hold was filed by '" + filer + "', who does not receive messages to " + recipient);
         }
         return releaseProblem(o, sender, release);
+    }
+
+    /**
+     * Why the held message is not one the server stored, if it is not: the hold names where the server stored it
+     * ({@code Orgmesh-Hold-Stored-At}: the audit stream for a DM or task, the channel stream for a channel message),
+     * and the copy there must be on the hold's subject with the hold's bytes. Everything else of a hold is written by
+     * the runtime that files it, so without this a filer could hold (and have released in another's name) a message
+     * nobody sent.
+     */
+    private Optional<String> storedProblem(Message msg, String subject) {
+        String at = header(msg, dev.orgmesh.protocol.Headers.HOLD_STORED_AT);
+        String[] t = at == null ? new String[0] : at.trim().split(" ");
+        if (t.length != 2 || !t[0].startsWith(subjects.assetPrefix()) || !t[1].matches("[0-9]{1,18}")) {
+            return Optional.of("it does not say where the server stored the held message (" + at + ")");
+        }
+        try {
+            MessageInfo stored = jsm.getMessage(t[0], Long.parseLong(t[1]));
+            byte[] data = msg.getData() == null ? new byte[0] : msg.getData();
+            byte[] original = stored.getData() == null ? new byte[0] : stored.getData();
+            if (!subject.equals(stored.getSubject()) || !Arrays.equals(data, original)) {
+                return Optional.of("the server stored another message at " + at + " (on " + stored.getSubject() + ")");
+            }
+            return Optional.empty();
+        } catch (JetStreamApiException | IOException e) {
+            return Optional.of("the server has no message at " + at + " (" + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * Why {@code gate} does not hold this message, if it does not: the gate the hold names must be the one the org's
+     * gates give for it at the filer (the first that matches), so a filer cannot pick a gate that approves on timeout.
+     */
+    static Optional<String> gateProblem(Org o, String holdSubject, Envelope env, String recipient,
+            ApprovalGate gate) {
+        String filer = o.subjects().attribution(holdSubject).map(Subjects.Attribution::sender).orElse(null);
+        String team = filer == null ? null : o.agent(filer).map(Agent::team).orElse(null);
+        Optional<ApprovalGate> matching = o.oversight().gateFor(env.type(), env.from(), recipient,
+                env.priorityOrNormal().wire(), team);
+        return matching.filter(g -> g.id().equals(gate.id())).isPresent()
+                ? Optional.empty()
+                : Optional.of("gate '" + gate.id() + "' does not hold it ("
+                        + matching.map(g -> "gate '" + g.id() + "' does").orElse("no gate does") + ")");
     }
 
     /** Whether agent {@code id} receives what is sent to {@code recipient} (and so may hold it). */

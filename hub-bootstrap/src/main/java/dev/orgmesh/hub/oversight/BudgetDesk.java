@@ -58,6 +58,10 @@ public final class BudgetDesk implements AutoCloseable {
     private final Supplier<Org> org;
     private final Service service;
     private final Clock clock = Clock.systemUTC();
+    /** A call's settled tokens may be at most this many reservations (a call may use more than it reserved). */
+    static final long MAX_CALL_FACTOR = 100;
+    /** A call's settled cost may be at most $10,000. */
+    static final long MAX_CALL_MICRO_USD = 10_000_000_000L;
 
     private BudgetDesk(Connection connection, NatsSettings settings, Supplier<Org> org) throws IOException {
         this.connection = connection;
@@ -211,10 +215,13 @@ public final class BudgetDesk implements AutoCloseable {
     /** Settles one of {@code agent}'s open reservations; another agent's, or a settled one, is refused. */
     BudgetWire.SettleRequest settle(Org o, String agent, BudgetWire.SettleRequest req)
             throws IOException, InterruptedException, JetStreamApiException {
+        // one call's usage, bounded: an absurd amount would exhaust (or, overflowing, reset) the shared counters
+        long mostTokens = o.oversight().reserveTokens() * MAX_CALL_FACTOR;
         if (req.reservation() == null || !req.reservation().matches("[A-Za-z0-9]{1,64}") || req.tokens() < 0
-                || req.microUsd() < 0) {
+                || req.microUsd() < 0 || req.tokens() > mostTokens || req.microUsd() > MAX_CALL_MICRO_USD) {
             throw new OrgmeshException(ErrorCode.BUDGET_BAD_REQUEST,
-                    "send {\"reservation\": \"<id>\", \"tokens\": N, \"micro_usd\": N}, amounts 0 or more");
+                    "send {\"reservation\": \"<id>\", \"tokens\": N, \"micro_usd\": N}: tokens 0 to " + mostTokens
+                            + " (" + MAX_CALL_FACTOR + " reservations), micro_usd 0 to " + MAX_CALL_MICRO_USD);
         }
         String key = reservationKey(agent, req.reservation());
         KeyValueEntry e = budgets.get(key);

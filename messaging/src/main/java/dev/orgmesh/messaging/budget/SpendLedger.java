@@ -53,8 +53,15 @@ public final class SpendLedger {
     public record Spend(long tokens, long microUsd) {
         static final Spend ZERO = new Spend(0, 0);
 
+        /** Adds, never below zero nor past {@link Long#MAX_VALUE} (an overflow must not wrap a counter to zero). */
         Spend plus(long t, long u) {
-            return new Spend(Math.max(0, tokens + t), Math.max(0, microUsd + u));
+            return new Spend(Math.max(0, saturated(tokens, t)), Math.max(0, saturated(microUsd, u)));
+        }
+
+        private static long saturated(long a, long b) {
+            long r = a + b;
+            // overflow when both have the same sign and the result's sign differs
+            return ((a ^ r) & (b ^ r)) < 0 ? (b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE) : r;
         }
     }
 

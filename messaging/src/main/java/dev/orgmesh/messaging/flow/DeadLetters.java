@@ -131,7 +131,7 @@ public final class DeadLetters {
      * {@code Nats-Stream-Source} header (the audit stream, for a DM or task read from its work queue), else
      * {@code stream}/{@code seq} itself; null for a message no stream stored.
      */
-    static String storedAt(Headers original, String stream, long seq) {
+    public static String storedAt(Headers original, String stream, long seq) {
         String source = original == null ? null : original.getFirst(dev.orgmesh.protocol.Headers.STREAM_SOURCE);
         if (source != null) {
             String[] t = source.trim().split("\\s+");
