@@ -23,14 +23,14 @@ import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.MessageInfo;
 import io.nats.client.api.StorageType;
 
-import dev.orgmesh.agent.artifact.ArtifactStage;
 import dev.orgmesh.agent.artifact.ArtifactStore;
 import dev.orgmesh.agent.artifact.ArtifactStores;
 import dev.orgmesh.agent.artifact.ObjectStoreArtifacts;
 import dev.orgmesh.agent.artifact.S3Artifacts;
 import dev.orgmesh.agent.boot.AgentSoul;
-import dev.orgmesh.agent.brain.Brains;
+import dev.orgmesh.agent.brain.ArtifactStage;
 import dev.orgmesh.agent.brain.Handler;
+import dev.orgmesh.agent.brain.factory.Brains;
 import dev.orgmesh.agent.runtime.AgentRuntime;
 import dev.orgmesh.agent.runtime.RuntimeListener;
 import dev.orgmesh.agent.runtime.RuntimeOptions;
@@ -192,7 +192,7 @@ public final class Fixture implements AutoCloseable {
             Map<String, S3Artifacts.Settings> s3, RuntimeListener listener, RuntimeOptions options) {
         AgentSoul soul = AgentSoul.of(org, id, Optional.empty());
         Workspace ws = Workspace.at(workspaces.resolve(id));
-        ws.materialize(soul, options);
+        ws.materialize(soul, options.loopLimits());
         Handler brain = Brains.create(new Brains.Setup(soul, ws, baseDir, () -> secrets));
         String bucket = subjects.artifactBucket();
         Map<String, ArtifactStore> stores = new java.util.HashMap<>();

@@ -9,6 +9,7 @@ import dev.orgmesh.cli.ops.AuditOps;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
 
@@ -36,6 +37,16 @@ final class AuditCommand implements Callable<Integer> {
 
     @Mixin
     NatsOptions nats;
+
+    /** Who a message is to: its {@code to}, or for an event with none, the event it is ({@code event deploy.done}). */
+    static String recipient(Subjects s, String subject, Envelope e) {
+        if (e.to() != null) {
+            return e.to();
+        }
+        String events = s.company() + ".events.";
+        return s.attribution(subject).map(Subjects.Attribution::contract).filter(c -> c.startsWith(events))
+                .map(c -> "event " + c.substring(events.length())).orElse("(nobody named)");
+    }
 
     private static String header(AuditOps.Entry e, String name) {
         return e.stored().getHeaders() == null ? null : e.stored().getHeaders().getFirst(name);
@@ -67,7 +78,7 @@ final class AuditCommand implements Callable<Integer> {
                     from += " [dead letter filed by " + stored.sender() + "]";
                 }
                 out.printf("%s  %-28s %s → %s [%s%s] %s%s%s%n", e.firstStored(), e.stored().getSubject(),
-                        from, e.envelope().to(), e.envelope().type(),
+                        from, recipient(s, e.stored().getSubject(), e.envelope()), e.envelope().type(),
                         e.envelope().status() == null ? "" : "/" + e.envelope().status(),
                         e.envelope().subject() == null ? "" : e.envelope().subject(),
                         dlqCode == null

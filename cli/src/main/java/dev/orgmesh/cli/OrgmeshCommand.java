@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
  * maps its result or error to output and an exit status (0 success, 1 the input is wrong, 2 usage error).
  */
 // @formatter:off
-@Command(name = "orgmesh", mixinStandardHelpOptions = true, version = "orgmesh 0.1.0-SNAPSHOT",
+@Command(name = "orgmesh", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        version = "orgmesh 0.1.0-SNAPSHOT",
         description = "Run AI organizations on NATS.",
         subcommands = {
             ValidateCommand.class,

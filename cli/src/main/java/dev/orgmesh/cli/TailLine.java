@@ -62,7 +62,8 @@ final class TailLine {
                 ? String.valueOf(e.from())
                 : real + " (claims " + e.from() + ")";
         return String.format("%s %-28s %s → %s [%s%s] %s%s", TIME.format(e.ts() != null ? e.ts() : now), subject,
-                from, e.to(), e.type(), e.status() != null ? "/" + e.status() : "", what,
+                from, AuditCommand.recipient(Subjects.of(company), subject, e), e.type(),
+                e.status() != null ? "/" + e.status() : "", what,
                 e.re() != null ? "  (re " + e.re() + ")" : "");
     }
 }

@@ -192,6 +192,17 @@ class DlqAuditCommandTest {
                 .getSeq();
     }
 
+    /** Issue 24's papercut: an event names no recipient; the audit says which event it is instead of "null". */
+    @Test
+    void anEventWithoutRecipientIsShownAsTheEventItIs() {
+        Envelope event = Envelope.builder().id("E1").from(Subjects.HUB_SENDER).type("event").subject("held").build();
+        assertThat(AuditCommand.recipient(S, S.event(Subjects.HUB_SENDER, "approval.requested"), event))
+                .isEqualTo("event approval.requested");
+        assertThat(AuditCommand.recipient(S, S.dm("cto-athena", "ceo-genesis"), event)).isEqualTo("(nobody named)");
+        assertThat(AuditCommand.recipient(S, S.event("ceo-genesis", "x"), event.toBuilder().to("all").build()))
+                .isEqualTo("all");
+    }
+
     static void publish(JetStream js, String subject, Envelope e) throws Exception {
         js.publish(subject, EnvelopeCodec.encode(e), PublishOptions.builder().messageId(e.id()).build());
     }

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +28,20 @@ class OrgmeshCommandTest {
         cl.setErr(new PrintWriter(err, true));
         int status = cl.execute(args);
         return new Run(status, out.toString(), err.toString());
+    }
+
+    /** Issue 24's papercut: every verb's --help prints its usage and exits 0, required parameters or not. */
+    @Test
+    void everyVerbsHelpPrintsItsUsageAndExitsZero() {
+        for (String[] verb : new String[][]{{"send"}, {"validate"}, {"apply"}, {"audit"}, {"dlq"}, {"approve"},
+                {"budget"}, {"deploy", "fly"}, {"secrets", "put"}, {"up"}}) {
+            String[] args = Arrays.copyOf(verb, verb.length + 1);
+            args[verb.length] = "--help";
+            Run r = run(args);
+            assertThat(r.status()).as(String.join(" ", args) + ": " + r.err()).isZero();
+            assertThat(r.out()).as(String.join(" ", args)).contains("Usage: orgmesh " + String.join(" ", verb));
+            assertThat(r.err()).as(String.join(" ", args)).doesNotContain("Missing required");
+        }
     }
 
     @Test

@@ -4,7 +4,7 @@ import java.io.IOException;
 
 /**
  * A store refused or failed an artifact operation, with what the store said. {@link #retryable()} tells the
- * {@link ArtifactStage} whether trying again later may help (unreachable, 5xx, throttled) or not (credentials
+ * {@code ArtifactStage} (brain) whether trying again later may help (unreachable, 5xx, throttled) or not (credentials
  * missing or refused, too large, a malformed request): the first is redelivered later, the second fails the message
  * and the manager is told the reason.
  */

@@ -12,7 +12,7 @@ import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import io.smallrye.mutiny.Uni;
 
-import dev.orgmesh.agent.runtime.MutinyStart;
+import dev.orgmesh.agent.support.MutinyStart;
 import dev.orgmesh.messaging.Replies;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;

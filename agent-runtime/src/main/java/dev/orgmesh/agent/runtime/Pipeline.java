@@ -1,5 +1,6 @@
 package dev.orgmesh.agent.runtime;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -41,6 +42,7 @@ import dev.orgmesh.agent.brain.HandlerContext;
 import dev.orgmesh.agent.brain.Outcome;
 import dev.orgmesh.agent.brain.TransientException;
 import dev.orgmesh.agent.budget.Budgets;
+import dev.orgmesh.agent.support.MutinyStart;
 import dev.orgmesh.messaging.Replies;
 import dev.orgmesh.messaging.flow.DeadLetter;
 import dev.orgmesh.messaging.flow.DeadLetters;
@@ -540,7 +542,7 @@ final class Pipeline {
                 Budgets.Result r;
                 try {
                     r = budgets.reserve(soul.org().oversight().reserveTokens());
-                } catch (java.io.IOException deskAway) {
+                } catch (IOException deskAway) {
                     if (!soul.org().oversight().hasBudgets()) {
                         // an org without budgets, run without hub-bootstrap: nothing to enforce, spend not counted
                         // (asked again after a while, so a desk that comes back counts again)
@@ -594,7 +596,7 @@ final class Pipeline {
         long tokens = ctx.usage().calls() > 0 ? ctx.usage().tokens() : r.tokens();
         try {
             budgets.settle(r, tokens, ctx.usage().microUsd());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             LOG.warnf("budget not settled (%d tokens stay reserved): %s", r.tokens(), e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 
+import dev.orgmesh.agent.workspace.LoopLimits;
 import dev.orgmesh.messaging.flow.Backoff;
 
 /**
@@ -115,5 +116,10 @@ public record RuntimeOptions(int concurrency, int fetchBatch, Duration fetchWait
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds,
                 outboxCapacity, outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout,
                 maxChainRepeats, pairRateLimit, clock, on);
+    }
+
+    /** The loop limits, as the workspace tells them to the brain. */
+    public LoopLimits loopLimits() {
+        return new LoopLimits(maxHops, maxChainRepeats, pairRateLimit);
     }
 }

@@ -14,15 +14,15 @@ import io.nats.client.Connection;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
-import dev.orgmesh.agent.artifact.ArtifactStage;
 import dev.orgmesh.agent.artifact.ArtifactStore;
 import dev.orgmesh.agent.artifact.ArtifactStores;
 import dev.orgmesh.agent.artifact.ObjectStoreArtifacts;
 import dev.orgmesh.agent.artifact.S3Artifacts;
 import dev.orgmesh.agent.boot.AgentSoul;
 import dev.orgmesh.agent.boot.LeafSupervisor;
-import dev.orgmesh.agent.brain.Brains;
+import dev.orgmesh.agent.brain.ArtifactStage;
 import dev.orgmesh.agent.brain.Handler;
+import dev.orgmesh.agent.brain.factory.Brains;
 import dev.orgmesh.agent.runtime.AgentRuntime;
 import dev.orgmesh.agent.runtime.RuntimeOptions;
 import dev.orgmesh.agent.secret.AgentSecrets;
@@ -67,7 +67,7 @@ public class AgentService {
         RuntimeOptions options = config.options();
         workspace = Workspace.at(config.workspace().orElseGet(() -> Path.of(System.getProperty("user.home"),
                 ".orgmesh", "workspaces", soul.org().company(), soul.agent().id())));
-        workspace.materialize(soul, options);
+        workspace.materialize(soul, options.loopLimits());
         Path baseDir = config.orgFile().toAbsolutePath().getParent();
         config.leaf().conf().ifPresent(conf -> {
             Path log = config.leaf().log().orElseGet(() -> workspace.dir().toAbsolutePath().getParent().resolve(

@@ -16,7 +16,6 @@ import org.jboss.logging.Logger;
 
 import dev.orgmesh.agent.artifact.ArtifactRef;
 import dev.orgmesh.agent.boot.AgentSoul;
-import dev.orgmesh.agent.runtime.RuntimeOptions;
 
 /**
  * The directory an agent's brain works in (DESIGN §6): {@code SOUL.md}, {@code IDENTITY.md}, {@code COMPANY.md},
@@ -71,7 +70,7 @@ public final class Workspace {
      * Writes every workspace file for {@code soul}; a file whose content is already right is not touched, so this is
      * idempotent and safe to run at every boot. Returns the names of the files written.
      */
-    public List<String> materialize(AgentSoul soul, RuntimeOptions limits) {
+    public List<String> materialize(AgentSoul soul, LoopLimits limits) {
         Map<String, String> files = WorkspaceFiles.render(soul.org(), soul.agent(), limits);
         List<String> written = new ArrayList<>();
         try {

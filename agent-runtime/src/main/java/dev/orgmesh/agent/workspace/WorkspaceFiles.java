@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import dev.orgmesh.agent.runtime.RuntimeOptions;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.HeartbeatSpec;
@@ -35,7 +34,7 @@ public final class WorkspaceFiles {
     }
 
     /** Every file of {@code agent}'s workspace, by name. */
-    public static Map<String, String> render(Org org, Agent agent, RuntimeOptions limits) {
+    public static Map<String, String> render(Org org, Agent agent, LoopLimits limits) {
         Map<String, String> files = new LinkedHashMap<>();
         files.put("SOUL.md", soul(org, agent));
         files.put("IDENTITY.md", identity(org, agent));
@@ -212,7 +211,7 @@ public final class WorkspaceFiles {
         return b.toString();
     }
 
-    static String agents(Org org, Agent a, RuntimeOptions limits) {
+    static String agents(Org org, Agent a, LoopLimits limits) {
         Subjects s = org.subjects();
         String co = org.company();
         return """

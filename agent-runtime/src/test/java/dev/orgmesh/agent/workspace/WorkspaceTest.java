@@ -25,7 +25,8 @@ class WorkspaceTest {
     void materializesEveryFileFromTheOrgAndTheSoul(@TempDir Path dir) throws Exception {
         Workspace ws = Workspace.at(dir);
         AgentSoul athena = AgentSoul.of(KOMODO, "cto-athena", Optional.empty());
-        assertThat(ws.materialize(athena, RuntimeOptions.defaults())).containsExactly("SOUL.md", "IDENTITY.md",
+        assertThat(ws.materialize(athena, RuntimeOptions.defaults().loopLimits())).containsExactly("SOUL.md",
+                "IDENTITY.md",
                 "AGENTS.md", "ORG.md", "COMPANY.md", "HEARTBEAT.md");
         assertThat(dir.resolve("artifacts")).isDirectory();
 
@@ -56,14 +57,15 @@ class WorkspaceTest {
     void materializingAgainWritesNothingUnlessSomethingChanged(@TempDir Path dir) throws Exception {
         Workspace ws = Workspace.at(dir);
         AgentSoul genesis = AgentSoul.of(KOMODO, "ceo-genesis", Optional.empty());
-        ws.materialize(genesis, RuntimeOptions.defaults());
+        ws.materialize(genesis, RuntimeOptions.defaults().loopLimits());
         FileTime old = FileTime.fromMillis(0);
         Files.setLastModifiedTime(dir.resolve("SOUL.md"), old);
-        assertThat(ws.materialize(genesis, RuntimeOptions.defaults())).isEmpty();
+        assertThat(ws.materialize(genesis, RuntimeOptions.defaults().loopLimits())).isEmpty();
         assertThat(Files.getLastModifiedTime(dir.resolve("SOUL.md"))).isEqualTo(old);
 
         Files.writeString(dir.resolve("ORG.md"), "edited by hand");
-        assertThat(ws.materialize(genesis, RuntimeOptions.defaults().withMaxHops(7))).containsExactly("AGENTS.md",
+        assertThat(ws.materialize(genesis, RuntimeOptions.defaults().withMaxHops(7).loopLimits())).containsExactly(
+                "AGENTS.md",
                 "ORG.md");
         assertThat(ws.read("AGENTS.md")).contains("more than 7 hand-offs");
     }
@@ -72,12 +74,12 @@ class WorkspaceTest {
     void heartbeatChecklistItemsSurviveMaterializingAgain(@TempDir Path dir) throws Exception {
         Workspace ws = Workspace.at(dir);
         AgentSoul genesis = AgentSoul.of(KOMODO, "ceo-genesis", Optional.empty());
-        ws.materialize(genesis, RuntimeOptions.defaults());
+        ws.materialize(genesis, RuntimeOptions.defaults().loopLimits());
         Path hb = dir.resolve("HEARTBEAT.md");
         assertThat(java.nio.file.Files.readString(hb)).contains("## Checklist").contains("costs no tokens");
         java.nio.file.Files.writeString(hb, "- [ ] review the Q3 plan (due 2026-12-01 09:00)\n",
                 java.nio.file.StandardOpenOption.APPEND);
-        ws.materialize(genesis, RuntimeOptions.defaults());
+        ws.materialize(genesis, RuntimeOptions.defaults().loopLimits());
         assertThat(java.nio.file.Files.readString(hb)).as("a restart keeps what people and brains added")
                 .contains("- [ ] review the Q3 plan (due 2026-12-01 09:00)");
     }
@@ -100,7 +102,7 @@ class WorkspaceTest {
                       db_password: hunter2
                 """, "test");
         Workspace ws = Workspace.at(dir);
-        ws.materialize(AgentSoul.of(org, "ops-1", Optional.empty()), RuntimeOptions.defaults());
+        ws.materialize(AgentSoul.of(org, "ops-1", Optional.empty()), RuntimeOptions.defaults().loopLimits());
         String soul = ws.read("SOUL.md");
         assertThat(soul).contains("Janitor (`role-janitor`)").contains("- Keep the queues empty.")
                 .contains("- Page the owner when the disk fills.").contains("**motto:** clean as you go")

@@ -386,7 +386,7 @@ class SecretFlowTest {
 
         Workspace ws = Workspace.at(tmp.resolve("workspaces/alice"));
         RuntimeOptions options = RuntimeOptions.defaults().withFetchWait(Duration.ofMillis(500));
-        ws.materialize(soul, options);
+        ws.materialize(soul, options.loopLimits());
         // a brain that tries to leak: it echoes the token in its reply and prints a fingerprint to compare
         String script = "printf '{\"type\":\"report\",\"to\":\"boss\",\"subject\":\"echo\","
                 + "\"summary\":\"token=%s sha=%s\"}' \"$GITHUB_TOKEN\" "

@@ -8,7 +8,7 @@ package dev.orgmesh.vault.wire;
  * @param v wire version, {@value SecretRequest#VERSION}
  * @param agent the agent it answers
  * @param nonce the request's nonce, so the agent can match the reply
- * @param suite the HPKE suite, {@link dev.orgmesh.vault.crypto.Hpke#SUITE}
+ * @param suite the HPKE suite, {@code Hpke.SUITE} (crypto)
  * @param enc base64url of the HPKE encapsulated key
  * @param ct base64url of the HPKE ciphertext of a {@link SealedSecrets} JSON document
  */

@@ -45,7 +45,7 @@ public final class ScriptedBrain implements Handler {
 
     /**
      * Rules decide in memory: only rules that write workspace files touch the disk, and only answers that reference
-     * artifacts make the {@link dev.orgmesh.agent.artifact.ArtifactStage artifact stage} around the brain publish.
+     * artifacts make the artifact stage ({@code ArtifactStage}) around the brain publish.
      */
     @Override
     public boolean blocking(Envelope in) {

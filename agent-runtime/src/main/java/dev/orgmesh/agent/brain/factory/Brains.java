@@ -1,4 +1,4 @@
-package dev.orgmesh.agent.brain;
+package dev.orgmesh.agent.brain.factory;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +12,8 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.orgmesh.agent.boot.AgentSoul;
+import dev.orgmesh.agent.brain.BrainSettings;
+import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.brain.command.CommandBrain;
 import dev.orgmesh.agent.brain.openai.OpenAiBrain;
 import dev.orgmesh.agent.brain.scripted.RuleBook;

@@ -1,4 +1,4 @@
-package dev.orgmesh.agent.artifact;
+package dev.orgmesh.agent.brain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,8 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.orgmesh.agent.Fixture;
-import dev.orgmesh.agent.brain.Handler;
-import dev.orgmesh.agent.brain.Outcome;
 import dev.orgmesh.agent.workspace.Workspace;
 import dev.orgmesh.protocol.envelope.Envelope;
 

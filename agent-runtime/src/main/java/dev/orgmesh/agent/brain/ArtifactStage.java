@@ -1,4 +1,4 @@
-package dev.orgmesh.agent.artifact;
+package dev.orgmesh.agent.brain;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,10 +18,10 @@ import java.util.Set;
 
 import org.jboss.logging.Logger;
 
-import dev.orgmesh.agent.brain.Handler;
-import dev.orgmesh.agent.brain.HandlerContext;
-import dev.orgmesh.agent.brain.Outcome;
-import dev.orgmesh.agent.brain.TransientException;
+import dev.orgmesh.agent.artifact.ArtifactException;
+import dev.orgmesh.agent.artifact.ArtifactFile;
+import dev.orgmesh.agent.artifact.ArtifactRef;
+import dev.orgmesh.agent.artifact.ArtifactStore;
 import dev.orgmesh.agent.workspace.Workspace;
 import dev.orgmesh.protocol.envelope.Envelope;
 

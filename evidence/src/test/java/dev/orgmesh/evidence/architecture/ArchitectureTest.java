@@ -1,0 +1,49 @@
+package dev.orgmesh.evidence.architecture;
+
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * Package rules over the compiled main classes of every module (issue 24), read with ArchUnit from each module's
+ * {@code target/classes} (the reactor builds them before this module): no package depends, directly or through
+ * others, on a package that depends back on it.
+ */
+class ArchitectureTest {
+    /** The modules with main code, in the reactor's order; bench and the test-only modules are left out. */
+    static final List<String> MODULES = List.of("protocol", "testkit", "messaging", "hub-bootstrap", "vault-client",
+            "agent-runtime", "heartbeat", "vault-bridge", "console", "cli");
+
+    static JavaClasses mainClasses() {
+        List<Path> dirs = MODULES.stream().map(m -> Path.of("..", m, "target", "classes")).toList();
+        assertThat(dirs).as("every module is compiled before the evidence module runs").allMatch(Files::isDirectory);
+        return new ClassFileImporter().importPaths(dirs);
+    }
+
+    static final ArchRule NO_CYCLES = slices().matching("dev.orgmesh.(**)").should().beFreeOfCycles();
+
+    @Test
+    void noPackageCycles() {
+        JavaClasses classes = mainClasses();
+        assertThat(classes.size()).as("classes read").isGreaterThan(300);
+        NO_CYCLES.check(classes);
+    }
+
+    /** The rule can fail: two test packages that import each other break it. */
+    @Test
+    void theRuleFindsACycle() {
+        JavaClasses cyclic = new ClassFileImporter().importPackages("dev.orgmesh.evidence.architecture.cyclic");
+        assertThatThrownBy(() -> NO_CYCLES.check(cyclic)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("cyclic.a").hasMessageContaining("cyclic.b");
+    }
+}
