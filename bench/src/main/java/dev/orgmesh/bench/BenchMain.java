@@ -1,5 +1,6 @@
 package dev.orgmesh.bench;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,7 +83,7 @@ public final class BenchMain {
     }
 
     static void write(Path file, String bench, String machine, List<Figure> figures, String markdown)
-            throws java.io.IOException {
+            throws IOException {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("bench", bench);
         root.put("when", Instant.now().toString());

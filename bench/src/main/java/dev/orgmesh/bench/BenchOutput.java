@@ -1,11 +1,13 @@
 package dev.orgmesh.bench;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /** Where benchmark results go: standard output, which is this command-line program's real output. */
 final class BenchOutput {
-    private static final PrintStream OUT = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out),
+    private static final PrintStream OUT = new PrintStream(new FileOutputStream(FileDescriptor.out),
             true,
             StandardCharsets.UTF_8);
 

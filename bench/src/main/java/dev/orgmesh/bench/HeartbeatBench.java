@@ -5,12 +5,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
+
+import com.sun.management.OperatingSystemMXBean;
 
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
@@ -24,6 +28,7 @@ import dev.orgmesh.heartbeat.HeartbeatEngine;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.assets.AssetLimits;
 import dev.orgmesh.messaging.assets.OrgAssets;
+import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
 import dev.orgmesh.testkit.NatsServer;
@@ -87,7 +92,7 @@ final class HeartbeatBench {
      */
     static Org org(String company, int agents) {
         Org first = null;
-        List<dev.orgmesh.protocol.org.Agent> all = new java.util.ArrayList<>(agents);
+        List<Agent> all = new ArrayList<>(agents);
         for (int from = 0; from < agents; from += CHUNK) {
             Org part = chunk(company, from, Math.min(agents, from + CHUNK));
             first = first == null ? part : first;
@@ -141,13 +146,13 @@ final class HeartbeatBench {
             });
             d.subscribe(subject);
             sub.flush(Duration.ofSeconds(5));
-            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             long cpu0 = os.getProcessCpuTime();
             long wall0 = System.nanoTime();
             try (AutoCloseable running = workload.start()) {
                 Instant end = Instant.now().plusSeconds(seconds + WARM_UP_SECONDS);
                 while (Instant.now().isBefore(end)) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+                    LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
                 }
             }
             double cores = (os.getProcessCpuTime() - cpu0) / (double) (System.nanoTime() - wall0);
@@ -189,7 +194,7 @@ final class HeartbeatBench {
             while (!Thread.currentThread().isInterrupted()) {
                 long waitNanos = (second * 1_000_000_000L) - (nowMicros() * 1000L);
                 if (waitNanos > 0) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(waitNanos);
+                    LockSupport.parkNanos(waitNanos);
                     continue;
                 }
                 Instant slot = Instant.ofEpochSecond(second);

@@ -2,6 +2,7 @@ package dev.orgmesh.bench;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -9,10 +10,13 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.HdrHistogram.Histogram;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
@@ -231,7 +235,7 @@ final class PipelineBench {
      */
     static double oursThroughput(HubTopology topo, Org org, int n) throws Exception {
         CountDownLatch done = new CountDownLatch(n);
-        java.util.concurrent.atomic.AtomicLong first = new java.util.concurrent.atomic.AtomicLong();
+        AtomicLong first = new AtomicLong();
         Handler answer = Handler.nonBlocking((in, ctx) -> {
             first.compareAndSet(0, System.nanoTime());
             return Outcome.reply(in.reply("worker", "answer").subject("a").build());
@@ -409,7 +413,7 @@ final class PipelineBench {
     }
 
     private static long fastLane(SimpleMeterRegistry meters, String result) {
-        io.micrometer.core.instrument.Counter c = meters.find("orgmesh.agent.fast.lane").tag("result", result)
+        Counter c = meters.find("orgmesh.agent.fast.lane").tag("result", result)
                 .counter();
         return c == null ? 0 : (long) c.count();
     }
@@ -422,7 +426,7 @@ final class PipelineBench {
         private final JetStreamSubscription sub;
         private final String subject;
         private final byte[] body;
-        private final java.util.concurrent.LinkedBlockingQueue<Long> coreCopies = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final LinkedBlockingQueue<Long> coreCopies = new LinkedBlockingQueue<>();
         private Dispatcher core;
         private int n;
 
@@ -501,10 +505,10 @@ final class PipelineBench {
         private final JetStream jsa;
         private final String subject;
         private final byte[] body;
-        private final java.util.concurrent.LinkedBlockingQueue<Long> core = new java.util.concurrent.LinkedBlockingQueue<>();
-        private final java.util.concurrent.LinkedBlockingQueue<Long> stored = new java.util.concurrent.LinkedBlockingQueue<>();
-        private final java.util.concurrent.atomic.AtomicLong pullErrors = new java.util.concurrent.atomic.AtomicLong();
-        private final java.util.concurrent.atomic.AtomicLong storedMissing = new java.util.concurrent.atomic.AtomicLong();
+        private final LinkedBlockingQueue<Long> core = new LinkedBlockingQueue<>();
+        private final LinkedBlockingQueue<Long> stored = new LinkedBlockingQueue<>();
+        private final AtomicLong pullErrors = new AtomicLong();
+        private final AtomicLong storedMissing = new AtomicLong();
         private Thread loop;
         private volatile boolean running = true;
         private int n;
@@ -535,7 +539,7 @@ final class PipelineBench {
         private void pullLoop(JetStreamSubscription sub) {
             while (running) {
                 try {
-                    java.util.Iterator<Message> it = sub.iterate(4, Duration.ofSeconds(5));
+                    Iterator<Message> it = sub.iterate(4, Duration.ofSeconds(5));
                     while (it.hasNext()) {
                         it.next().ackSync(Duration.ofSeconds(5));
                         stored.add(System.nanoTime());

@@ -5,8 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -15,7 +17,9 @@ import io.nats.client.JetStream;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.Nats;
+import io.nats.client.PublishOptions;
 import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.PublishAck;
 import io.nats.client.api.StorageType;
 
 import dev.orgmesh.agent.boot.AgentSoul;
@@ -106,14 +110,14 @@ final class TaskQueueBench {
     }
 
     static void fill(JetStream js, String subject, int n, String role) throws Exception {
-        List<java.util.concurrent.CompletableFuture<io.nats.client.api.PublishAck>> acks = new ArrayList<>(n);
+        List<CompletableFuture<PublishAck>> acks = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Envelope e = Envelope.builder().from("board").to("role:" + role).type("task").subject("t" + i).build()
                     .withIdIfAbsent();
             acks.add(js.publishAsync(subject, EnvelopeCodec.encode(e),
-                    io.nats.client.PublishOptions.builder().messageId(e.id()).build()));
+                    PublishOptions.builder().messageId(e.id()).build()));
         }
-        java.util.concurrent.CompletableFuture.allOf(acks.toArray(java.util.concurrent.CompletableFuture[]::new))
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
                 .get(120, TimeUnit.SECONDS);
     }
 
@@ -179,7 +183,7 @@ final class TaskQueueBench {
         Clock clock = new Clock(n);
         List<Connection> connections = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
-        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        AtomicBoolean running = new AtomicBoolean(true);
         try {
             for (int i = 0; i < agents; i++) {
                 NatsSettings settings = NatsSettings.of(topo.leaf(i % 2).clientUrl())

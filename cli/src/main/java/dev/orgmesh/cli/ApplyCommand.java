@@ -2,6 +2,7 @@ package dev.orgmesh.cli;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -62,7 +63,7 @@ final class ApplyCommand implements Callable<Integer> {
             spec.commandLine().getErr().println(e.getMessage());
             spec.commandLine().getErr().println("nothing applied");
             return OrgmeshCommand.EXIT_INVALID;
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new OrgmeshException(ErrorCode.CLI_FILE_NOT_FOUND, "org file not found: " + file);
         } catch (IOException e) {
             throw new OrgmeshException(ErrorCode.ORG_UNREADABLE, "cannot read " + file + ": " + e.getMessage(), e);

@@ -8,6 +8,7 @@ import io.nats.client.Connection;
 import dev.orgmesh.cli.ops.AuditOps;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.org.Org;
@@ -62,13 +63,13 @@ final class AuditCommand implements Callable<Integer> {
                     org.subjects(), thread, limit);
             Subjects s = org.subjects();
             for (AuditOps.Entry e : entries) {
-                String trace = header(e, dev.orgmesh.protocol.Headers.TRACEPARENT);
+                String trace = header(e, HeaderNames.TRACEPARENT);
                 // a dead letter's sender token is whoever filed it; the original's subject, a header the filer wrote,
                 // names the original sender: shown as what the filer says, beside who filed it
                 Subjects.Attribution stored = s.attribution(e.stored().getSubject()).orElse(null);
                 boolean deadLetter = stored != null && stored.contract().startsWith(s.company() + ".dlq.");
-                String dlqCode = deadLetter ? header(e, dev.orgmesh.protocol.Headers.DLQ_CODE) : null;
-                String original = header(e, dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_SUBJECT);
+                String dlqCode = deadLetter ? header(e, HeaderNames.DLQ_CODE) : null;
+                String original = header(e, HeaderNames.DLQ_ORIGINAL_SUBJECT);
                 String carried = dlqCode != null && original != null ? original : e.stored().getSubject();
                 String real = s.attribution(carried).map(Subjects.Attribution::sender).orElse(null);
                 String from = real == null || real.equals(e.envelope().from())
@@ -84,7 +85,7 @@ final class AuditCommand implements Callable<Integer> {
                         dlqCode == null
                                 ? ""
                                 : "  dead-lettered OM-" + dlqCode + ": "
-                                        + header(e, dev.orgmesh.protocol.Headers.DLQ_REASON),
+                                        + header(e, HeaderNames.DLQ_REASON),
                         trace == null ? "" : "  trace " + trace);
             }
             out.printf("%d messages in thread %s%n", entries.size(), thread);

@@ -1,6 +1,7 @@
 package dev.orgmesh.cli;
 
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -85,7 +86,7 @@ final class BudgetCommand implements Callable<Integer> {
                     KeyValueEntry e = kv.get(key);
                     if (e != null && e.getValue() != null) {
                         out.printf("%-48s %s%n", key,
-                                new String(e.getValue(), java.nio.charset.StandardCharsets.UTF_8));
+                                new String(e.getValue(), StandardCharsets.UTF_8));
                     }
                 }
             } else {
@@ -110,7 +111,7 @@ final class BudgetCommand implements Callable<Integer> {
                     throw Replies.exception(reply, ErrorCode.BUDGET_BAD_REQUEST);
                 }
                 out.println("limit." + scope + "." + id + " = "
-                        + new String(reply.getData(), java.nio.charset.StandardCharsets.UTF_8));
+                        + new String(reply.getData(), StandardCharsets.UTF_8));
             }
             out.flush();
         }

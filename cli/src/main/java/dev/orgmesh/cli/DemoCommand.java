@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +19,9 @@ import io.nats.client.impl.NatsMessage;
 
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.protocol.HeaderNames;
+import dev.orgmesh.protocol.TraceContext;
+import dev.orgmesh.protocol.envelope.Deadlines;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.org.Org;
@@ -87,9 +92,9 @@ final class DemoCommand implements Callable<Integer> {
             d.subscribe(org.company() + ".>");
             c.flush(Duration.ofSeconds(5));
             Headers h = new Headers();
-            h.put(dev.orgmesh.protocol.Headers.MSG_ID, task.id());
-            h.put(dev.orgmesh.protocol.Headers.TRACEPARENT,
-                    dev.orgmesh.protocol.TraceContext.traceparent(null, task.threadOrId(), task.id()));
+            h.put(HeaderNames.MSG_ID, task.id());
+            h.put(HeaderNames.TRACEPARENT,
+                    TraceContext.traceparent(null, task.threadOrId(), task.id()));
             c.jetStream(NatsConnector.jetStreamOptions(settings)).publish(NatsMessage.builder()
                     .subject(org.subjects().team("exec", task.from()))
                     .headers(h)
@@ -114,11 +119,11 @@ final class DemoCommand implements Callable<Integer> {
      * to two days from now, since the runtime refuses work that is already late.
      */
     static Envelope demoTask(Envelope task, Instant now) {
-        var due = dev.orgmesh.protocol.envelope.Deadlines.parse(task.deadline(), java.time.ZoneId.systemDefault());
+        var due = Deadlines.parse(task.deadline(), ZoneId.systemDefault());
         if (due.isPresent() && due.get().isBefore(now)) {
             return task.toBuilder()
                     .deadline(
-                            java.time.LocalDate.ofInstant(now, java.time.ZoneId.systemDefault()).plusDays(2).toString())
+                            LocalDate.ofInstant(now, ZoneId.systemDefault()).plusDays(2).toString())
                     .build();
         }
         return task;

@@ -9,6 +9,8 @@ import io.nats.client.Connection;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.ops.DeadLetterOps;
+import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
 
@@ -81,7 +83,7 @@ final class DlqCommand implements Callable<Integer> {
 
     private long requireSeq() {
         if (seq == null) {
-            throw new dev.orgmesh.protocol.OrgmeshException(dev.orgmesh.protocol.ErrorCode.CLI_USAGE,
+            throw new OrgmeshException(ErrorCode.CLI_USAGE,
                     "dlq " + verb + " needs the dead letter's SEQ (see dlq ls)");
         }
         return seq;

@@ -2,7 +2,9 @@ package dev.orgmesh.cli;
 
 import java.nio.file.Path;
 
+import dev.orgmesh.cli.local.LocalState;
 import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.protocol.org.Org;
 
 import picocli.CommandLine.Option;
 
@@ -30,9 +32,9 @@ final class NatsOptions {
      * The settings for {@code org}: the flags when given, else the operator connection of the org started here by
      * {@code orgmesh up} (recorded in its state directory), else the defaults.
      */
-    NatsSettings settings(String name, dev.orgmesh.protocol.org.Org org) {
+    NatsSettings settings(String name, Org org) {
         if (server == null) {
-            var local = dev.orgmesh.cli.local.LocalState.read(dev.orgmesh.cli.local.LocalState.root(), org.company());
+            var local = LocalState.read(LocalState.root(), org.company());
             if (local.isPresent()) {
                 return NatsSettings.of(local.get().url()).withCreds(creds != null ? creds : local.get().creds())
                         .withDomain(domain).withName(name);

@@ -16,7 +16,9 @@ import dev.orgmesh.agent.runtime.Router;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.TraceContext;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.envelope.Priority;
@@ -119,9 +121,9 @@ final class SendCommand implements Callable<Integer> {
         NatsSettings settings = nats.settings("orgmesh-send", org);
         try (Connection c = NatsConnector.connect(settings)) {
             Headers h = new Headers();
-            h.put(dev.orgmesh.protocol.Headers.MSG_ID, e.id());
-            h.put(dev.orgmesh.protocol.Headers.TRACEPARENT,
-                    dev.orgmesh.protocol.TraceContext.traceparent(null, e.threadOrId(), e.id()));
+            h.put(HeaderNames.MSG_ID, e.id());
+            h.put(HeaderNames.TRACEPARENT,
+                    TraceContext.traceparent(null, e.threadOrId(), e.id()));
             PublishAck ack = c.jetStream(NatsConnector.jetStreamOptions(settings))
                     .publish(NatsMessage.builder().subject(target).headers(h).data(EnvelopeCodec.encode(e)).build());
             spec.commandLine().getOut().printf("sent %s to %s (stream %s, seq %d%s)%n", e.id(), target, ack.getStream(),

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 
 import io.nats.client.Connection;
 
+import dev.orgmesh.heartbeat.liveness.LivenessTracker;
 import dev.orgmesh.heartbeat.status.OrgStatus;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
@@ -51,7 +52,7 @@ final class StatusCommand implements Callable<Integer> {
                     r.lastHeartbeat().map(t -> OrgStatus.relative(t, now)).orElse("-"),
                     r.nextHeartbeat().map(t -> OrgStatus.relative(t, now)).orElse("-"));
         }
-        long up = rows.stream().filter(r -> r.presence() == dev.orgmesh.heartbeat.liveness.LivenessTracker.State.UP)
+        long up = rows.stream().filter(r -> r.presence() == LivenessTracker.State.UP)
                 .count();
         out.printf("%d of %d agents present%n", up, org.agents().size());
         out.flush();

@@ -3,6 +3,7 @@ package dev.orgmesh.cli;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Spec;
  * agent or thread. Heartbeat ticks and presence are hidden unless {@code --heartbeats}.
  */
 @Command(name = "tail", description = "Watch the org's messages live.")
-final class TailCommand implements java.util.concurrent.Callable<Integer> {
+final class TailCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 

@@ -20,6 +20,7 @@ import io.nats.client.impl.Headers;
 import dev.orgmesh.cli.OrgmeshCommandTest.Run;
 import dev.orgmesh.messaging.flow.DeadLetters;
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
@@ -147,7 +148,7 @@ class DlqAuditCommandTest {
             long before = c.jetStreamManagement().getStreamInfo(S.dlqStream()).getStreamState().getLastSequence();
             long original = 7;
             Envelope asCeo = bait.toBuilder().from("ceo-genesis").to("all").build();
-            Headers pointsAtTheBait = new Headers().put(dev.orgmesh.protocol.Headers.STREAM_SOURCE,
+            Headers pointsAtTheBait = new Headers().put(HeaderNames.STREAM_SOURCE,
                     S.auditStream() + " " + stored + " > >");
             record Bait(String destination, Headers headers, Envelope body, String why) {
             }

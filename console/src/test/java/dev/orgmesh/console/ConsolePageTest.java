@@ -41,6 +41,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 import dev.orgmesh.protocol.Approval;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.org.Member;
@@ -154,7 +155,7 @@ class ConsolePageTest {
         Envelope task = Envelope.builder().id("feed-1").from("ceo-genesis").to("team:exec").type("task")
                 .subject("Evaluate the database migration").thread("feed-1").build();
         Headers h = new Headers();
-        h.put(dev.orgmesh.protocol.Headers.MSG_ID, task.id());
+        h.put(HeaderNames.MSG_ID, task.id());
         nats.jetStream().publish(OrgFixture.S.team("exec", "ceo-genesis"), h, EnvelopeCodec.encode(task));
         nats.publish(OrgFixture.S.dm("ceo-genesis", "cto-athena"), EnvelopeCodec.encode(task.report("cto-athena",
                 "complete", "Safe to migrate with a blue/green switch.").subject("Migration assessment").build()));

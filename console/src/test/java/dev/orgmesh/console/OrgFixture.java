@@ -23,6 +23,7 @@ import dev.orgmesh.messaging.assets.OrgAssets;
 import dev.orgmesh.messaging.flow.DeadLetters;
 import dev.orgmesh.protocol.Approval;
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Presence;
 import dev.orgmesh.protocol.Subjects;
@@ -94,12 +95,12 @@ final class OrgFixture {
         Envelope poison = Envelope.builder().id(envelopeId).from("ceo-genesis").to("cto-athena").type("task")
                 .subject(subjectLine).build();
         // stored as ceo-genesis said it, then moved to the dead letters by cto-athena's runtime
-        Headers h = new Headers().put(dev.orgmesh.protocol.Headers.MSG_ID, envelopeId);
+        Headers h = new Headers().put(HeaderNames.MSG_ID, envelopeId);
         c.jetStream().publish(S.dm("cto-athena", "ceo-genesis"), h, EnvelopeCodec.encode(poison));
         var jsm = c.jetStreamManagement();
         MessageInfo stored = Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
                 .until(() -> jsm.getLastMessage(S.inboxStream(), S.dm("cto-athena", "ceo-genesis")),
-                        m -> envelopeId.equals(m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.MSG_ID)));
+                        m -> envelopeId.equals(m.getHeaders().getFirst(HeaderNames.MSG_ID)));
         new DeadLetters(c.jetStream(), jsm, S, Duration.ofSeconds(5), "cto-athena")
                 .move(S.inboxStream(), stored.getSeq(), ErrorCode.AGENT_HANDLER_FAILED, "brain failed 5 times")
                 .orElseThrow();

@@ -15,6 +15,7 @@ import io.nats.client.api.KeyValueEntry;
 import io.nats.client.impl.Headers;
 
 import dev.orgmesh.protocol.Approval;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Subjects;
 
@@ -74,8 +75,8 @@ final class StandInDesk implements AutoCloseable {
 
     private void error(Message m, int code, String message) {
         Headers h = new Headers();
-        h.put(dev.orgmesh.protocol.Headers.SERVICE_ERROR, message);
-        h.put(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE, String.valueOf(code));
+        h.put(HeaderNames.SERVICE_ERROR, message);
+        h.put(HeaderNames.SERVICE_ERROR_CODE, String.valueOf(code));
         connection.publish(m.getReplyTo(), h, ("{\"code\":" + code + "}").getBytes(StandardCharsets.UTF_8));
     }
 

@@ -28,6 +28,7 @@ import dev.orgmesh.heartbeat.schedule.HeartbeatScheduler;
 import dev.orgmesh.heartbeat.schedule.JetStreamTickSink;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Presence;
 import dev.orgmesh.protocol.org.Agent;
@@ -162,7 +163,7 @@ public final class HeartbeatEngine implements AutoCloseable {
             scheduler.load(next, clock.instant());
             tracker.retain(next.agents().stream().map(Agent::id).collect(Collectors.toSet()));
         } catch (IOException e) {
-            throw new OrgmeshException(dev.orgmesh.protocol.ErrorCode.NATS_UNAVAILABLE,
+            throw new OrgmeshException(ErrorCode.NATS_UNAVAILABLE,
                     "JetStream unavailable: " + e.getMessage(), e);
         }
     }

@@ -3,8 +3,11 @@ package dev.orgmesh.hub;
 import java.io.IOException;
 
 import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueOptions;
+import io.nats.client.ObjectStoreOptions;
+import io.nats.client.api.ObjectStoreConfiguration;
 
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
@@ -61,16 +64,16 @@ public final class Bootstrap {
         String bucket = org.subjects().artifactBucket();
         try {
             var osm = connection.objectStoreManagement(
-                    io.nats.client.ObjectStoreOptions.builder()
+                    ObjectStoreOptions.builder()
                             .jetStreamOptions(NatsConnector.jetStreamOptions(settings)).build());
             if (!osm.getBucketNames().contains(bucket)) {
-                osm.create(io.nats.client.api.ObjectStoreConfiguration.builder(bucket)
+                osm.create(ObjectStoreConfiguration.builder(bucket)
                         .description("artifacts agents exchange by path")
                         .storageType(limits.storage())
                         .replicas(limits.replicas())
                         .build());
             }
-        } catch (IOException | io.nats.client.JetStreamApiException e) {
+        } catch (IOException | JetStreamApiException e) {
             throw new OrgmeshException(ErrorCode.APPLY_FAILED,
                     "cannot create the artifact store " + bucket + ": " + e.getMessage(), e);
         }

@@ -24,6 +24,7 @@ import dev.orgmesh.messaging.flow.DeadLetter;
 import dev.orgmesh.messaging.flow.DeadLetterMover;
 import dev.orgmesh.messaging.flow.DeadLetters;
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
@@ -102,7 +103,7 @@ public final class DeadLetterDesk implements AutoCloseable {
             return;
         }
         Headers h = new Headers();
-        h.put(dev.orgmesh.protocol.Headers.MSG_ID, esc.id());
+        h.put(HeaderNames.MSG_ID, esc.id());
         try {
             js.publish(NatsMessage.builder().subject(org.subjects().dm(esc.to(), Subjects.HUB_SENDER)).headers(h)
                     .data(EnvelopeCodec.encode(esc)).build());

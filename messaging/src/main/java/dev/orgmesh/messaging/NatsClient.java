@@ -1,5 +1,7 @@
 package dev.orgmesh.messaging;
 
+import java.io.IOException;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -9,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
@@ -69,13 +72,13 @@ public class NatsClient {
      * (not ready) while NATS is away. Logs every ten seconds while waiting.
      */
     public Connection awaitConnected() throws InterruptedException {
-        long nextLog = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        long nextLog = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!isConnected()) {
             if (System.nanoTime() > nextLog) {
-                org.jboss.logging.Logger.getLogger(NatsClient.class).infof("waiting for NATS at %s", config.url());
-                nextLog = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+                Logger.getLogger(NatsClient.class).infof("waiting for NATS at %s", config.url());
+                nextLog = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             }
-            Thread.sleep(java.time.Duration.ofMillis(200));
+            Thread.sleep(Duration.ofMillis(200));
         }
         return require();
     }
@@ -96,7 +99,7 @@ public class NatsClient {
     public JetStream jetStream() {
         try {
             return require().jetStream(NatsConnector.jetStreamOptions(settings()));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new OrgmeshException(ErrorCode.NATS_UNAVAILABLE, "JetStream unavailable: " + e.getMessage(), e);
         }
     }
@@ -105,7 +108,7 @@ public class NatsClient {
     public JetStreamManagement jetStreamManagement() {
         try {
             return require().jetStreamManagement(NatsConnector.jetStreamOptions(settings()));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new OrgmeshException(ErrorCode.NATS_UNAVAILABLE, "JetStream unavailable: " + e.getMessage(), e);
         }
     }

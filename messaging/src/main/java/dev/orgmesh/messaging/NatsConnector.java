@@ -2,9 +2,11 @@ package dev.orgmesh.messaging;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 
 import org.jboss.logging.Logger;
 
+import io.nats.client.AuthHandler;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.ErrorListener;
@@ -50,7 +52,7 @@ public final class NatsConnector {
      * The auth handler for a credentials file: a JWT {@code .creds} file (user JWT + seed) or a bare NKey seed
      * file as hub-bootstrap renders for config-file users (ADR 0001).
      */
-    static io.nats.client.AuthHandler authHandler(java.nio.file.Path path) {
+    static AuthHandler authHandler(Path path) {
         String text;
         try {
             text = Files.readString(path);

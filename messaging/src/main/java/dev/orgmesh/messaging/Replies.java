@@ -1,10 +1,14 @@
 package dev.orgmesh.messaging;
 
+import java.io.IOException;
+
 import io.nats.client.Connection;
+import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 
 import dev.orgmesh.protocol.ErrorBody;
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.OrgmeshException;
 
@@ -20,8 +24,8 @@ public final class Replies {
     /** The headers of an error reply. */
     public static Headers errorHeaders(OrgmeshException e) {
         Headers h = new Headers();
-        h.put(dev.orgmesh.protocol.Headers.SERVICE_ERROR, headerValue(e.getMessage()));
-        h.put(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE, String.valueOf(e.code().code()));
+        h.put(HeaderNames.SERVICE_ERROR, headerValue(e.getMessage()));
+        h.put(HeaderNames.SERVICE_ERROR_CODE, String.valueOf(e.code().code()));
         return h;
     }
 
@@ -63,13 +67,13 @@ public final class Replies {
      * whole message from the JSON body (the header's text is shortened and escaped), falling back to the header and to
      * {@code fallback} when the code is not one of ours.
      */
-    public static OrgmeshException exception(io.nats.client.Message m, ErrorCode fallback) {
+    public static OrgmeshException exception(Message m, ErrorCode fallback) {
         String header = m.getHeaders() == null
                 ? null
-                : m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR);
+                : m.getHeaders().getFirst(HeaderNames.SERVICE_ERROR);
         String codeText = m.getHeaders() == null
                 ? null
-                : m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE);
+                : m.getHeaders().getFirst(HeaderNames.SERVICE_ERROR_CODE);
         ErrorCode code = null;
         try {
             code = codeText == null ? null : ErrorCode.byCode(Integer.parseInt(codeText.strip()));
@@ -79,9 +83,9 @@ public final class Replies {
         String message = null;
         try {
             if (m.getData() != null && m.getData().length > 0) {
-                message = Json.mapper().readValue(m.getData(), dev.orgmesh.protocol.ErrorBody.class).message();
+                message = Json.mapper().readValue(m.getData(), ErrorBody.class).message();
             }
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             // not an ErrorBody: the header says it
         }
         if (message == null) {
@@ -91,7 +95,7 @@ public final class Replies {
     }
 
     /** Whether a reply message is an error reply. */
-    public static boolean isError(io.nats.client.Message m) {
-        return m.hasHeaders() && m.getHeaders().containsKey(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE);
+    public static boolean isError(Message m) {
+        return m.hasHeaders() && m.getHeaders().containsKey(HeaderNames.SERVICE_ERROR_CODE);
     }
 }

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import io.nats.client.impl.Headers;
 
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.OrgmeshException;
 
 /** Error replies whose message quotes hostile input still make valid NATS headers (found by the bad-input suite). */
@@ -16,9 +17,9 @@ class RepliesTest {
         OrgmeshException e = new OrgmeshException(ErrorCode.DIRECTORY_BAD_REQUEST,
                 "'\u00e9\uFFFD\n\r\u0001x' is not a valid id");
         Headers h = Replies.errorHeaders(e);
-        assertThat(h.getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR))
+        assertThat(h.getFirst(HeaderNames.SERVICE_ERROR))
                 .isEqualTo("'\\u00e9\\ufffd\\u000a\\u000d\\u0001x' is not a valid id");
-        assertThat(h.getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE)).isEqualTo("3006");
+        assertThat(h.getFirst(HeaderNames.SERVICE_ERROR_CODE)).isEqualTo("3006");
     }
 
     @Test
@@ -40,8 +41,8 @@ class RepliesTest {
         assertThat(back.getMessage()).as("from the body, not the escaped header").isEqualTo(e.getMessage());
 
         io.nats.client.Message foreign = io.nats.client.impl.NatsMessage.builder().subject("_INBOX.x")
-                .headers(new Headers().put(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE, "500")
-                        .put(dev.orgmesh.protocol.Headers.SERVICE_ERROR, "handler exploded"))
+                .headers(new Headers().put(HeaderNames.SERVICE_ERROR_CODE, "500")
+                        .put(HeaderNames.SERVICE_ERROR, "handler exploded"))
                 .build();
         OrgmeshException other = Replies.exception(foreign, ErrorCode.APPROVAL_BAD_REQUEST);
         assertThat(other.code()).isEqualTo(ErrorCode.APPROVAL_BAD_REQUEST);

@@ -1,5 +1,9 @@
 package dev.orgmesh.protocol;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -46,14 +50,14 @@ public record Approval(String id, String gate, String status, String subject, St
     /** The approval id for a message held by a gate: the same for every recipient, so one message is held once. */
     public static String idFor(String messageId, String gate) {
         try {
-            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest((gate + "\n" + messageId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            byte[] d = MessageDigest.getInstance("SHA-256")
+                    .digest((gate + "\n" + messageId).getBytes(StandardCharsets.UTF_8));
             StringBuilder sb = new StringBuilder("ap-");
             for (int i = 0; i < 10; i++) {
                 sb.append(String.format(Locale.ROOT, "%02x", d[i]));
             }
             return sb.toString();
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -79,7 +83,7 @@ public record Approval(String id, String gate, String status, String subject, St
                 throw new OrgmeshException(ErrorCode.ENVELOPE_MISSING_FIELD, "approval needs id, status and subject");
             }
             return a;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
             throw new OrgmeshException(ErrorCode.ENVELOPE_MALFORMED_JSON, "malformed approval: " + m, e);
         }

@@ -1,5 +1,6 @@
 package dev.orgmesh.protocol;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -62,7 +63,7 @@ public final class Json {
     public static byte[] write(Object value) {
         try {
             return MAPPER.writeValueAsBytes(value);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(
                     "cannot serialize " + value.getClass().getSimpleName() + ": " + e.getOriginalMessage(), e);
         }

@@ -1,5 +1,6 @@
 package dev.orgmesh.protocol;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -32,7 +33,7 @@ public record Presence(String member, Instant ts, long intervalMs, String status
                         "presence needs member, ts and a positive interval_ms");
             }
             return p;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
             throw new OrgmeshException(ErrorCode.ENVELOPE_MALFORMED_JSON, "malformed presence value: " + m, e);
         }

@@ -3,6 +3,7 @@ package dev.orgmesh.protocol;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
@@ -47,7 +48,7 @@ public final class TraceContext {
     private static String hex(String s, int bytes) {
         try {
             byte[] d = sha256().digest(String.valueOf(s).getBytes(StandardCharsets.UTF_8));
-            byte[] out = java.util.Arrays.copyOf(d, bytes);
+            byte[] out = Arrays.copyOf(d, bytes);
             if (out[0] == 0 && out[1] == 0) {
                 out[0] = 1; // never the all-zero id the spec forbids
             }

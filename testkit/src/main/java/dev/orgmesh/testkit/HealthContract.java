@@ -4,6 +4,9 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
+import java.time.Duration;
+
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,7 +19,7 @@ public abstract class HealthContract {
     @Test
     public void liveAndReadyWithNatsConnected() {
         given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() -> given().when()
+        Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> given().when()
                 .get("/q/health/ready")
                 .then()
                 .statusCode(200)

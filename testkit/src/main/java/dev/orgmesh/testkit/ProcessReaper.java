@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -50,7 +51,7 @@ final class ProcessReaper {
         }
         for (Process process : PROCESSES) {
             try {
-                process.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+                process.onExit().get(5, TimeUnit.SECONDS);
             } catch (Exception e) {
                 // best effort at JVM exit
             }

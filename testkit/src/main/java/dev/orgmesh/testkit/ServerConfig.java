@@ -2,6 +2,7 @@ package dev.orgmesh.testkit;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -94,7 +95,7 @@ record ServerConfig(String serverName, int port, int monitorPort, int leafnodePo
         if (!urls.contains(",")) {
             return "{ url: " + quote(urls) + " }";
         }
-        return "{ urls: [ " + java.util.Arrays.stream(urls.split(",")).map(ServerConfig::quote)
+        return "{ urls: [ " + Arrays.stream(urls.split(",")).map(ServerConfig::quote)
                 .collect(Collectors.joining(", ")) + " ] }";
     }
 

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 
 import org.jboss.logging.Logger;
 
@@ -15,6 +16,7 @@ import io.smallrye.mutiny.Uni;
 import dev.orgmesh.agent.support.MutinyStart;
 import dev.orgmesh.messaging.Replies;
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
@@ -78,7 +80,7 @@ public final class Asker {
     }
 
     private Uni<Envelope> once(String agent, Envelope q, Duration timeout) {
-        Headers h = new Headers().put(dev.orgmesh.protocol.Headers.MSG_ID, q.id());
+        Headers h = new Headers().put(HeaderNames.MSG_ID, q.id());
         byte[] body = EnvelopeCodec.encode(q);
         return Uni.createFrom()
                 .completionStage(() -> connection.requestWithTimeout(subjects.ask(agent, self), h, body, timeout))
@@ -90,7 +92,7 @@ public final class Asker {
 
     private Envelope decode(Message reply) {
         if (Replies.isError(reply)) {
-            String code = reply.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE);
+            String code = reply.getHeaders().getFirst(HeaderNames.SERVICE_ERROR_CODE);
             ErrorCode c = null;
             try {
                 c = ErrorCode.byCode(Integer.parseInt(code));
@@ -98,7 +100,7 @@ public final class Asker {
                 // not one of ours
             }
             throw new OrgmeshException(c != null ? c : ErrorCode.AGENT_HANDLER_FAILED,
-                    reply.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR));
+                    reply.getHeaders().getFirst(HeaderNames.SERVICE_ERROR));
         }
         return EnvelopeCodec.decode(reply.getData());
     }
@@ -116,7 +118,7 @@ public final class Asker {
         if (text.contains("503") || text.toLowerCase().contains("no responders")) {
             return new OrgmeshException(ErrorCode.NO_RESPONDERS, agent + " is not listening on its ask subject", c);
         }
-        if (c instanceof CancellationException || c instanceof java.util.concurrent.TimeoutException) {
+        if (c instanceof CancellationException || c instanceof TimeoutException) {
             return timeoutError(agent, timeout);
         }
         return new OrgmeshException(ErrorCode.REQUEST_TIMEOUT, "asking " + agent + " failed: " + c, c);

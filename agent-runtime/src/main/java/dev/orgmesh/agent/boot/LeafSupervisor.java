@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jboss.logging.Logger;
@@ -163,7 +164,7 @@ public final class LeafSupervisor implements AutoCloseable {
         if (p != null && p.isAlive()) {
             p.destroy();
             try {
-                if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!p.waitFor(5, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                 }
             } catch (InterruptedException e) {

@@ -2,6 +2,7 @@ package dev.orgmesh.agent.brain;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
@@ -217,7 +218,7 @@ public final class ArtifactStage implements Handler {
 
     private static byte[] digest(Path file) throws IOException {
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
+            in.transferTo(OutputStream.nullOutputStream());
             return ((DigestInputStream) in).getMessageDigest().digest();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

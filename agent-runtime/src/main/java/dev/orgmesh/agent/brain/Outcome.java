@@ -1,5 +1,6 @@
 package dev.orgmesh.agent.brain;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -68,7 +69,7 @@ public sealed interface Outcome {
                 if (isRequest) {
                     yield r.also();
                 }
-                java.util.ArrayList<Envelope> all = new java.util.ArrayList<>();
+                ArrayList<Envelope> all = new ArrayList<>();
                 all.add(r.reply());
                 all.addAll(r.also());
                 yield all;

@@ -1,5 +1,6 @@
 package dev.orgmesh.agent.runtime;
 
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
@@ -93,7 +94,7 @@ public final class AgentMetrics {
     public void handled(long nanos, String outcome) {
         Timer.builder("orgmesh.agent.handler").description("time the brain spent on one message")
                 .tag("agent", agent).tag("outcome", outcome).register(registry)
-                .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+                .record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** Reports the outbox backlog from {@code pending}. */

@@ -1,6 +1,7 @@
 package dev.orgmesh.agent.runtime;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,16 +10,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamOptions;
+import io.nats.client.KeyValue;
+import io.nats.client.KeyValueOptions;
 import io.nats.client.api.PublishAck;
 import io.smallrye.mutiny.Uni;
 
@@ -26,6 +35,7 @@ import dev.orgmesh.agent.ask.Asker;
 import dev.orgmesh.agent.ask.Fallback;
 import dev.orgmesh.agent.boot.AgentSoul;
 import dev.orgmesh.agent.brain.Handler;
+import dev.orgmesh.agent.brain.TransientException;
 import dev.orgmesh.agent.budget.Budgets;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
@@ -122,19 +132,19 @@ public final class AgentRuntime implements AutoCloseable {
     }
 
     /** A KV bucket (approvals, budgets), opened on first use: most messages never need it. */
-    private static java.util.function.Supplier<io.nats.client.KeyValue> bucket(Connection c, NatsSettings settings,
+    private static Supplier<KeyValue> bucket(Connection c, NatsSettings settings,
             String name) {
-        return new java.util.function.Supplier<>() {
-            private volatile io.nats.client.KeyValue kv;
+        return new Supplier<>() {
+            private volatile KeyValue kv;
 
             @Override
-            public io.nats.client.KeyValue get() {
+            public KeyValue get() {
                 if (kv == null) {
                     try {
-                        kv = c.keyValue(name, io.nats.client.KeyValueOptions.builder()
+                        kv = c.keyValue(name, KeyValueOptions.builder()
                                 .jetStreamOptions(NatsConnector.jetStreamOptions(settings)).build());
                     } catch (IOException e) {
-                        throw new dev.orgmesh.agent.brain.TransientException(
+                        throw new TransientException(
                                 name + " bucket unavailable: " + e.getMessage());
                     }
                 }
@@ -150,8 +160,8 @@ public final class AgentRuntime implements AutoCloseable {
     private static HandledRecord handledRecord(Connection c, NatsSettings settings, AgentSoul soul,
             RuntimeOptions options, AgentMetrics metrics) {
         String bucket = soul.org().subjects().handledBucket();
-        io.nats.client.KeyValueOptions kvo = io.nats.client.KeyValueOptions.builder()
-                .jetStreamOptions(io.nats.client.JetStreamOptions.builder(NatsConnector.jetStreamOptions(settings))
+        KeyValueOptions kvo = KeyValueOptions.builder()
+                .jetStreamOptions(JetStreamOptions.builder(NatsConnector.jetStreamOptions(settings))
                         .requestTimeout(options.publishTimeout()).build())
                 .build();
         return new HandledRecord(bucket, soul.agent().id(), soul.agent().role(), () -> c.keyValue(bucket, kvo),
@@ -159,7 +169,7 @@ public final class AgentRuntime implements AutoCloseable {
     }
 
     /** The workspace's {@code HEARTBEAT.md}: an unchecked item whose due time passed wakes the brain on a tick. */
-    public AgentRuntime heartbeatChecklist(java.nio.file.Path file) {
+    public AgentRuntime heartbeatChecklist(Path file) {
         pipeline.heartbeatChecklist(file);
         return this;
     }
@@ -168,7 +178,7 @@ public final class AgentRuntime implements AutoCloseable {
      * Every body this agent publishes (replies, escalations, answers, events) goes through {@code filter} first; the
      * service uses it to replace known secret values, so not even a brain that echoes one can leak it.
      */
-    public AgentRuntime filterOutgoing(java.util.function.UnaryOperator<byte[]> filter) {
+    public AgentRuntime filterOutgoing(UnaryOperator<byte[]> filter) {
         pipeline.filterOutgoing(filter);
         return this;
     }
@@ -238,7 +248,7 @@ public final class AgentRuntime implements AutoCloseable {
         metrics.deadLettered();
         listener.onDeadLettered(dl);
         Envelope original = null;
-        com.fasterxml.jackson.databind.node.ObjectNode raw = null;
+        ObjectNode raw = null;
         try {
             raw = EnvelopeCodec.parse(dl.body(), Integer.MAX_VALUE);
             original = EnvelopeCodec.fromTree(raw);
@@ -298,7 +308,7 @@ public final class AgentRuntime implements AutoCloseable {
      * messages a second).
      */
     static ScheduledExecutorService timer() {
-        java.util.concurrent.ScheduledThreadPoolExecutor t = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1,
                 Thread.ofVirtual().name("agent-timer").factory());
         t.setRemoveOnCancelPolicy(true);
         return t;

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -54,7 +55,7 @@ public final class DeadlineTracker implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Consumer<Envelope> escalate;
     private final Map<String, ScheduledFuture<?>> open = new ConcurrentHashMap<>();
-    private final Set<String> settled = java.util.Collections.newSetFromMap(new LinkedHashMap<>(64, 0.75f, false) {
+    private final Set<String> settled = Collections.newSetFromMap(new LinkedHashMap<>(64, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
             return size() > FIRED_KEPT;

@@ -1,5 +1,6 @@
 package dev.orgmesh.agent.runtime;
 
+import java.time.Instant;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Ids;
 import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.Priority;
 import dev.orgmesh.protocol.org.Member;
 import dev.orgmesh.protocol.org.Org;
 
@@ -53,8 +55,8 @@ public final class Escalations {
         Envelope.Builder b = about != null
                 ? about.escalation(self, manager, text, original)
                 : Envelope.builder().from(self).to(manager).type("escalation")
-                        .priority(dev.orgmesh.protocol.envelope.Priority.HIGH).subject("Escalation: " + code.name())
-                        .context(text).ts(java.time.Instant.now());
+                        .priority(Priority.HIGH).subject("Escalation: " + code.name())
+                        .context(text).ts(Instant.now());
         return b.id(id != null ? id : Ids.next()).build();
     }
 }

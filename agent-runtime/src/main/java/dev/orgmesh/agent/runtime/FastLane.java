@@ -1,8 +1,11 @@
 package dev.orgmesh.agent.runtime;
 
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Who works a direct message: its core copy (the fast lane, ADR 0006) or its copy from the inbox stream. A DM
@@ -30,7 +33,7 @@ final class FastLane<S> {
     private final int slots;
     private int working;
     /** Ids whose core copy is being worked (a claim adopted by its inbox copy is gone from {@code claims}). */
-    private final java.util.Set<String> inWork = new java.util.HashSet<>();
+    private final Set<String> inWork = new HashSet<>();
     private final Map<String, Claim<S>> claims;
 
     /**
@@ -116,7 +119,7 @@ final class FastLane<S> {
         long deadline = System.nanoTime() + waitNanos;
         try {
             for (long left = waitNanos; !claims.containsKey(id) && left > 0; left = deadline - System.nanoTime()) {
-                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+                TimeUnit.NANOSECONDS.timedWait(this, left);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -3,6 +3,7 @@ package dev.orgmesh.agent.runtime;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -14,6 +15,7 @@ import io.nats.client.impl.Headers;
 import dev.orgmesh.agent.brain.TransientException;
 import dev.orgmesh.protocol.Approval;
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.ApprovalGate;
@@ -44,7 +46,7 @@ final class Gatekeeper {
     interface Records {
         Approval get(String id) throws IOException, JetStreamApiException, InterruptedException;
 
-        static Records of(java.util.function.Supplier<KeyValue> bucket) {
+        static Records of(Supplier<KeyValue> bucket) {
             return id -> {
                 KeyValueEntry e = bucket.get().get(id);
                 return e == null || e.getValue() == null ? null : Approval.decode(e.getValue());
@@ -72,7 +74,7 @@ final class Gatekeeper {
      * approval id copied onto another message does not unlock it (the header is the sender's to write).
      */
     Verdict check(Envelope in, JsonNode raw, String subject, String source, Headers headers) {
-        String approval = headers == null ? null : headers.getFirst(dev.orgmesh.protocol.Headers.APPROVAL);
+        String approval = headers == null ? null : headers.getFirst(HeaderNames.APPROVAL);
         if (approval != null) {
             Approval a = read(approval);
             if (a == null) {

@@ -1,17 +1,22 @@
 package dev.orgmesh.agent.runtime;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -23,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 import org.jboss.logging.Logger;
 
@@ -50,12 +56,15 @@ import dev.orgmesh.messaging.flow.OutboundMessage;
 import dev.orgmesh.messaging.flow.Outbox;
 import dev.orgmesh.protocol.BudgetWire;
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Ids;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.TraceContext;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+import dev.orgmesh.protocol.envelope.Priority;
 
 /**
  * What happens to one message (DESIGN §6), as a Mutiny {@link Uni} per message on virtual threads: decode and
@@ -122,8 +131,8 @@ final class Pipeline {
     /** The company's handled record; {@code null}: this runtime's memory only. */
     private final HandledRecord handled;
     /** Applied to every body this agent publishes: removes known secret values (set by the service). */
-    private volatile java.util.function.UnaryOperator<byte[]> outgoing = java.util.function.UnaryOperator.identity();
-    private final java.util.Set<String> budgetTold = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile UnaryOperator<byte[]> outgoing = UnaryOperator.identity();
+    private final Set<String> budgetTold = ConcurrentHashMap.newKeySet();
     private final Map<String, String> failures = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
@@ -172,14 +181,14 @@ final class Pipeline {
     }
 
     /** The workspace's HEARTBEAT.md, for due items. */
-    void heartbeatChecklist(java.nio.file.Path file) {
+    void heartbeatChecklist(Path file) {
         if (heartbeats != null) {
             heartbeats.checklist(file);
         }
     }
 
     /** Every body this agent publishes goes through {@code filter} (secret scrubbing). */
-    void filterOutgoing(java.util.function.UnaryOperator<byte[]> filter) {
+    void filterOutgoing(UnaryOperator<byte[]> filter) {
         this.outgoing = filter;
     }
 
@@ -249,7 +258,7 @@ final class Pipeline {
 
         // a direct message whose core copy was claimed by the fast lane is settled as that copy came out
         String fastId = fast != null && "dm".equals(source.name()) ? messageId(msg.getHeaders()) : null;
-        java.util.concurrent.CompletableFuture<Settlement> adopted = fastId == null
+        CompletableFuture<Settlement> adopted = fastId == null
                 ? null
                 : fresh(d) ? fast.claimStream(fastId, CORE_GRACE.toNanos()) : fast.claimStream(fastId);
         AtomicBoolean finished = new AtomicBoolean();
@@ -349,7 +358,7 @@ final class Pipeline {
         if (fast == null || crashed || id == null || recent.contains(id)) {
             return;
         }
-        java.util.concurrent.CompletableFuture<Settlement> ticket = fast.claimFast(id);
+        CompletableFuture<Settlement> ticket = fast.claimFast(id);
         if (ticket == null) {
             LOG.debugf("core copy of %s dropped: its inbox copy came first, or all %d fast slots are busy", id,
                     options.concurrency());
@@ -378,7 +387,7 @@ final class Pipeline {
             });
             // the guards run on the dispatcher's thread (one hop less to the brain) unless they may wait on the
             // network: the handled record after a crash, an approval record
-            boolean mayWait = lookup || msg.getHeaders().getFirst(dev.orgmesh.protocol.Headers.APPROVAL) != null;
+            boolean mayWait = lookup || msg.getHeaders().getFirst(HeaderNames.APPROVAL) != null;
             (mayWait ? inspected.runSubscriptionOn(workers) : inspected)
                     // a malformed copy needs its stream position to be dead-lettered, a held one to be verified by
                     // the approval desk: both are left to the inbox's copy
@@ -616,13 +625,13 @@ final class Pipeline {
                         : "month")
                 + " N";
         LOG.warn(text);
-        java.util.LinkedHashSet<String> tell = new java.util.LinkedHashSet<>();
+        LinkedHashSet<String> tell = new LinkedHashSet<>();
         tell.add(escalations.ownManager());
         soul.org().humans().forEach(h -> tell.add(h.id()));
         String base = "budget-" + self + "-" + x.key();
         for (String who : tell) {
             Envelope e = Envelope.builder().id(base + "-" + who).from(self).to(who).type("escalation")
-                    .priority(dev.orgmesh.protocol.envelope.Priority.HIGH).subject("Budget exhausted: " + self)
+                    .priority(Priority.HIGH).subject("Budget exhausted: " + self)
                     .context(text).re(in.id()).thread(in.threadOrId()).ts(options.clock().instant()).build();
             outbox.publish(message(e, null));
         }
@@ -733,9 +742,9 @@ final class Pipeline {
     OutboundMessage message(Envelope ready, Headers incoming) {
         String subject = router.subjectFor(ready);
         // W3C trace context: continue the trace of what this answers, or start one from the thread (docs/oversight.md)
-        String parent = incoming == null ? null : incoming.getFirst(dev.orgmesh.protocol.Headers.TRACEPARENT);
-        Headers h = new Headers().put(dev.orgmesh.protocol.Headers.TRACEPARENT,
-                dev.orgmesh.protocol.TraceContext.traceparent(parent, ready.threadOrId(), ready.id()));
+        String parent = incoming == null ? null : incoming.getFirst(HeaderNames.TRACEPARENT);
+        Headers h = new Headers().put(HeaderNames.TRACEPARENT,
+                TraceContext.traceparent(parent, ready.threadOrId(), ready.id()));
         return new OutboundMessage(subject, h, outgoing.apply(EnvelopeCodec.encode(ready)), ready.id());
     }
 
@@ -745,16 +754,16 @@ final class Pipeline {
      * handled: the release comes back with the same id.
      */
     private Uni<Settlement> hold(Delivery d, Message msg, Step.Hold h) {
-        Headers hh = new Headers().put(dev.orgmesh.protocol.Headers.HOLD_GATE, h.gate().gate().id())
-                .put(dev.orgmesh.protocol.Headers.HOLD_SUBJECT, msg.getSubject())
-                .put(dev.orgmesh.protocol.Headers.HOLD_RECIPIENT, h.gate().recipient());
+        Headers hh = new Headers().put(HeaderNames.HOLD_GATE, h.gate().gate().id())
+                .put(HeaderNames.HOLD_SUBJECT, msg.getSubject())
+                .put(HeaderNames.HOLD_RECIPIENT, h.gate().recipient());
         String stored = DeadLetters.storedAt(d.headers(), d.stream(), d.seq());
         if (stored != null) {
-            hh.put(dev.orgmesh.protocol.Headers.HOLD_STORED_AT, stored);
+            hh.put(HeaderNames.HOLD_STORED_AT, stored);
         }
-        if (d.headers() != null && d.headers().getFirst(dev.orgmesh.protocol.Headers.TRACEPARENT) != null) {
-            hh.put(dev.orgmesh.protocol.Headers.TRACEPARENT,
-                    d.headers().getFirst(dev.orgmesh.protocol.Headers.TRACEPARENT));
+        if (d.headers() != null && d.headers().getFirst(HeaderNames.TRACEPARENT) != null) {
+            hh.put(HeaderNames.TRACEPARENT,
+                    d.headers().getFirst(HeaderNames.TRACEPARENT));
         }
         OutboundMessage m = new OutboundMessage(subjects.humanHold(self), hh, msg.getData(), h.gate().approvalId());
         return store(List.of(m)).map(v -> {
@@ -1020,7 +1029,7 @@ final class Pipeline {
 
     private static Throwable unwrap(Throwable t) {
         Throwable c = t;
-        while ((c instanceof CompletionException || c instanceof java.util.concurrent.ExecutionException)
+        while ((c instanceof CompletionException || c instanceof ExecutionException)
                 && c.getCause() != null) {
             c = c.getCause();
         }

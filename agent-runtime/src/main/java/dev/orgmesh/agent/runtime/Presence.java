@@ -1,5 +1,6 @@
 package dev.orgmesh.agent.runtime;
 
+import java.time.Duration;
 import java.time.Instant;
 
 import org.jboss.logging.Logger;
@@ -30,7 +31,7 @@ final class Presence {
     private volatile KeyValue kv;
 
     Presence(Connection connection, JetStreamOptions jso, Subjects subjects, String agent,
-            java.time.Duration interval) {
+            Duration interval) {
         this.connection = connection;
         this.jso = jso;
         this.bucket = subjects.presenceBucket();

@@ -1,6 +1,12 @@
 package dev.orgmesh.agent.service;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -11,6 +17,7 @@ import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
+import io.nats.client.NKey;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
@@ -29,6 +36,7 @@ import dev.orgmesh.agent.secret.AgentSecrets;
 import dev.orgmesh.agent.workspace.Workspace;
 import dev.orgmesh.messaging.NatsClient;
 import dev.orgmesh.messaging.NatsConnector;
+import dev.orgmesh.messaging.flow.Backoff;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 
@@ -73,8 +81,8 @@ public class AgentService {
             Path log = config.leaf().log().orElseGet(() -> workspace.dir().toAbsolutePath().getParent().resolve(
                     soul.agent().id() + "-leaf.log"));
             leaf = new LeafSupervisor(config.leaf().natsServer(), conf, log,
-                    new dev.orgmesh.messaging.flow.Backoff(java.time.Duration.ofMillis(500),
-                            java.time.Duration.ofSeconds(30)))
+                    new Backoff(Duration.ofMillis(500),
+                            Duration.ofSeconds(30)))
                     .start();
         });
         s3Settings = config.s3Stores(); // a wrong endpoint fails the boot, not the first message
@@ -128,7 +136,7 @@ public class AgentService {
 
     /** The S3-compatible stores configured for {@code r2://} and {@code s3://}; the credentials come from the secrets. */
     private Map<String, ArtifactStore> s3Stores(AgentSecrets s) {
-        Map<String, ArtifactStore> out = new java.util.HashMap<>();
+        Map<String, ArtifactStore> out = new HashMap<>();
         s3Settings.forEach((scheme, settings) -> {
             LOG.infof("%s:// artifacts are in the S3-compatible store at %s (region %s, %s style; credentials from %s"
                     + " and %s)", scheme, settings.endpoint(), settings.region(),
@@ -136,7 +144,7 @@ public class AgentService {
                             ? "path"
                             : "virtual-host",
                     settings.accessKeySecret(), settings.secretKeySecret());
-            for (String name : java.util.List.of(settings.accessKeySecret(), settings.secretKeySecret())) {
+            for (String name : List.of(settings.accessKeySecret(), settings.secretKeySecret())) {
                 if (!soul.agent().secrets().contains(name) && System.getenv(name) == null) {
                     LOG.warnf("%s:// artifacts need %s, which is neither among %s's secrets in the org file nor in"
                             + " the environment: fetching and publishing them will fail", scheme, name,
@@ -161,11 +169,11 @@ public class AgentService {
         }
         Path file = config.nkeyFile().get();
         try {
-            char[] seed = java.nio.file.Files.readString(file).strip().toCharArray();
-            io.nats.client.NKey key = io.nats.client.NKey.fromSeed(seed);
-            java.util.Arrays.fill(seed, ' ');
+            char[] seed = Files.readString(file).strip().toCharArray();
+            NKey key = NKey.fromSeed(seed);
+            Arrays.fill(seed, ' ');
             return new AgentSecrets(soul.agent(), soul.org().subjects(), key);
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             throw new OrgmeshException(ErrorCode.VAULT_BAD_SIGNATURE,
                     "cannot read the agent's NKey seed " + file + ": " + e.getMessage(), e);
         }

@@ -1,7 +1,11 @@
 package dev.orgmesh.agent.service;
 
 import java.util.logging.Filter;
+import java.util.logging.Handler;
 import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import org.jboss.logmanager.ExtLogRecord;
 
 import dev.orgmesh.agent.secret.AgentSecrets;
 
@@ -24,7 +28,7 @@ public final class SecretLogFilter implements Filter {
         if (s == null) {
             return;
         }
-        for (java.util.logging.Handler h : java.util.logging.Logger.getLogger("").getHandlers()) {
+        for (Handler h : Logger.getLogger("").getHandlers()) {
             if (!(h.getFilter() instanceof SecretLogFilter)) {
                 h.setFilter(new SecretLogFilter(h.getFilter()));
             }
@@ -37,7 +41,7 @@ public final class SecretLogFilter implements Filter {
         if (s == null || s.current().isEmpty()) {
             return next == null || next.isLoggable(record);
         }
-        String formatted = record instanceof org.jboss.logmanager.ExtLogRecord ext
+        String formatted = record instanceof ExtLogRecord ext
                 ? ext.getFormattedMessage()
                 : record.getMessage();
         if (formatted != null) {
@@ -45,8 +49,8 @@ public final class SecretLogFilter implements Filter {
             if (!clean.equals(formatted)) {
                 record.setMessage(clean);
                 record.setParameters(null);
-                if (record instanceof org.jboss.logmanager.ExtLogRecord ext) {
-                    ext.setMessage(clean, org.jboss.logmanager.ExtLogRecord.FormatStyle.NO_FORMAT);
+                if (record instanceof ExtLogRecord ext) {
+                    ext.setMessage(clean, ExtLogRecord.FormatStyle.NO_FORMAT);
                 }
             }
         }

@@ -30,6 +30,7 @@ import dev.orgmesh.hub.oversight.ApprovalDesk;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.Replies;
 import dev.orgmesh.protocol.Approval;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
@@ -180,7 +181,7 @@ class ApprovalGateTest {
             // a second decision is refused, and nothing is delivered twice
             Message again = s.decide(true, held.id(), "board", null);
             assertThat(Replies.isError(again)).isTrue();
-            assertThat(again.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE))
+            assertThat(again.getHeaders().getFirst(HeaderNames.SERVICE_ERROR_CODE))
                     .isEqualTo("8001");
             await("delivered once").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
                     .until(() -> handled.count("d-1") == 1);
@@ -201,18 +202,18 @@ class ApprovalGateTest {
             assertThat(Replies.isError(noReason)).isTrue();
             assertThat(new String(noReason.getData())).contains("reason");
             Message notApprover = s.decide(true, id, "ceo", null);
-            assertThat(notApprover.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE))
+            assertThat(notApprover.getHeaders().getFirst(HeaderNames.SERVICE_ERROR_CODE))
                     .isEqualTo("8002");
             // the decider is who said it, not who the body names (issue 22: "an approval's decider is taken from what
             // the request says")
             Message borrowed = s.decideAs("ceo", true, id, "board", null);
-            assertThat(borrowed.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE))
+            assertThat(borrowed.getHeaders().getFirst(HeaderNames.SERVICE_ERROR_CODE))
                     .isEqualTo("8002");
-            assertThat(borrowed.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR))
+            assertThat(borrowed.getHeaders().getFirst(HeaderNames.SERVICE_ERROR))
                     .contains("ceo may not decide on behalf of board");
             assertThat(s.approval("d-2", "deploys").status()).isEqualTo(Approval.PENDING);
             Message unknown = s.decide(true, "ap-0000", "board", null);
-            assertThat(unknown.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE))
+            assertThat(unknown.getHeaders().getFirst(HeaderNames.SERVICE_ERROR_CODE))
                     .isEqualTo("8000");
 
             Message denied = s.decide(false, id, "board", "not during the freeze");
@@ -300,8 +301,8 @@ class ApprovalGateTest {
             Handled handled = new Handled();
             s.f().runtime(topology.leaf(0), "dev1", Handler.NOTHING, handled, Fixture.options());
             Envelope e = task("forged-1", "deploy", "dev1");
-            Headers h = new Headers().put(dev.orgmesh.protocol.Headers.APPROVAL, Approval.idFor("forged-1", "deploys"))
-                    .put(dev.orgmesh.protocol.Headers.MSG_ID, "forged-1");
+            Headers h = new Headers().put(HeaderNames.APPROVAL, Approval.idFor("forged-1", "deploys"))
+                    .put(HeaderNames.MSG_ID, "forged-1");
             s.f().js.publish(NatsMessage.builder().subject(s.f().subjects.dm("dev1", "ceo")).headers(h)
                     .data(EnvelopeCodec.encode(e)).build());
             await().atMost(Duration.ofSeconds(10)).until(() -> !cto.ofType("escalation").isEmpty());
@@ -327,11 +328,11 @@ class ApprovalGateTest {
             hold(s, "cto", task("evil-1", "note", "cto"), "no-such-gate", purge);
 
             await().atMost(Duration.ofSeconds(10)).until(() -> s.f().deadLetters().stream()
-                    .anyMatch(m -> "8007".equals(m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.DLQ_CODE))));
+                    .anyMatch(m -> "8007".equals(m.getHeaders().getFirst(HeaderNames.DLQ_CODE))));
             MessageInfo dead = s.f().deadLetters().stream()
-                    .filter(m -> "8007".equals(m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.DLQ_CODE)))
+                    .filter(m -> "8007".equals(m.getHeaders().getFirst(HeaderNames.DLQ_CODE)))
                     .findFirst().orElseThrow();
-            assertThat(dead.getHeaders().getFirst(dev.orgmesh.protocol.Headers.DLQ_REASON))
+            assertThat(dead.getHeaders().getFirst(HeaderNames.DLQ_REASON))
                     .contains("no-such-gate").contains("evil-1").contains("refused, not released");
             assertThat(s.approval("evil-1", "no-such-gate")).as("no approval is recorded").isNull();
             assertThat(s.f().jsm.getStreamInfo(subj.auditStream()).getStreamState().getMsgCount())
@@ -358,10 +359,10 @@ class ApprovalGateTest {
             hold(s, "dev1", Fixture.envelope("ceo", "all", "deploy").id("evil-6").build(), "deploys", subj.all("ceo"));
 
             await().atMost(Duration.ofSeconds(10)).until(() -> s.f().deadLetters().stream()
-                    .filter(m -> "8008".equals(m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.DLQ_CODE)))
+                    .filter(m -> "8008".equals(m.getHeaders().getFirst(HeaderNames.DLQ_CODE)))
                     .count() == 5);
             assertThat(s.f().deadLetters())
-                    .extracting(m -> m.getHeaders().getFirst(dev.orgmesh.protocol.Headers.DLQ_REASON))
+                    .extracting(m -> m.getHeaders().getFirst(HeaderNames.DLQ_REASON))
                     .anyMatch(r -> r.contains("would be released to " + purge)
                             && r.contains(purge + " is not a subject a message is carried on"))
                     .anyMatch(r -> r.contains("'nobody' is not a member"))
@@ -387,9 +388,9 @@ class ApprovalGateTest {
                             EnvelopeCodec.encode(task("ask-deploy", "deploy", "dev1")), Duration.ofSeconds(2)),
                     m -> m != null && !m.isStatusMessage());
             assertThat(Replies.isError(gated)).isTrue();
-            assertThat(gated.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE))
+            assertThat(gated.getHeaders().getFirst(HeaderNames.SERVICE_ERROR_CODE))
                     .isEqualTo("8009");
-            assertThat(gated.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR))
+            assertThat(gated.getHeaders().getFirst(HeaderNames.SERVICE_ERROR))
                     .contains("deploys");
             Message plain = s.f().hubClient.request(s.f().subjects.ask("dev1", "ceo"),
                     EnvelopeCodec.encode(task("ask-note", "note", "dev1")), Duration.ofSeconds(10));
@@ -401,9 +402,9 @@ class ApprovalGateTest {
 
     /** A hold as an agent's runtime publishes it, with whatever headers the test gives. */
     static void hold(Setup s, String filer, Envelope e, String gate, String destination) throws Exception {
-        Headers h = new Headers().put(dev.orgmesh.protocol.Headers.MSG_ID, Approval.idFor(e.id(), gate))
-                .put(dev.orgmesh.protocol.Headers.HOLD_GATE, gate)
-                .put(dev.orgmesh.protocol.Headers.HOLD_SUBJECT, destination);
+        Headers h = new Headers().put(HeaderNames.MSG_ID, Approval.idFor(e.id(), gate))
+                .put(HeaderNames.HOLD_GATE, gate)
+                .put(HeaderNames.HOLD_SUBJECT, destination);
         s.f().js.publish(NatsMessage.builder().subject(s.f().subjects.humanHold(filer)).headers(h)
                 .data(EnvelopeCodec.encode(e)).build());
     }

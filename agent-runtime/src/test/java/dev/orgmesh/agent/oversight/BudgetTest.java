@@ -27,6 +27,7 @@ import dev.orgmesh.agent.oversight.ApprovalGateTest.Handled;
 import dev.orgmesh.hub.oversight.BudgetDesk;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.Replies;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.org.Org;
@@ -96,7 +97,7 @@ class BudgetTest {
                                 .encode(Fixture.envelope("lead", "dev1", "question").id("q-1").subject("status?")
                                         .build()),
                         Duration.ofSeconds(5));
-                assertThat(asked.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE))
+                assertThat(asked.getHeaders().getFirst(HeaderNames.SERVICE_ERROR_CODE))
                         .isEqualTo("8010");
                 assertThat(model.requests()).hasSize(5);
 
@@ -127,9 +128,9 @@ class BudgetTest {
                 Message bad = f.hubClient.request(f.subjects.humanBudget("board"),
                         "{\"scope\":\"agent\",\"id\":\"nobody\",\"tokens_per_day\":1}".getBytes(StandardCharsets.UTF_8),
                         Duration.ofSeconds(5));
-                assertThat(bad.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE))
+                assertThat(bad.getHeaders().getFirst(HeaderNames.SERVICE_ERROR_CODE))
                         .isEqualTo("8011");
-                assertThat(bad.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR)).contains("nobody");
+                assertThat(bad.getHeaders().getFirst(HeaderNames.SERVICE_ERROR)).contains("nobody");
             }
         }
     }

@@ -20,7 +20,7 @@ import io.nats.client.api.StorageType;
 import dev.orgmesh.agent.Fixture;
 import dev.orgmesh.agent.brain.Outcome;
 import dev.orgmesh.protocol.ErrorCode;
-import dev.orgmesh.protocol.Headers;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.testkit.HubTopology;
@@ -59,19 +59,20 @@ class DeadLetterTest {
             List<MessageInfo> dead = f.deadLetters();
             assertThat(dead).allSatisfy(m -> {
                 assertThat(m.getSubject()).isEqualTo(f.subjects.dlq("inbox", "cto"));
-                assertThat(m.getHeaders().getFirst(Headers.DLQ_ORIGINAL_SUBJECT))
+                assertThat(m.getHeaders().getFirst(HeaderNames.DLQ_ORIGINAL_SUBJECT))
                         .isEqualTo(f.subjects.dm("cto", "ceo"));
-                assertThat(m.getHeaders().getFirst(Headers.DLQ_ORIGINAL_STREAM)).isEqualTo(f.subjects.inboxStream());
+                assertThat(m.getHeaders().getFirst(HeaderNames.DLQ_ORIGINAL_STREAM))
+                        .isEqualTo(f.subjects.inboxStream());
             });
             MessageInfo poisoned = dead.stream()
                     .filter(m -> new String(m.getData(), StandardCharsets.UTF_8).contains("poison-1")).findFirst()
                     .orElseThrow();
-            assertThat(poisoned.getHeaders().getFirst(Headers.DLQ_CODE))
+            assertThat(poisoned.getHeaders().getFirst(HeaderNames.DLQ_CODE))
                     .isEqualTo(String.valueOf(ErrorCode.DEAD_LETTERED.code()));
-            assertThat(poisoned.getHeaders().getFirst(Headers.DLQ_REASON)).contains("boom: cannot digest poison-1")
+            assertThat(poisoned.getHeaders().getFirst(HeaderNames.DLQ_REASON)).contains("boom: cannot digest poison-1")
                     .contains("delivered 3 times");
             assertThat(poisonAttempts).hasValue(Fixture.MAX_DELIVER);
-            assertThat(dead).extracting(m -> m.getHeaders().getFirst(Headers.DLQ_CODE)).contains(
+            assertThat(dead).extracting(m -> m.getHeaders().getFirst(HeaderNames.DLQ_CODE)).contains(
                     String.valueOf(ErrorCode.ENVELOPE_WRONG_TYPE.code()),
                     String.valueOf(ErrorCode.ENVELOPE_MALFORMED_JSON.code()));
 

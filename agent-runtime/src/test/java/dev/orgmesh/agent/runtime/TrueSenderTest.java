@@ -18,7 +18,7 @@ import dev.orgmesh.agent.Fixture;
 import dev.orgmesh.agent.brain.Outcome;
 import dev.orgmesh.messaging.Replies;
 import dev.orgmesh.protocol.ErrorCode;
-import dev.orgmesh.protocol.Headers;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.testkit.HubTopology;
@@ -66,9 +66,9 @@ class TrueSenderTest {
             assertThat(handled).as("the brain saw only the genuine ones, from their real sender")
                     .containsOnly(Map.entry("g-dm", "dm from ceo"), Map.entry("g-team", "team from ceo"));
             List<MessageInfo> letters = forgedLetters(f);
-            assertThat(letters).extracting(m -> m.getHeaders().getFirst(Headers.DLQ_REASON))
+            assertThat(letters).extracting(m -> m.getHeaders().getFirst(HeaderNames.DLQ_REASON))
                     .allMatch(r -> r.contains("says it is from 'ceo' but was sent by 'dev1'"));
-            assertThat(letters).extracting(m -> m.getHeaders().getFirst(Headers.DLQ_ORIGINAL_SUBJECT))
+            assertThat(letters).extracting(m -> m.getHeaders().getFirst(HeaderNames.DLQ_ORIGINAL_SUBJECT))
                     .containsExactlyInAnyOrderElementsOf(forged.values());
 
             // the real sender is told, five times; the member it named is told nothing
@@ -96,9 +96,9 @@ class TrueSenderTest {
             f.publish(f.subjects.dm("cto", "dev1"), Fixture.envelope("dev1", "cto", "task").id("m-ok").build());
             String bad = String.valueOf(ErrorCode.ENVELOPE_BAD_VALUE.code());
             await().atMost(Duration.ofSeconds(15)).until(() -> handled.containsKey("m-ok") && f.deadLetters().stream()
-                    .filter(m -> bad.equals(m.getHeaders().getFirst(Headers.DLQ_CODE))).count() == 2);
+                    .filter(m -> bad.equals(m.getHeaders().getFirst(HeaderNames.DLQ_CODE))).count() == 2);
             assertThat(handled).containsOnlyKeys("m-ok");
-            assertThat(f.deadLetters()).extracting(m -> m.getHeaders().getFirst(Headers.DLQ_REASON))
+            assertThat(f.deadLetters()).extracting(m -> m.getHeaders().getFirst(HeaderNames.DLQ_REASON))
                     .anyMatch(r -> r.contains("addressed to 'dev2'") && r.contains(f.subjects.dm("cto")))
                     .anyMatch(r -> r.contains("addressed to 'all'") && r.contains(f.subjects.team("exec")));
             await().atMost(Duration.ofSeconds(10)).until(() -> dev1.ofType("error").size() == 2);
@@ -118,11 +118,11 @@ class TrueSenderTest {
                     () -> f.hubClient.request(f.subjects.ask("cto", "dev1"), forged, Duration.ofSeconds(2)),
                     m -> m != null && !m.isStatusMessage());
             assertThat(Replies.isError(refused)).isTrue();
-            assertThat(refused.getHeaders().getFirst(Headers.SERVICE_ERROR_CODE))
+            assertThat(refused.getHeaders().getFirst(HeaderNames.SERVICE_ERROR_CODE))
                     .isEqualTo(String.valueOf(ErrorCode.ENVELOPE_FORGED_SENDER.code()));
-            assertThat(refused.getHeaders().getFirst(Headers.SERVICE_ERROR)).contains("'ceo'").contains("'dev1'");
+            assertThat(refused.getHeaders().getFirst(HeaderNames.SERVICE_ERROR)).contains("'ceo'").contains("'dev1'");
             await().atMost(Duration.ofSeconds(10)).until(() -> forgedLetters(f).size() == 1);
-            assertThat(forgedLetters(f).getFirst().getHeaders().getFirst(Headers.DLQ_ORIGINAL_SUBJECT))
+            assertThat(forgedLetters(f).getFirst().getHeaders().getFirst(HeaderNames.DLQ_ORIGINAL_SUBJECT))
                     .isEqualTo(f.subjects.ask("cto", "dev1"));
 
             byte[] genuine = EnvelopeCodec.encode(Fixture.envelope("dev1", "cto", "question").id("q-ok").build());
@@ -136,6 +136,7 @@ class TrueSenderTest {
 
     private static List<MessageInfo> forgedLetters(Fixture f) throws Exception {
         String code = String.valueOf(ErrorCode.ENVELOPE_FORGED_SENDER.code());
-        return f.deadLetters().stream().filter(m -> code.equals(m.getHeaders().getFirst(Headers.DLQ_CODE))).toList();
+        return f.deadLetters().stream().filter(m -> code.equals(m.getHeaders().getFirst(HeaderNames.DLQ_CODE)))
+                .toList();
     }
 }

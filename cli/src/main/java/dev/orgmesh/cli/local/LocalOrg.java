@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -291,7 +292,7 @@ public final class LocalOrg {
     }
 
     private static Map<String, Integer> leafPorts(Org org, LocalPorts ports) {
-        Map<String, Integer> m = new java.util.LinkedHashMap<>();
+        Map<String, Integer> m = new LinkedHashMap<>();
         org.agents().forEach(a -> m.put(a.id(), ports.leaf(a.id())));
         return m;
     }

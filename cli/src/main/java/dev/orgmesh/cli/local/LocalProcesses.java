@@ -3,11 +3,13 @@ package dev.orgmesh.cli.local;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 
@@ -58,8 +60,8 @@ public final class LocalProcesses {
         Files.createDirectories(file.getParent());
         Path tmp = file.resolveSibling("processes.json.tmp");
         Files.write(tmp, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(all));
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** The live process of an entry, when its pid still runs the recorded command. */
@@ -100,7 +102,7 @@ public final class LocalProcesses {
             for (ProcessHandle p : group) {
                 try {
                     p.onExit().get(Math.max(1, Duration.between(Instant.now(), deadline).toMillis()),
-                            java.util.concurrent.TimeUnit.MILLISECONDS);
+                            TimeUnit.MILLISECONDS);
                 } catch (Exception timeout) {
                     p.destroyForcibly();
                 }

@@ -3,6 +3,7 @@ package dev.orgmesh.cli.local;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 import dev.orgmesh.protocol.Json;
@@ -40,6 +41,6 @@ public record LocalState(String url, Path creds) {
     public void write(Path stateDir) throws IOException {
         Files.createDirectories(stateDir);
         Files.write(stateDir.resolve("local.json"), Json.mapper().writeValueAsBytes(
-                java.util.Map.of("url", url, "creds", creds.toAbsolutePath().toString())));
+                Map.of("url", url, "creds", creds.toAbsolutePath().toString())));
     }
 }

@@ -1,5 +1,6 @@
 package dev.orgmesh.console.live;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
@@ -102,7 +103,7 @@ public final class LiveState {
         } else {
             try {
                 budgets.put(key, Json.mapper().readTree(value));
-            } catch (java.io.IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 LOG.warnf("budget entry %s is not JSON: %s", key, e.getMessage());
                 return;
             }

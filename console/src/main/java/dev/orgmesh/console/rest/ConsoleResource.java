@@ -1,6 +1,7 @@
 package dev.orgmesh.console.rest;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -206,6 +207,6 @@ public class ConsoleResource {
     }
 
     private static String text(Object o) {
-        return new String(Json.write(o), java.nio.charset.StandardCharsets.UTF_8);
+        return new String(Json.write(o), StandardCharsets.UTF_8);
     }
 }

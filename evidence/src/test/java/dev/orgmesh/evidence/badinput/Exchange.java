@@ -15,6 +15,7 @@ import io.nats.client.impl.NatsMessage;
 
 import dev.orgmesh.messaging.Replies;
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Json;
 
 /**
@@ -54,7 +55,7 @@ final class Exchange {
         if (!Replies.isError(reply)) {
             return null;
         }
-        int code = Integer.parseInt(reply.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE));
+        int code = Integer.parseInt(reply.getHeaders().getFirst(HeaderNames.SERVICE_ERROR_CODE));
         ErrorCode ec = ErrorCode.byCode(code);
         assertThat(ec).as("code %s is in the catalogue", code).isNotNull();
         assertThat(code).as("%s: %s", ec, text(reply)).isBetween(low, high);
@@ -62,7 +63,7 @@ final class Exchange {
         assertThat(body.path("code").asInt()).isEqualTo(code);
         assertThat(body.path("error").asText()).isEqualTo(ec.name());
         assertThat(body.path("message").asText()).isNotBlank();
-        assertThat(reply.getHeaders().getFirst(dev.orgmesh.protocol.Headers.SERVICE_ERROR)).isNotBlank();
+        assertThat(reply.getHeaders().getFirst(HeaderNames.SERVICE_ERROR)).isNotBlank();
         return ec;
     }
 

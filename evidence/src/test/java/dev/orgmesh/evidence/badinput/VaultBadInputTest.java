@@ -26,6 +26,7 @@ import dev.orgmesh.evidence.badinput.Garbage.Body;
 import dev.orgmesh.hub.render.HubService;
 import dev.orgmesh.hub.render.Permissions;
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.vault.backend.EmbeddedStore;
@@ -192,8 +193,8 @@ class VaultBadInputTest {
             case STRANGER_CLAIMING_OWN_KEY -> sign(h, strangerKey, body, athenaKey);
             case OTHER_AGENTS_KEY -> sign(h, genesisKey, body, genesisKey);
             case GARBAGE -> {
-                h.put(dev.orgmesh.protocol.Headers.SIGNATURE, "not-a-signature");
-                h.put(dev.orgmesh.protocol.Headers.SIGNER, Signatures.publicKey(athenaKey));
+                h.put(HeaderNames.SIGNATURE, "not-a-signature");
+                h.put(HeaderNames.SIGNER, Signatures.publicKey(athenaKey));
             }
             case OVER_OTHER_BYTES -> sign(h, athenaKey, "other bytes".getBytes(StandardCharsets.UTF_8), athenaKey);
         }
@@ -201,8 +202,8 @@ class VaultBadInputTest {
     }
 
     static void sign(Headers h, NKey signer, byte[] body, NKey claimed) {
-        h.put(dev.orgmesh.protocol.Headers.SIGNATURE, Signatures.sign(signer, body));
-        h.put(dev.orgmesh.protocol.Headers.SIGNER, Signatures.publicKey(claimed));
+        h.put(HeaderNames.SIGNATURE, Signatures.sign(signer, body));
+        h.put(HeaderNames.SIGNER, Signatures.publicKey(claimed));
     }
 
     static byte[] request(String agent, List<String> names, String inbox) {

@@ -1,6 +1,7 @@
 package dev.orgmesh.heartbeat.liveness;
 
 import java.io.IOException;
+import java.time.Instant;
 
 import org.jboss.logging.Logger;
 
@@ -11,6 +12,7 @@ import io.nats.client.JetStreamApiException;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
@@ -47,7 +49,7 @@ public final class LivenessNotifier {
                 .type("event")
                 .subject(t.agent() + (down ? " is down" : " is up"))
                 .context(down ? "no presence beacon since " + t.lastSeen() : "presence beacon at " + t.lastSeen())
-                .ts(java.time.Instant.now())
+                .ts(Instant.now())
                 .extra("event", JsonNodeFactory.instance.textNode(type))
                 .extra("agent", JsonNodeFactory.instance.textNode(t.agent()))
                 .extra("last_seen", JsonNodeFactory.instance.textNode(t.lastSeen().toString()))
@@ -67,7 +69,7 @@ public final class LivenessNotifier {
                                 + "; its work is not being done. Check its machine or reassign its tasks.")
                         .re(event.id())
                         .thread(event.id())
-                        .ts(java.time.Instant.now())
+                        .ts(Instant.now())
                         .extra("agent", JsonNodeFactory.instance.textNode(t.agent()))
                         .build();
                 send(s.dm(manager.id(), from), escalation);
@@ -78,7 +80,7 @@ public final class LivenessNotifier {
 
     private void send(String subject, Envelope e) {
         Headers h = new Headers();
-        h.put(dev.orgmesh.protocol.Headers.MSG_ID, e.id());
+        h.put(HeaderNames.MSG_ID, e.id());
         try {
             js.publish(NatsMessage.builder().subject(subject).headers(h).data(EnvelopeCodec.encode(e)).build());
         } catch (IOException | JetStreamApiException ex) {

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import dev.orgmesh.protocol.Presence;
 
@@ -92,7 +93,7 @@ public final class LivenessTracker {
     }
 
     /** Forgets agents no longer in the org. */
-    public void retain(java.util.Set<String> agents) {
+    public void retain(Set<String> agents) {
         seen.keySet().retainAll(agents);
     }
 }

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jboss.logging.Logger;
@@ -21,6 +22,7 @@ import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
@@ -40,7 +42,7 @@ public final class JetStreamTickSink implements TickSink {
     private final AtomicLong stored = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
-    private final Map<Tick, NatsMessage> prepared = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Tick, NatsMessage> prepared = new ConcurrentHashMap<>();
 
     public JetStreamTickSink(JetStream js, JetStreamManagement jsm, Subjects subjects, String from) {
         this.js = js;
@@ -86,7 +88,7 @@ public final class JetStreamTickSink implements TickSink {
 
     private NatsMessage message(Tick tick) {
         Headers h = new Headers();
-        h.put(dev.orgmesh.protocol.Headers.MSG_ID, tick.id());
+        h.put(HeaderNames.MSG_ID, tick.id());
         return NatsMessage.builder()
                 .subject(subjects.heartbeat(tick.agent()))
                 .headers(h)

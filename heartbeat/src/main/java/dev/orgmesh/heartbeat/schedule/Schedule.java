@@ -6,7 +6,9 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.cronutils.model.time.ExecutionTime;
 
@@ -33,7 +35,7 @@ public final class Schedule {
     static final Duration HORIZON = Duration.ofDays(366 * 2);
 
     /** Parsed cron expressions by text: parsing is slow and thousands of agents share a handful of expressions. */
-    private static final java.util.Map<String, ExecutionTime> EXECUTION_TIMES = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, ExecutionTime> EXECUTION_TIMES = new ConcurrentHashMap<>();
 
     private final HeartbeatSpec spec;
     private final ExecutionTime cron;

@@ -10,6 +10,7 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueOptions;
 import io.quarkus.runtime.ShutdownEvent;
@@ -101,7 +102,7 @@ public class HeartbeatService {
                         .jetStreamOptions(NatsConnector.jetStreamOptions(nats.settings())).build());
                 kv.getStatus();
                 return kv;
-            } catch (IOException | io.nats.client.JetStreamApiException | RuntimeException e) {
+            } catch (IOException | JetStreamApiException | RuntimeException e) {
                 LOG.debugf("org bucket %s not there yet: %s", s.orgBucket(), e.toString());
                 Thread.sleep(Duration.ofSeconds(1));
             }

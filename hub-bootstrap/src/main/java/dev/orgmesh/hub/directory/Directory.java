@@ -1,12 +1,16 @@
 package dev.orgmesh.hub.directory;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.org.Agent;
+import dev.orgmesh.protocol.org.Human;
 import dev.orgmesh.protocol.org.Member;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgChart;
@@ -18,7 +22,7 @@ import dev.orgmesh.protocol.org.Team;
  * someone report to, the whole chart. Plain logic over an {@link Org}; {@link DirectoryService} serves it on
  * {@code {co}.org.>}. Unknown names are an error that says so and suggests the closest known one.
  */
-@io.quarkus.runtime.annotations.RegisterForReflection(targets = {Directory.MemberView.class, Directory.TeamView.class,
+@RegisterForReflection(targets = {Directory.MemberView.class, Directory.TeamView.class,
         Directory.RoleView.class, Directory.ChainView.class, Directory.ChartView.class})
 public final class Directory {
     private final Org org;
@@ -104,12 +108,12 @@ public final class Directory {
         return switch (m) {
             case Agent a -> new MemberView(a.id(), a.name(), "agent", a.role(), a.team(), a.reportsTo(),
                     subjects.dm(a.id()), a.soul());
-            case dev.orgmesh.protocol.org.Human h ->
+            case Human h ->
                 new MemberView(h.id(), h.name(), "human", null, null, null, subjects.dm(h.id()), Map.of());
         };
     }
 
-    private static String hint(String word, java.util.Collection<String> known) {
+    private static String hint(String word, Collection<String> known) {
         String h = Suggest.didYouMean(word, known);
         return h == null ? "" : " (" + h + ")";
     }

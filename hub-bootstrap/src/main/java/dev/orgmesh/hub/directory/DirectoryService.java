@@ -9,6 +9,7 @@ import java.util.function.BiFunction;
 
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.nats.client.Connection;
@@ -123,7 +124,7 @@ public final class DirectoryService implements AutoCloseable {
                             "request has no string field '" + field + "'");
                 }
                 key = v.textValue();
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (JsonProcessingException e) {
                 throw new OrgmeshException(ErrorCode.DIRECTORY_BAD_REQUEST,
                         "malformed JSON request: " + e.getOriginalMessage());
             }

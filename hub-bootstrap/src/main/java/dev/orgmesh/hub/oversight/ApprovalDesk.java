@@ -20,7 +20,9 @@ import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
@@ -47,6 +49,7 @@ import dev.orgmesh.messaging.flow.DeadLetters;
 import dev.orgmesh.messaging.flow.PullSource;
 import dev.orgmesh.protocol.Approval;
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
@@ -158,7 +161,7 @@ public final class ApprovalDesk implements AutoCloseable {
                 hold(msg);
                 msg.ack();
             } catch (RuntimeException | IOException | JetStreamApiException e) {
-                LOG.warnf("hold %s not recorded yet, will retry: %s", header(msg, dev.orgmesh.protocol.Headers.MSG_ID),
+                LOG.warnf("hold %s not recorded yet, will retry: %s", header(msg, HeaderNames.MSG_ID),
                         e.toString());
                 msg.nakWithDelay(Duration.ofSeconds(1));
             } finally {
@@ -169,14 +172,14 @@ public final class ApprovalDesk implements AutoCloseable {
 
     /** Records one hold request; does nothing when its record exists (a redelivered or repeated hold). */
     void hold(Message msg) throws IOException, JetStreamApiException {
-        String id = header(msg, dev.orgmesh.protocol.Headers.MSG_ID);
-        String gateId = header(msg, dev.orgmesh.protocol.Headers.HOLD_GATE);
-        String subject = header(msg, dev.orgmesh.protocol.Headers.HOLD_SUBJECT);
+        String id = header(msg, HeaderNames.MSG_ID);
+        String gateId = header(msg, HeaderNames.HOLD_GATE);
+        String subject = header(msg, HeaderNames.HOLD_SUBJECT);
         Envelope env;
         JsonNode tree;
         try {
             tree = EnvelopeCodec.parse(msg.getData(), EnvelopeCodec.DEFAULT_MAX_BYTES);
-            env = EnvelopeCodec.fromTree((com.fasterxml.jackson.databind.node.ObjectNode) tree);
+            env = EnvelopeCodec.fromTree((ObjectNode) tree);
         } catch (OrgmeshException e) {
             LOG.warnf("%s hold %s is not an envelope, dropped from the desk (it stays in the audit stream): %s",
                     e.code().label(), id, e.getMessage());
@@ -194,7 +197,7 @@ public final class ApprovalDesk implements AutoCloseable {
         Optional<ApprovalGate> gate = o.oversight().approvals().stream().filter(g -> g.id().equals(gateId))
                 .findFirst();
         Instant now = clock.instant();
-        String recipient = Optional.ofNullable(header(msg, dev.orgmesh.protocol.Headers.HOLD_RECIPIENT))
+        String recipient = Optional.ofNullable(header(msg, HeaderNames.HOLD_RECIPIENT))
                 .orElse(env.to());
         if (gate.isEmpty()) {
             // Fails closed: a hold for a gate the org does not define is never released (a removed gate's held
@@ -441,7 +444,7 @@ public final class ApprovalDesk implements AutoCloseable {
      * nobody sent.
      */
     private Optional<String> storedProblem(Message msg, String subject) {
-        String at = header(msg, dev.orgmesh.protocol.Headers.HOLD_STORED_AT);
+        String at = header(msg, HeaderNames.HOLD_STORED_AT);
         String[] t = at == null ? new String[0] : at.trim().split(" ");
         if (t.length != 2 || !t[0].startsWith(subjects.assetPrefix()) || !t[1].matches("[0-9]{1,18}")) {
             return Optional.of("it does not say where the server stored the held message (" + at + ")");
@@ -510,8 +513,8 @@ public final class ApprovalDesk implements AutoCloseable {
                     a.id() + " not released to " + a.subject() + ": " + forbidden.get());
         }
         Headers h = new Headers();
-        h.put(dev.orgmesh.protocol.Headers.APPROVAL, a.id());
-        h.put(dev.orgmesh.protocol.Headers.MSG_ID, a.id() + ".released");
+        h.put(HeaderNames.APPROVAL, a.id());
+        h.put(HeaderNames.MSG_ID, a.id() + ".released");
         js.publish(NatsMessage.builder().subject(a.subject()).headers(h).data(Json.write(a.envelope())).build());
     }
 
@@ -636,7 +639,7 @@ public final class ApprovalDesk implements AutoCloseable {
 
     private void publish(String subject, Envelope e) {
         Headers h = new Headers();
-        h.put(dev.orgmesh.protocol.Headers.MSG_ID, e.id());
+        h.put(HeaderNames.MSG_ID, e.id());
         try {
             js.publish(NatsMessage.builder().subject(subject).headers(h).data(EnvelopeCodec.encode(e)).build());
         } catch (IOException | JetStreamApiException x) {
@@ -666,7 +669,7 @@ public final class ApprovalDesk implements AutoCloseable {
                 throw new OrgmeshException(ErrorCode.APPROVAL_BAD_REQUEST, "the request must be a JSON object");
             }
             return n;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new OrgmeshException(ErrorCode.APPROVAL_BAD_REQUEST,
                     "malformed JSON request: " + e.getOriginalMessage());
         }

@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -107,7 +108,7 @@ public final class BudgetDesk implements AutoCloseable {
             req = data == null || data.length == 0
                     ? null
                     : Json.mapper().readTree(new String(data, StandardCharsets.UTF_8));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new OrgmeshException(ErrorCode.BUDGET_BAD_REQUEST,
                     "malformed JSON request: " + e.getOriginalMessage());
         }

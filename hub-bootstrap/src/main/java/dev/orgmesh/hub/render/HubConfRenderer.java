@@ -2,6 +2,7 @@ package dev.orgmesh.hub.render;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -114,7 +115,7 @@ final class HubConfRenderer {
     }
 
     private static void user(NatsConf c, NatsUser user) {
-        c.comment(user.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + user.id()
+        c.comment(user.kind().name().toLowerCase(Locale.ROOT) + " " + user.id()
                 + (user.auth() == NatsUser.Auth.LEAF_PASSWORD ? " (through its leaf)" : ""));
         c.openItem();
         if (user.auth() == NatsUser.Auth.NKEY) {

@@ -1,5 +1,6 @@
 package dev.orgmesh.hub.render;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -338,7 +339,7 @@ public final class HubRenderer {
     private static String publicKey(NKey key) {
         try {
             return new String(key.getPublicKey());
-        } catch (GeneralSecurityException | java.io.IOException e) {
+        } catch (GeneralSecurityException | IOException e) {
             throw new OrgmeshException(ErrorCode.RENDER_FAILED, "cannot derive an NKey public key", e);
         }
     }

@@ -1,9 +1,14 @@
 package dev.orgmesh.hub.service;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -52,7 +57,7 @@ public class BootstrapService {
     private volatile ApprovalDesk approvals;
     private volatile BudgetDesk budgets;
     /** Where dead-letter moves run: they block on JetStream calls. */
-    private final java.util.concurrent.ExecutorService moves = java.util.concurrent.Executors
+    private final ExecutorService moves = Executors
             .newVirtualThreadPerTaskExecutor();
 
     public BootstrapService(NatsClient nats, BootstrapConfig config) {
@@ -117,10 +122,10 @@ public class BootstrapService {
             directory = DirectoryService.start(c, new Directory(org), org.subjects(), "0.1.0");
             startDeadLetters(c, org);
             try {
-                approvals = ApprovalDesk.start(c, nats.settings(), current::get, java.time.Clock.systemUTC(),
+                approvals = ApprovalDesk.start(c, nats.settings(), current::get, Clock.systemUTC(),
                         Duration.ofSeconds(1));
                 budgets = BudgetDesk.start(c, nats.settings(), current::get);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 LOG.errorf("%s approval or budget desk not started: %s", ErrorCode.NATS_UNAVAILABLE.label(),
                         e.getMessage());
             }
@@ -140,8 +145,8 @@ public class BootstrapService {
         if (config.orgFile().isPresent()) {
             Path file = config.orgFile().get();
             try {
-                return java.nio.file.Files.readString(file);
-            } catch (java.io.IOException e) {
+                return Files.readString(file);
+            } catch (IOException e) {
                 throw new OrgmeshException(ErrorCode.ORG_UNREADABLE,
                         "cannot read org file " + file + ": " + e.getMessage(), e);
             }
@@ -184,7 +189,7 @@ public class BootstrapService {
         }
         try {
             deadLetters = DeadLetterDesk.start(c, nats.settings(), org, moves);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             LOG.errorf("%s dead-letter mover not started: %s", ErrorCode.NATS_UNAVAILABLE.label(), e.getMessage());
         }
     }

@@ -24,7 +24,7 @@ import dev.orgmesh.messaging.assets.AssetLimits;
 import dev.orgmesh.messaging.assets.OrgAssets;
 import dev.orgmesh.protocol.BudgetWire;
 import dev.orgmesh.protocol.ErrorCode;
-import dev.orgmesh.protocol.Headers;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.org.Org;
@@ -83,7 +83,7 @@ class BudgetDeskTest {
                 Message foreign = request(c, s.budgetSettle("dev2"),
                         new BudgetWire.SettleRequest(first.reservation(), 0, 0));
                 assertThat(Replies.isError(foreign)).isTrue();
-                assertThat(foreign.getHeaders().getFirst(Headers.SERVICE_ERROR_CODE))
+                assertThat(foreign.getHeaders().getFirst(HeaderNames.SERVICE_ERROR_CODE))
                         .isEqualTo(String.valueOf(ErrorCode.BUDGET_BAD_REQUEST.code()));
                 assertThat(tokens(kv, "spend.agent.dev1." + day)).isEqualTo(2000);
 
@@ -98,12 +98,12 @@ class BudgetDeskTest {
                 Message again = request(c, s.budgetSettle("dev1"),
                         new BudgetWire.SettleRequest(first.reservation(), 0, 0));
                 assertThat(Replies.isError(again)).isTrue();
-                assertThat(again.getHeaders().getFirst(Headers.SERVICE_ERROR)).contains("no open reservation");
+                assertThat(again.getHeaders().getFirst(HeaderNames.SERVICE_ERROR)).contains("no open reservation");
                 assertThat(tokens(kv, "spend.agent.dev1." + day)).isEqualTo(1300);
 
                 // more than the org's reservation size: refused (one agent cannot drain a shared budget at once)
                 Message greedy = request(c, s.budgetReserve("dev2"), new BudgetWire.ReserveRequest(1_000_000));
-                assertThat(greedy.getHeaders().getFirst(Headers.SERVICE_ERROR)).contains("1 to 1000");
+                assertThat(greedy.getHeaders().getFirst(HeaderNames.SERVICE_ERROR)).contains("1 to 1000");
                 // a name that is no agent
                 Message nobody = request(c, s.budgetReserve("board"), new BudgetWire.ReserveRequest(10));
                 assertThat(Replies.isError(nobody)).isTrue();

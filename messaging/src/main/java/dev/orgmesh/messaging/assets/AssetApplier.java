@@ -2,6 +2,7 @@ package dev.orgmesh.messaging.assets;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.KeyValueStatus;
 import io.nats.client.api.Source;
 import io.nats.client.api.StreamConfiguration;
+import io.nats.client.api.StreamState;
 
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
@@ -86,7 +88,7 @@ public final class AssetApplier {
             for (Map.Entry<String, List<ConsumerConfiguration>> e : desired.consumers().entrySet()) {
                 String stream = e.getKey();
                 Set<String> wanted = new HashSet<>();
-                Map<String, ConsumerInfo> have = new java.util.HashMap<>();
+                Map<String, ConsumerInfo> have = new HashMap<>();
                 if (existingStreams.contains(stream)) {
                     for (ConsumerInfo ci : jsm.getConsumers(stream)) {
                         have.put(ci.getName(), ci);
@@ -224,7 +226,7 @@ public final class AssetApplier {
             Source started = src;
             if (src.getFilterSubject() != null && src.getStartTime() == null && src.getStartSeq() == 0) {
                 try {
-                    io.nats.client.api.StreamState origin = jsm.getStreamInfo(src.getName()).getStreamState();
+                    StreamState origin = jsm.getStreamInfo(src.getName()).getStreamState();
                     if (origin.getMsgCount() > 0 && origin.getLastTime() != null) {
                         started = Source.builder(src).startTime(origin.getLastTime().plusNanos(1)).build();
                         LOG.infof("stream %s sources %s (%s) from after its last message (%d, %s): what it held"

@@ -1,5 +1,6 @@
 package dev.orgmesh.messaging.flow;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
@@ -78,7 +79,7 @@ public final class DeadLetterMover implements AutoCloseable {
                     .ifPresent(onMoved);
         } catch (OrgmeshException e) {
             LOG.warnf("%s could not move a dead letter: %s", e.code().label(), e.getMessage());
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             LOG.warnf("%s could not handle a max-deliveries advisory: %s", ErrorCode.DEAD_LETTERED.label(),
                     e.toString());
         }

@@ -18,6 +18,7 @@ import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
 
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
 
@@ -105,14 +106,14 @@ public final class DeadLetters {
             }
         }
         String cleanReason = headerValue(reason);
-        h.put(dev.orgmesh.protocol.Headers.DLQ_CODE, String.valueOf(code.code()));
-        h.put(dev.orgmesh.protocol.Headers.DLQ_REASON, cleanReason);
-        h.put(dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_SUBJECT, subject);
-        h.put(dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_STREAM, stream);
-        h.put(dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_SEQUENCE, String.valueOf(seq));
+        h.put(HeaderNames.DLQ_CODE, String.valueOf(code.code()));
+        h.put(HeaderNames.DLQ_REASON, cleanReason);
+        h.put(HeaderNames.DLQ_ORIGINAL_SUBJECT, subject);
+        h.put(HeaderNames.DLQ_ORIGINAL_STREAM, stream);
+        h.put(HeaderNames.DLQ_ORIGINAL_SEQUENCE, String.valueOf(seq));
         String stored = storedAt(original, stream, seq);
         if (stored != null) {
-            h.put(dev.orgmesh.protocol.Headers.DLQ_STORED_AT, stored);
+            h.put(HeaderNames.DLQ_STORED_AT, stored);
         }
         try {
             PublishAck ack = js.publish(subjects.dlq(sourceToken(stream), filer), h, body,
@@ -132,7 +133,7 @@ public final class DeadLetters {
      * {@code stream}/{@code seq} itself; null for a message no stream stored.
      */
     public static String storedAt(Headers original, String stream, long seq) {
-        String source = original == null ? null : original.getFirst(dev.orgmesh.protocol.Headers.STREAM_SOURCE);
+        String source = original == null ? null : original.getFirst(HeaderNames.STREAM_SOURCE);
         if (source != null) {
             String[] t = source.trim().split("\\s+");
             if (t.length >= 2 && t[1].matches("[0-9]+")) {

@@ -2,8 +2,14 @@ package dev.orgmesh.messaging.flow;
 
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 
 import org.jboss.logging.Logger;
@@ -46,11 +52,11 @@ public final class PullSource implements AutoCloseable {
     // what the loop is doing since when: the watchdog's view (see Watchdog)
     private volatile Phase phase = Phase.BINDING;
     private volatile long phaseSince = System.nanoTime();
-    private final java.util.concurrent.atomic.AtomicLong pulls = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong sinkFailures = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong pulls = new AtomicLong();
+    private final AtomicLong sinkFailures = new AtomicLong();
+    private final AtomicLong received = new AtomicLong();
     private volatile boolean warnedStuck;
-    private final java.util.concurrent.atomic.AtomicLong stuck = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong stuck = new AtomicLong();
 
     /** What the loop is doing. */
     public enum Phase {
@@ -225,15 +231,15 @@ public final class PullSource implements AutoCloseable {
      * Waiting for credit is not warned about: that is a busy handler, and the handler's own deadline covers it.
      */
     private static final class Watchdog {
-        private static final java.util.Set<PullSource> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        private static volatile java.util.concurrent.ScheduledExecutorService timer;
+        private static final Set<PullSource> LIVE = ConcurrentHashMap.newKeySet();
+        private static volatile ScheduledExecutorService timer;
 
         static void watch(PullSource s) {
             LIVE.add(s);
             if (timer == null) {
                 synchronized (Watchdog.class) {
                     if (timer == null) {
-                        timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                        timer = Executors.newSingleThreadScheduledExecutor(
                                 Thread.ofPlatform().daemon().name("pull-watchdog").factory());
                         timer.scheduleWithFixedDelay(Watchdog::check, 1, 1, TimeUnit.SECONDS);
                     }
@@ -298,7 +304,7 @@ public final class PullSource implements AutoCloseable {
     /** Gives one credit back, once however often it is called. */
     private static final class Release implements Runnable {
         private final Semaphore credits;
-        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        private final AtomicBoolean done = new AtomicBoolean();
 
         Release(Semaphore credits) {
             this.credits = credits;

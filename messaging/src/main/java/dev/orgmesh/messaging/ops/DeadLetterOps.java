@@ -16,6 +16,7 @@ import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Ids;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
@@ -63,11 +64,11 @@ public final class DeadLetterOps {
      */
     public String replay(long seq, boolean remove) throws IOException, JetStreamApiException {
         MessageInfo mi = show(seq);
-        String subject = header(mi, dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_SUBJECT);
+        String subject = header(mi, HeaderNames.DLQ_ORIGINAL_SUBJECT);
         if (subject == null) {
             throw new OrgmeshException(ErrorCode.CLI_USAGE,
                     "dead letter " + seq + " does not say where it was sent (no "
-                            + dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_SUBJECT + " header)");
+                            + HeaderNames.DLQ_ORIGINAL_SUBJECT + " header)");
         }
         Subjects.Attribution sender = refuseForeignDestination(seq, subject);
         Envelope original;
@@ -89,7 +90,7 @@ public final class DeadLetterOps {
                         JsonNodeFactory.instance.textNode(original.id() == null ? "dlq-" + seq : original.id()))
                 .build();
         Headers h = new Headers();
-        h.put(dev.orgmesh.protocol.Headers.MSG_ID, replay.id());
+        h.put(HeaderNames.MSG_ID, replay.id());
         PublishAck ack = js
                 .publish(NatsMessage.builder().subject(subject).headers(h).data(EnvelopeCodec.encode(replay)).build());
         if (remove) {
@@ -121,17 +122,17 @@ public final class DeadLetterOps {
     }
 
     /**
-     * The server's own copy of a dead letter's original ({@link dev.orgmesh.protocol.Headers#DLQ_STORED_AT}): it must
+     * The server's own copy of a dead letter's original ({@link HeaderNames#DLQ_STORED_AT}): it must
      * still be stored, in one of the company's streams, on {@code subject}, with the dead letter's bytes. Throws
      * {@code DEAD_LETTER_REPLAY_REFUSED} naming what does not match.
      */
     void storedOriginal(long seq, MessageInfo letter, String subject) throws IOException {
-        String at = header(letter, dev.orgmesh.protocol.Headers.DLQ_STORED_AT);
+        String at = header(letter, HeaderNames.DLQ_STORED_AT);
         String[] t = at == null ? new String[0] : at.trim().split(" ");
         if (t.length != 2 || !t[0].startsWith(subjects.assetPrefix()) || !t[1].matches("[0-9]{1,18}")) {
             throw new OrgmeshException(ErrorCode.DEAD_LETTER_REPLAY_REFUSED, "dead letter " + seq
                     + " does not say where the server stored its original ("
-                    + dev.orgmesh.protocol.Headers.DLQ_STORED_AT
+                    + HeaderNames.DLQ_STORED_AT
                     + ": " + at + "), so who sent it cannot be checked; it is not replayed");
         }
         MessageInfo stored;
@@ -159,9 +160,9 @@ public final class DeadLetterOps {
             // not an envelope: that is often why it is here
         }
         return new Row(mi.getSeq(), mi.getTime() == null ? null : mi.getTime().toInstant(),
-                header(mi, dev.orgmesh.protocol.Headers.DLQ_ORIGINAL_SUBJECT),
-                header(mi, dev.orgmesh.protocol.Headers.DLQ_CODE),
-                header(mi, dev.orgmesh.protocol.Headers.DLQ_REASON), id);
+                header(mi, HeaderNames.DLQ_ORIGINAL_SUBJECT),
+                header(mi, HeaderNames.DLQ_CODE),
+                header(mi, HeaderNames.DLQ_REASON), id);
     }
 
     static String header(MessageInfo mi, String name) {

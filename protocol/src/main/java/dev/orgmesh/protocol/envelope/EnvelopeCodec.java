@@ -1,5 +1,6 @@
 package dev.orgmesh.protocol.envelope;
 
+import java.io.ByteArrayOutputStream;
 import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -232,8 +234,8 @@ public final class EnvelopeCodec {
     /** The envelope as compact UTF-8 JSON. */
     public static byte[] encode(Envelope e) {
         // Streams straight to bytes (no intermediate tree): this is on every publish path.
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256);
-        try (com.fasterxml.jackson.core.JsonGenerator g = Json.mapper().getFactory().createGenerator(out)) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = Json.mapper().getFactory().createGenerator(out)) {
             g.writeStartObject();
             write(g, "id", e.id());
             write(g, "from", e.from());
@@ -269,14 +271,14 @@ public final class EnvelopeCodec {
         return out.toByteArray();
     }
 
-    private static void write(com.fasterxml.jackson.core.JsonGenerator g, String name, String value)
+    private static void write(JsonGenerator g, String name, String value)
             throws IOException {
         if (value != null) {
             g.writeStringField(name, value);
         }
     }
 
-    private static void write(com.fasterxml.jackson.core.JsonGenerator g, String name, List<String> values)
+    private static void write(JsonGenerator g, String name, List<String> values)
             throws IOException {
         if (values != null) {
             g.writeArrayFieldStart(name);

@@ -1,6 +1,7 @@
 package dev.orgmesh.protocol.org;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Which brain drives an agent and its settings.
@@ -10,7 +11,7 @@ import java.util.Map;
  */
 public record BrainSpec(String kind, Map<String, Object> settings) {
     /** The brain kinds orgmesh ships. */
-    public static final java.util.Set<String> KINDS = java.util.Set.of("scripted", "command", "openai");
+    public static final Set<String> KINDS = Set.of("scripted", "command", "openai");
 
     public BrainSpec {
         settings = settings == null ? Map.of() : Map.copyOf(settings);

@@ -1,6 +1,7 @@
 package dev.orgmesh.protocol.org;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,7 @@ public record Org(String company, String name, HubSpec hub, Map<String, Team> te
 
     public Org {
         oversight = oversight == null ? Oversight.NONE : oversight;
-        teams = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(teams));
+        teams = Collections.unmodifiableMap(new LinkedHashMap<>(teams));
         humans = List.copyOf(humans);
         agents = List.copyOf(agents);
     }

@@ -7,6 +7,7 @@ import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,7 +28,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
@@ -269,8 +272,8 @@ public final class EmbeddedStore implements SecretBackend {
         }
     }
 
-    private static java.util.Set<StandardOpenOption> openNew() {
-        return java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    private static Set<StandardOpenOption> openNew() {
+        return Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     }
 
     private static FileAttribute<?>[] privateFileAttrs() {
@@ -288,7 +291,7 @@ public final class EmbeddedStore implements SecretBackend {
     }
 
     private static boolean posix() {
-        return java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        return FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     }
 
     // ---- crypto ------------------------------------------------------------------------------------------------
@@ -323,7 +326,7 @@ public final class EmbeddedStore implements SecretBackend {
         }
     }
 
-    private byte[] decrypt(byte[] aad, String sealed, java.util.function.Supplier<OrgmeshException> onFailure) {
+    private byte[] decrypt(byte[] aad, String sealed, Supplier<OrgmeshException> onFailure) {
         try {
             byte[] in = Base64.getDecoder().decode(sealed);
             if (in.length < IV_BYTES + TAG_BITS / 8) {

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 
 import org.jboss.logging.Logger;
 
+import io.quarkus.vault.client.VaultClient;
 import io.quarkus.vault.client.VaultClientException;
 import io.quarkus.vault.client.api.secrets.kv2.VaultSecretsKV2;
 import io.quarkus.vault.client.api.secrets.kv2.VaultSecretsKV2ReadSecretData;
@@ -48,7 +49,7 @@ public final class VaultKv2Backend implements SecretBackend {
     private static final Logger LOG = Logger.getLogger(VaultKv2Backend.class);
 
     private final Settings settings;
-    private final io.quarkus.vault.client.VaultClient client;
+    private final VaultClient client;
     private final JDKVaultHttpClient http;
 
     /**
@@ -109,7 +110,7 @@ public final class VaultKv2Backend implements SecretBackend {
         this.settings = settings;
         this.http = new JDKVaultHttpClient(HttpClient.newBuilder().connectTimeout(settings.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build());
-        var b = io.quarkus.vault.client.VaultClient.builder().baseUrl(settings.url()).executor(http)
+        var b = VaultClient.builder().baseUrl(settings.url()).executor(http)
                 .requestTimeout(settings.timeout()).logConfidentialityLevel(LogConfidentialityLevel.HIGH);
         if (settings.token() != null && !settings.token().isBlank()) {
             b.clientToken(settings.token());

@@ -14,6 +14,7 @@ import io.nats.client.JetStream;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Ids;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
@@ -103,7 +104,7 @@ public final class NatsEvents implements AuditSink {
 
     private void send(String subject, Envelope e) {
         Headers h = new Headers();
-        h.put(dev.orgmesh.protocol.Headers.MSG_ID, e.id());
+        h.put(HeaderNames.MSG_ID, e.id());
         try {
             js.publishAsync(NatsMessage.builder().subject(subject).headers(h).data(EnvelopeCodec.encode(e)).build())
                     .whenComplete((ack, ex) -> {

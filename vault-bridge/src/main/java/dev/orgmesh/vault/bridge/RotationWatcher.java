@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -75,7 +76,7 @@ public final class RotationWatcher implements AutoCloseable {
                 }
                 Integer before = known.get(path);
                 Integer after = now.get(path);
-                if (!java.util.Objects.equals(before, after)) {
+                if (!Objects.equals(before, after)) {
                     int version = after == null ? 0 : after;
                     sink.rotated(new AuditSink.Rotation(path, version, p.readers(path)));
                     LOG.infof("secret %s changed: version %s -> %d", path, before == null ? "none" : before,

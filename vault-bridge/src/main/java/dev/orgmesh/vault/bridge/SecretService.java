@@ -10,8 +10,10 @@ import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
+import io.nats.client.impl.Headers;
+
 import dev.orgmesh.protocol.ErrorCode;
-import dev.orgmesh.protocol.Headers;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.vault.backend.SecretBackend;
@@ -78,7 +80,7 @@ public final class SecretService {
      * @param headers its headers, possibly {@code null}
      * @param body its body, possibly {@code null}
      */
-    public byte[] handle(String subject, String replyTo, io.nats.client.impl.Headers headers, byte[] body) {
+    public byte[] handle(String subject, String replyTo, Headers headers, byte[] body) {
         String agent = agentOf(subject);
         SecretRequest request = null;
         try {
@@ -120,7 +122,7 @@ public final class SecretService {
         return agent;
     }
 
-    private SecretRequest verify(String agent, String replyTo, io.nats.client.impl.Headers headers, byte[] body) {
+    private SecretRequest verify(String agent, String replyTo, Headers headers, byte[] body) {
         if (body == null || body.length == 0) {
             throw new OrgmeshException(ErrorCode.VAULT_BAD_REQUEST, "empty secret request from " + agent);
         }
@@ -128,11 +130,11 @@ public final class SecretService {
             throw new OrgmeshException(ErrorCode.VAULT_BAD_REQUEST, "request of " + body.length
                     + " bytes exceeds the limit of " + WireCodec.MAX_REQUEST_BYTES);
         }
-        String signature = headers == null ? null : headers.getFirst(Headers.SIGNATURE);
-        String signer = headers == null ? null : headers.getFirst(Headers.SIGNER);
+        String signature = headers == null ? null : headers.getFirst(HeaderNames.SIGNATURE);
+        String signer = headers == null ? null : headers.getFirst(HeaderNames.SIGNER);
         if (signature == null || signer == null) {
             throw new OrgmeshException(ErrorCode.VAULT_BAD_SIGNATURE, "unsigned secret request on " + agent
-                    + "'s subject: headers " + Headers.SIGNATURE + " and " + Headers.SIGNER + " are required");
+                    + "'s subject: headers " + HeaderNames.SIGNATURE + " and " + HeaderNames.SIGNER + " are required");
         }
         Optional<String> known = keys.publicKey(agent);
         if (known.isEmpty()) {

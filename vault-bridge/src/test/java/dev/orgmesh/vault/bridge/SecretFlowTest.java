@@ -71,6 +71,7 @@ import dev.orgmesh.messaging.assets.AssetApplier;
 import dev.orgmesh.messaging.assets.AssetLimits;
 import dev.orgmesh.messaging.assets.OrgAssets;
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
@@ -283,7 +284,7 @@ class SecretFlowTest {
         alice.publish(original);
         Message afterRestart = sub.nextMessage(WAIT);
         assertThat(errorCode(afterRestart)).isEqualTo(ErrorCode.VAULT_REPLAY);
-        assertThat(header(afterRestart, dev.orgmesh.protocol.Headers.SERVICE_ERROR))
+        assertThat(header(afterRestart, HeaderNames.SERVICE_ERROR))
                 .contains("before a restart");
         sub.unsubscribe();
 
@@ -291,7 +292,7 @@ class SecretFlowTest {
         Message redirected = alice.request(NatsMessage.builder().subject(S.vaultGet("alice"))
                 .headers(signature(aliceKey, body)).data(body).build(), WAIT);
         assertThat(errorCode(redirected)).isEqualTo(ErrorCode.VAULT_BAD_REQUEST);
-        assertThat(header(redirected, dev.orgmesh.protocol.Headers.SERVICE_ERROR)).contains("reply_to");
+        assertThat(header(redirected, HeaderNames.SERVICE_ERROR)).contains("reply_to");
 
         // A request from too long ago is refused even with a fresh nonce.
         String inbox2 = alice.createInbox();
@@ -318,7 +319,7 @@ class SecretFlowTest {
         java.util.Arrays.fill(huge, (byte) 'x');
         Message tooBig = sendRaw(alice, alice.createInbox(), huge, signature(aliceKey, huge));
         assertThat(errorCode(tooBig)).isEqualTo(ErrorCode.VAULT_BAD_REQUEST);
-        assertThat(header(tooBig, dev.orgmesh.protocol.Headers.SERVICE_ERROR)).contains("exceeds the limit");
+        assertThat(header(tooBig, HeaderNames.SERVICE_ERROR)).contains("exceeds the limit");
 
         assertThat(errorCode(sendRaw(alice, alice.createInbox(), new byte[0], null)))
                 .isEqualTo(ErrorCode.VAULT_BAD_REQUEST);
@@ -423,7 +424,7 @@ class SecretFlowTest {
     static Envelope ask(JetStreamSubscription boss, String name) throws Exception {
         String id = name + "-" + Long.toHexString(RANDOM.nextLong()); // unique, so a rerun is not a duplicate
         operator.jetStream().publish(NatsMessage.builder().subject(S.dm("alice", "boss"))
-                .headers(new Headers().put(dev.orgmesh.protocol.Headers.MSG_ID, id))
+                .headers(new Headers().put(HeaderNames.MSG_ID, id))
                 .data(EnvelopeCodec.encode(Envelope.builder().id(id).from("boss").to("alice").type("task")
                         .subject("show your token").build()))
                 .build());
@@ -564,8 +565,8 @@ class SecretFlowTest {
 
     static Headers signature(NKey key, byte[] body) {
         Headers h = new Headers();
-        h.put(dev.orgmesh.protocol.Headers.SIGNATURE, Signatures.sign(key, body));
-        h.put(dev.orgmesh.protocol.Headers.SIGNER, Signatures.publicKey(key));
+        h.put(HeaderNames.SIGNATURE, Signatures.sign(key, body));
+        h.put(HeaderNames.SIGNER, Signatures.publicKey(key));
         return h;
     }
 
@@ -597,7 +598,7 @@ class SecretFlowTest {
 
     static ErrorCode errorCode(Message m) {
         assertThat(Replies.isError(m)).as("an error reply").isTrue();
-        return ErrorCode.byCode(Integer.parseInt(header(m, dev.orgmesh.protocol.Headers.SERVICE_ERROR_CODE)));
+        return ErrorCode.byCode(Integer.parseInt(header(m, HeaderNames.SERVICE_ERROR_CODE)));
     }
 
     static String header(Message m, String name) {

@@ -3,6 +3,7 @@ package dev.orgmesh.vault.client;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,15 +38,15 @@ public final class SecretScrubber {
         Known next = new Known(name, copy, new String(copy, StandardCharsets.UTF_8));
         List<Known> values = known.computeIfAbsent(name, n -> new ArrayList<>());
         values.removeIf(k -> {
-            boolean same = java.util.Arrays.equals(k.bytes(), copy);
+            boolean same = Arrays.equals(k.bytes(), copy);
             if (same) {
-                java.util.Arrays.fill(k.bytes(), (byte) 0);
+                Arrays.fill(k.bytes(), (byte) 0);
             }
             return same;
         });
         values.add(next);
         while (values.size() > RETAINED_PER_NAME) {
-            java.util.Arrays.fill(values.remove(0).bytes(), (byte) 0);
+            Arrays.fill(values.remove(0).bytes(), (byte) 0);
         }
         reorder();
     }
@@ -59,7 +60,7 @@ public final class SecretScrubber {
     public synchronized void forget(String name) {
         List<Known> old = known.remove(name);
         if (old != null) {
-            old.forEach(k -> java.util.Arrays.fill(k.bytes(), (byte) 0));
+            old.forEach(k -> Arrays.fill(k.bytes(), (byte) 0));
         }
         reorder();
     }

@@ -20,6 +20,7 @@ import io.nats.client.impl.NatsMessage;
 
 import dev.orgmesh.messaging.Replies;
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.vault.crypto.Hpke;
@@ -79,8 +80,8 @@ public final class VaultClient {
                 WireCodec.b64(Hpke.publicKey(keyPair)));
         byte[] body = WireCodec.encode(request);
         Headers h = new Headers();
-        h.put(dev.orgmesh.protocol.Headers.SIGNATURE, Signatures.sign(signingKey, body));
-        h.put(dev.orgmesh.protocol.Headers.SIGNER, Signatures.publicKey(signingKey));
+        h.put(HeaderNames.SIGNATURE, Signatures.sign(signingKey, body));
+        h.put(HeaderNames.SIGNER, Signatures.publicKey(signingKey));
 
         Subscription sub = connection.subscribe(inbox);
         try {

@@ -2,6 +2,7 @@ package dev.orgmesh.vault.crypto;
 
 import java.io.IOException;
 import java.security.GeneralSecurityException;
+import java.util.Base64;
 
 import io.nats.client.NKey;
 
@@ -42,7 +43,7 @@ public final class Signatures {
             return false;
         }
         try {
-            byte[] sig = java.util.Base64.getUrlDecoder().decode(signature);
+            byte[] sig = Base64.getUrlDecoder().decode(signature);
             return NKey.fromPublicKey(publicKey.toCharArray()).verify(body, sig);
         } catch (IllegalArgumentException | GeneralSecurityException | IOException e) {
             return false;

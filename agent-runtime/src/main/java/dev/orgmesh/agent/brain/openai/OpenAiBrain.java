@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -260,7 +261,7 @@ public final class OpenAiBrain implements Handler {
         try {
             byte[] bytes = Files.readAllBytes(a.path());
             String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+                    .decode(ByteBuffer.wrap(bytes)).toString();
             return s.length() > MAX_ARTIFACT_CHARS ? s.substring(0, MAX_ARTIFACT_CHARS) + "\n[… truncated]" : s;
         } catch (CharacterCodingException e) {
             return "[binary, " + a.path().toFile().length() + " bytes]";

@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -220,7 +222,7 @@ public final class RuleBook {
     }
 
     /** The first rule matching {@code message} (its JSON, plus {@code source}), if any. */
-    public java.util.Optional<Rule> match(ObjectNode message, String source) {
+    public Optional<Rule> match(ObjectNode message, String source) {
         return rules.stream().filter(r -> r.matches(message, source)).findFirst();
     }
 
@@ -290,7 +292,7 @@ public final class RuleBook {
 
         record Contains(String part) implements Condition {
             public boolean testText(String value) {
-                return value.toLowerCase(java.util.Locale.ROOT).contains(part.toLowerCase(java.util.Locale.ROOT));
+                return value.toLowerCase(Locale.ROOT).contains(part.toLowerCase(Locale.ROOT));
             }
         }
 

@@ -1,7 +1,10 @@
 package dev.orgmesh.protocol;
 
-/** Every NATS header name orgmesh reads or writes, in one place. */
-public final class Headers {
+/**
+ * Every NATS header name orgmesh reads or writes, in one place. Named apart from jnats' {@code Headers} (the header
+ * values of a message) so both can be imported side by side, with no fully-qualified names written inline.
+ */
+public final class HeaderNames {
     /** JetStream publish-side de-duplication key; orgmesh sends the envelope id here. */
     public static final String MSG_ID = "Nats-Msg-Id";
     /** W3C trace context, so one piece of work lines up across agents in tracing tools. */
@@ -49,6 +52,6 @@ public final class Headers {
     /** On a hold request: the recipient as the gate saw it ({@code cto-athena}, {@code role:role-devops}, …). */
     public static final String HOLD_RECIPIENT = "Orgmesh-Hold-Recipient";
 
-    private Headers() {
+    private HeaderNames() {
     }
 }
