@@ -158,9 +158,10 @@ class DlqAuditCommandTest {
                     new Bait("other-co.dm.cto-athena.backend-hephaestus", new Headers(), bait, "a DM, task queue"),
                     new Bait(S.all("backend-hephaestus"), new Headers(), asCeo, "a forgery is not replayed"),
                     // in the CEO's name and consistent, but the server never stored it
-                    new Bait(S.all("ceo-genesis"), new Headers(), asCeo, "is no longer stored"),
+                    new Bait(S.all("ceo-genesis"), new Headers(), asCeo, "the server no longer stores"),
                     new Bait(S.dm("cto-athena", "backend-hephaestus"), pointsAtTheBait,
-                            bait.toBuilder().subject("Something else").build(), "does not match what the server"));
+                            bait.toBuilder().subject("Something else").build(),
+                            "the server stored another message at"));
             for (Bait b : baits) {
                 letters.publish(S.inboxStream(), original++, b.destination(), b.headers(),
                         EnvelopeCodec.encode(b.body()), ErrorCode.AGENT_HANDLER_FAILED, "bait");

@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.jboss.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -448,10 +450,7 @@ class FaultSuiteTest {
 
     /** Waits until every acknowledged message has reached a brain (or the drain time is up: the checker says). */
     private void drain() {
-        long deadline = System.nanoTime() + DRAIN.toNanos();
-        while (checker.outstanding() > 0 && System.nanoTime() < deadline) {
-            pause(Duration.ofMillis(100));
-        }
+        settle(DRAIN, () -> checker.outstanding() == 0);
         note("drained, " + checker.outstanding() + " acknowledged not yet delivered");
         if (checker.outstanding() > 0) {
             serverSide();
@@ -592,9 +591,10 @@ class FaultSuiteTest {
             String id = tag + "-secret-" + n;
             checker.request(name, "secret request", id);
             track(CompletableFuture.runAsync(() -> {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 VaultClient client = new VaultClient(subjects);
-                while (System.nanoTime() < deadline) {
+                // asked again (a bridge may be down) until answered, for at most 30 s: unanswered, the checker
+                // counts it
+                settle(Duration.ofSeconds(30), () -> {
                     try {
                         Map<String, byte[]> got = client.fetch(vaultClients[i], agent, agentKeys.get(agent),
                                 List.of("API_TOKEN"), Duration.ofSeconds(1));
@@ -602,11 +602,11 @@ class FaultSuiteTest {
                         if (secretValue.equals(new String(got.get("API_TOKEN"), StandardCharsets.UTF_8))) {
                             checker.handed(id, agent);
                         }
-                        return;
+                        return true;
                     } catch (OrgmeshException | IllegalStateException e) {
-                        pause(Duration.ofMillis(200));
+                        return false;
                     }
-                }
+                });
             }, r -> Thread.ofVirtual().start(r)), () -> true);
         }
 
@@ -619,11 +619,8 @@ class FaultSuiteTest {
             for (Thread t : threads) {
                 t.join();
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-            while (System.nanoTime() < deadline
-                    && pending.stream().anyMatch(p -> !p.getKey().isDone() && p.getValue().getAsBoolean())) {
-                pause(Duration.ofMillis(50));
-            }
+            settle(Duration.ofSeconds(40),
+                    () -> pending.stream().noneMatch(p -> !p.getKey().isDone() && p.getValue().getAsBoolean()));
             note("traffic of " + name + " settled: " + pending.stream().filter(p -> !p.getKey().isDone()).count()
                     + " sends unanswered (of killed agents or timed out)");
             producer.close();
@@ -789,13 +786,21 @@ class FaultSuiteTest {
         }
     }
 
+    /** Waits for {@code condition}, failing with {@code what} after {@code timeout}. */
     private static void await(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(what + " did not happen within " + timeout);
-            }
-            pause(Duration.ofMillis(100));
+        Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(100))
+                .until(condition::getAsBoolean);
+    }
+
+    /**
+     * Waits for {@code condition} at most {@code timeout}, and goes on either way: what is still outstanding then is
+     * what the checker counts (lost, late).
+     */
+    private static void settle(Duration timeout, BooleanSupplier condition) {
+        try {
+            Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(50)).until(condition::getAsBoolean);
+        } catch (ConditionTimeoutException outstanding) {
+            // counted by the checker
         }
     }
 }

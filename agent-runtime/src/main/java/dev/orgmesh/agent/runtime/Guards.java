@@ -123,9 +123,11 @@ final class Guards {
         @Override
         public Step check(Inspection x) {
             Envelope in = x.in();
+            // the subject is parsed once per message: this runs before every brain call
+            Subjects.Attribution carried = subjects.attribution(x.subject()).orElse(null);
             String real = "heartbeat".equals(x.source())
                     ? Subjects.HEARTBEAT_SENDER
-                    : subjects.attribution(x.subject()).map(Subjects.Attribution::sender).orElse(null);
+                    : carried == null ? null : carried.sender();
             String what = "message " + (in.id() != null ? in.id() + " " : "") + "on " + x.subject();
             if (real == null || !real.equals(in.from())) {
                 String why = real == null
@@ -137,7 +139,6 @@ final class Guards {
             if (!ADDRESSED_SOURCES.contains(x.source())) {
                 return null;
             }
-            String carried = subjects.attribution(x.subject()).map(Subjects.Attribution::contract).orElse(null);
             String addressed;
             try {
                 Recipient r = in.to() == null ? null : Recipient.parse(in.to());
@@ -149,11 +150,12 @@ final class Guards {
             } catch (OrgmeshException e) {
                 addressed = null;
             }
-            if (carried != null && carried.equals(addressed)) {
+            String goesTo = carried == null ? null : carried.contract();
+            if (goesTo != null && goesTo.equals(addressed)) {
                 return null;
             }
             return new Step.Malformed(new OrgmeshException(ErrorCode.ENVELOPE_BAD_VALUE, what + " is addressed to '"
-                    + in.to() + "', but " + x.subject() + " carries messages to " + carried + "; not handled"),
+                    + in.to() + "', but " + x.subject() + " carries messages to " + goesTo + "; not handled"),
                     x.raw(), in.from());
         }
     }

@@ -6,7 +6,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +31,6 @@ import io.nats.client.KeyValue;
 import io.nats.client.KeyValueOptions;
 import io.nats.client.Message;
 import io.nats.client.api.KeyValueEntry;
-import io.nats.client.api.MessageInfo;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 import io.nats.service.Service;
@@ -444,22 +442,9 @@ public final class ApprovalDesk implements AutoCloseable {
      * nobody sent.
      */
     private Optional<String> storedProblem(Message msg, String subject) {
-        String at = header(msg, HeaderNames.HOLD_STORED_AT);
-        String[] t = at == null ? new String[0] : at.trim().split(" ");
-        if (t.length != 2 || !t[0].startsWith(subjects.assetPrefix()) || !t[1].matches("[0-9]{1,18}")) {
-            return Optional.of("it does not say where the server stored the held message (" + at + ")");
-        }
-        try {
-            MessageInfo stored = jsm.getMessage(t[0], Long.parseLong(t[1]));
-            byte[] data = msg.getData() == null ? new byte[0] : msg.getData();
-            byte[] original = stored.getData() == null ? new byte[0] : stored.getData();
-            if (!subject.equals(stored.getSubject()) || !Arrays.equals(data, original)) {
-                return Optional.of("the server stored another message at " + at + " (on " + stored.getSubject() + ")");
-            }
-            return Optional.empty();
-        } catch (JetStreamApiException | IOException e) {
-            return Optional.of("the server has no message at " + at + " (" + e.getMessage() + ")");
-        }
+        return DeadLetters.storedProblem(jsm, subjects.assetPrefix(),
+                header(msg, HeaderNames.HOLD_STORED_AT), subject, msg.getData())
+                .map(p -> "the held message is not one the server stored: " + p);
     }
 
     /**

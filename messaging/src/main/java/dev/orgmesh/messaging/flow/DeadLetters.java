@@ -2,6 +2,7 @@ package dev.orgmesh.messaging.flow;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -143,6 +144,32 @@ public final class DeadLetters {
             }
         }
         return seq > 0 ? stream + " " + seq : null;
+    }
+
+    /**
+     * Why {@code at} ({@link #storedAt}'s {@code <stream> <seq>}) does not hold exactly {@code data} on {@code subject}
+     * in one of the company's streams (whose names start with {@code assetPrefix}), if it does not. Used wherever a
+     * service must act only on what the server itself stored, not on what a filer says it stored (a dead letter's
+     * replay, an approval hold).
+     */
+    public static Optional<String> storedProblem(JetStreamManagement jsm, String assetPrefix, String at,
+            String subject, byte[] data) {
+        String[] t = at == null ? new String[0] : at.trim().split(" ");
+        if (t.length != 2 || !t[0].startsWith(assetPrefix) || !t[1].matches("[0-9]{1,18}")) {
+            return Optional.of("it does not say where the server stored it (" + at + ")");
+        }
+        MessageInfo stored;
+        try {
+            stored = jsm.getMessage(t[0], Long.parseLong(t[1]));
+        } catch (JetStreamApiException | IOException e) {
+            return Optional.of("the server no longer stores " + t[0] + "/" + t[1] + " (" + e.getMessage() + ")");
+        }
+        byte[] mine = data == null ? new byte[0] : data;
+        byte[] original = stored.getData() == null ? new byte[0] : stored.getData();
+        return subject.equals(stored.getSubject()) && Arrays.equals(mine, original)
+                ? Optional.empty()
+                : Optional.of("the server stored another message at " + t[0] + "/" + t[1] + " (on "
+                        + stored.getSubject() + ")");
     }
 
     /**

@@ -2,7 +2,6 @@ package dev.orgmesh.messaging.ops;
 
 import java.io.IOException;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -15,6 +14,7 @@ import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 
+import dev.orgmesh.messaging.flow.DeadLetters;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Ids;
@@ -126,30 +126,13 @@ public final class DeadLetterOps {
      * still be stored, in one of the company's streams, on {@code subject}, with the dead letter's bytes. Throws
      * {@code DEAD_LETTER_REPLAY_REFUSED} naming what does not match.
      */
-    void storedOriginal(long seq, MessageInfo letter, String subject) throws IOException {
-        String at = header(letter, HeaderNames.DLQ_STORED_AT);
-        String[] t = at == null ? new String[0] : at.trim().split(" ");
-        if (t.length != 2 || !t[0].startsWith(subjects.assetPrefix()) || !t[1].matches("[0-9]{1,18}")) {
-            throw new OrgmeshException(ErrorCode.DEAD_LETTER_REPLAY_REFUSED, "dead letter " + seq
-                    + " does not say where the server stored its original ("
-                    + HeaderNames.DLQ_STORED_AT
-                    + ": " + at + "), so who sent it cannot be checked; it is not replayed");
-        }
-        MessageInfo stored;
-        try {
-            stored = jsm.getMessage(t[0], Long.parseLong(t[1]));
-        } catch (JetStreamApiException e) {
-            throw new OrgmeshException(ErrorCode.DEAD_LETTER_REPLAY_REFUSED, "dead letter " + seq + ": its original "
-                    + t[0] + "/" + t[1] + " is no longer stored (" + e.getMessage() + "), so who sent it cannot be"
-                    + " checked; it is not replayed");
-        }
-        byte[] data = letter.getData() == null ? new byte[0] : letter.getData();
-        byte[] original = stored.getData() == null ? new byte[0] : stored.getData();
-        if (!subject.equals(stored.getSubject()) || !Arrays.equals(data, original)) {
-            throw new OrgmeshException(ErrorCode.DEAD_LETTER_REPLAY_REFUSED, "dead letter " + seq
-                    + " does not match what the server stored at " + t[0] + "/" + t[1] + " (on " + stored.getSubject()
-                    + "); it is not replayed");
-        }
+    void storedOriginal(long seq, MessageInfo letter, String subject) {
+        DeadLetters.storedProblem(jsm, subjects.assetPrefix(), header(letter, HeaderNames.DLQ_STORED_AT), subject,
+                letter.getData()).ifPresent(p -> {
+                    throw new OrgmeshException(ErrorCode.DEAD_LETTER_REPLAY_REFUSED, "dead letter " + seq
+                            + ": its original cannot be checked against the server's copy — " + p
+                            + "; it is not replayed");
+                });
     }
 
     private static Row row(MessageInfo mi) {
