@@ -22,7 +22,7 @@ import io.nats.client.api.StorageType;
 import dev.orgmesh.agent.artifact.ArtifactRef;
 import dev.orgmesh.agent.artifact.ObjectStoreArtifacts;
 import dev.orgmesh.agent.brain.Outcome;
-import dev.orgmesh.agent.runtime.RuntimeListener;
+import dev.orgmesh.agent.pipeline.RuntimeListener;
 import dev.orgmesh.agent.runtime.RuntimeOptions;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;

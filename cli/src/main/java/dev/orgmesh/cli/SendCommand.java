@@ -12,7 +12,6 @@ import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 
-import dev.orgmesh.agent.runtime.Router;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.protocol.ErrorCode;
@@ -24,6 +23,7 @@ import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.envelope.Priority;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
+import dev.orgmesh.protocol.org.Router;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

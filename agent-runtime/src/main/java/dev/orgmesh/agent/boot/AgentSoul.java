@@ -1,6 +1,8 @@
 package dev.orgmesh.agent.boot;
 
 import java.nio.file.Path;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.Optional;
 
 import dev.orgmesh.protocol.ErrorCode;
@@ -20,6 +22,10 @@ import dev.orgmesh.protocol.org.Suggest;
  * @param hubUrl the hub's leafnode URL when one is known (explicit setting, else the org file's {@code hub.url})
  */
 public record AgentSoul(Org org, Agent agent, Optional<String> hubUrl) {
+    /** The agent's time zone (its heartbeat's, else UTC), in which a deadline written as a date ends. */
+    public ZoneId zone() {
+        return agent.heartbeat() != null && agent.heartbeat().tz() != null ? agent.heartbeat().tz() : ZoneOffset.UTC;
+    }
 
     /** Loads {@code orgFile} and finds {@code agentId} in it. */
     public static AgentSoul load(Path orgFile, String agentId, Optional<String> hubUrl) {

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -37,6 +36,23 @@ import dev.orgmesh.agent.boot.AgentSoul;
 import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.brain.TransientException;
 import dev.orgmesh.agent.budget.Budgets;
+import dev.orgmesh.agent.pipeline.AgentMetrics;
+import dev.orgmesh.agent.pipeline.AskLane;
+import dev.orgmesh.agent.pipeline.BrainCall;
+import dev.orgmesh.agent.pipeline.DeadlineTracker;
+import dev.orgmesh.agent.pipeline.Diversions;
+import dev.orgmesh.agent.pipeline.Escalations;
+import dev.orgmesh.agent.pipeline.Gatekeeper;
+import dev.orgmesh.agent.pipeline.Guards;
+import dev.orgmesh.agent.pipeline.HandledRecord;
+import dev.orgmesh.agent.pipeline.HeartbeatCheck;
+import dev.orgmesh.agent.pipeline.Intake;
+import dev.orgmesh.agent.pipeline.LoopGuards;
+import dev.orgmesh.agent.pipeline.Outgoing;
+import dev.orgmesh.agent.pipeline.RecentIds;
+import dev.orgmesh.agent.pipeline.RuntimeListener;
+import dev.orgmesh.agent.pipeline.Settlements;
+import dev.orgmesh.agent.pipeline.Workers;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.flow.DeadLetter;
@@ -49,11 +65,13 @@ import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+import dev.orgmesh.protocol.org.Router;
 
 /**
  * One agent's messaging core (DESIGN §6), as a plain class over a jnats {@link Connection} (on an agent machine,
  * to the local leaf, with the hub's JetStream domain): it binds the agent's durables and its ask subject, runs every
- * message through the {@link Pipeline}, publishes through a store-and-forward {@link Outbox}, moves what the server
+ * message through the stages of its pipeline ({@link Intake} and {@link AskLane}, then guards, brain, outgoing,
+ * settle), publishes through a store-and-forward {@link Outbox}, moves what the server
  * gives up on to the dead-letter stream and tells the sender's manager, and beacons presence.
  *
  * <p>The connection belongs to the caller: {@link #close()} stops the runtime gracefully and leaves the connection
@@ -72,12 +90,17 @@ public final class AgentRuntime implements AutoCloseable {
     private final JetStreamManagement jsm;
     private final AgentMetrics metrics;
     private final Workers workers = new Workers();
-    private final ScheduledExecutorService timer = timer();
+    private final ScheduledExecutorService timer = Workers.timer();
     private final Semaphore permits;
     private final Outbox outbox;
     private final DeadLetters deadLetters;
-    private final Pipeline pipeline;
     private final Escalations escalations;
+    private final Outgoing outgoing;
+    private final BrainCall brain;
+    private final Settlements settlements;
+    private final Intake intake;
+    private final AskLane askLane;
+    private final HeartbeatCheck heartbeats;
     private final DeadlineTracker deadlines;
     private final Presence presence;
     private final Asker asker;
@@ -118,14 +141,31 @@ public final class AgentRuntime implements AutoCloseable {
         this.outbox = new Outbox(js, options.outboxCapacity(), options.publishBackoff(), options.publishTimeout());
         this.metrics.outboxPending(outbox::pending);
         this.deadLetters = new DeadLetters(js, jsm, subjects, options.publishTimeout(), self);
+        // the stages of the pipeline, in the order a message meets them (docs/architecture.md); each is handed what it
+        // uses and none calls back into the runtime
         this.escalations = new Escalations(soul.org(), self);
-        this.deadlines = new DeadlineTracker(soul.org(), self, options.clock(), Pipeline.zoneOf(soul), timer,
-                this::escalate);
-        this.pipeline = new Pipeline(soul, handler, outbox, deadLetters, connection, options, metrics, this.listener,
-                workers, timer, permits, deadlines, new Gatekeeper(soul.org(), soul.agent(),
+        this.outgoing = new Outgoing(self, new Router(soul.org()), escalations, outbox, options.clock(),
+                options.outboxWait(), timer, metrics, this.listener);
+        this.deadlines = new DeadlineTracker(soul.org(), self, escalations, options.clock(), soul.zone(), timer,
+                outgoing);
+        this.heartbeats = new HeartbeatCheck(jsm, subjects, soul.agent(), options.clock(), soul.zone());
+        RecentIds recent = new RecentIds(options.recentIds());
+        Guards guards = Guards.standard(self, subjects, recent, handled, deadlines, heartbeats,
+                new Gatekeeper(soul.org(), soul.agent(),
                         Gatekeeper.Records.of(bucket(connection, settings, subjects.approvalsBucket()))),
-                new Budgets(connection, subjects, self, options.publishTimeout()),
-                new HeartbeatCheck(jsm, subjects, soul.agent(), options.clock(), Pipeline.zoneOf(soul)), handled);
+                new LoopGuards(self, options.maxChainRepeats(), options.pairRateLimit(), options.clock()),
+                options.maxHops(), options.clock(), soul.zone(), metrics, this.listener);
+        this.brain = new BrainCall(self, soul.org(), handler, new Budgets(connection, subjects, self,
+                options.publishTimeout()), permits, workers, timer, options.handlerTimeout(), options.clock(),
+                escalations, outgoing);
+        this.settlements = new Settlements(options.nakBackoff(), options.ackTimeout(), this.listener);
+        Diversions diversions = new Diversions(self, soul.org(), deadLetters, escalations, outgoing, workers, metrics,
+                this.listener);
+        this.intake = new Intake(soul, guards, brain, outgoing, diversions, settlements, deadlines, recent, handled,
+                options.fastLane(), options.concurrency(), options.recentIds(), workers, timer, options.clock(),
+                metrics, this.listener);
+        this.askLane = new AskLane(soul, connection, guards, brain, outgoing, diversions, settlements, deadlines,
+                options.clock(), metrics, this.listener);
         this.presence = new Presence(connection, NatsConnector.jetStreamOptions(settings), subjects, self,
                 options.beaconInterval());
         this.asker = new Asker(connection, soul.org(), self);
@@ -170,7 +210,7 @@ public final class AgentRuntime implements AutoCloseable {
 
     /** The workspace's {@code HEARTBEAT.md}: an unchecked item whose due time passed wakes the brain on a tick. */
     public AgentRuntime heartbeatChecklist(Path file) {
-        pipeline.heartbeatChecklist(file);
+        heartbeats.checklist(file);
         return this;
     }
 
@@ -179,7 +219,7 @@ public final class AgentRuntime implements AutoCloseable {
      * service uses it to replace known secret values, so not even a brain that echoes one can leak it.
      */
     public AgentRuntime filterOutgoing(UnaryOperator<byte[]> filter) {
-        pipeline.filterOutgoing(filter);
+        outgoing.filter(filter);
         return this;
     }
 
@@ -197,7 +237,7 @@ public final class AgentRuntime implements AutoCloseable {
         // has the fast lane off and the last one had it on
         if (handled.earlierRunMayHaveCrashed()) {
             Instant until = Instant.now().plus(RECOVERY_WINDOW);
-            pipeline.recover(until);
+            intake.recover(until);
             LOG.infof("%s may not have stopped gracefully last time: its direct messages stored before %s are"
                     + " checked against the handled record first", self, until);
         }
@@ -208,20 +248,20 @@ public final class AgentRuntime implements AutoCloseable {
         for (Source s : Source.of(subjects, soul.agent())) {
             PullSource[] holder = new PullSource[1];
             holder[0] = new PullSource(s.name(), js, jsm, s.stream(), s.durable(), options.fetchBatch(),
-                    options.fetchWait(), options.publishBackoff(), (msg, release) -> pipeline.onJetStream(s, msg,
+                    options.fetchWait(), options.publishBackoff(), (msg, release) -> intake.onJetStream(s.name(), msg,
                             ackWait(holder[0]), release));
             sources.add(holder[0].start());
             watched.add(new DeadLetterMover.Watched(s.stream(), s.durable()));
         }
-        mover = DeadLetterMover.start(connection, deadLetters, watched, pipeline::lastFailure, this::deadLettered,
+        mover = DeadLetterMover.start(connection, deadLetters, watched, settlements::lastFailure, this::deadLettered,
                 workers);
         if (options.fastLane()) {
             // the core copy of every DM, as it crosses the hub; the inbox's copy settles it (ADR 0006)
-            Dispatcher f = connection.createDispatcher(pipeline::onFast);
+            Dispatcher f = connection.createDispatcher(intake::onFast);
             f.subscribe(subjects.inbox(self));
             fastDispatcher = f;
         }
-        Dispatcher d = connection.createDispatcher(pipeline::onRequest);
+        Dispatcher d = connection.createDispatcher(askLane::onRequest);
         d.subscribe(subjects.askTo(self), "ask-" + self);
         askDispatcher = d;
         timer.execute(() -> presence.beacon("up"));
@@ -260,25 +300,7 @@ public final class AgentRuntime implements AutoCloseable {
                 "message " + (original != null && original.id() != null ? original.id() : dl.msgId()) + " on "
                         + dl.subject() + " was dead-lettered: " + dl.reason(),
                 "esc-" + dl.msgId());
-        listener.onEscalated(esc);
-        send(esc).whenComplete((ack, e) -> {
-            if (e != null) {
-                LOG.warnf("%s escalation of dead letter %s not sent: %s", ErrorCode.DEAD_LETTERED.label(),
-                        dl.msgId(), e.getMessage());
-            }
-        });
-    }
-
-    /** Publishes an escalation the runtime made on its own (an overdue task). */
-    private void escalate(Envelope esc) {
-        listener.onEscalated(esc);
-        outbox.publish(pipeline.message(esc, null)).whenComplete((ack, e) -> {
-            if (e != null) {
-                LOG.warnf("escalation %s not sent: %s", esc.id(), e.getMessage());
-            } else if (!ack.isDuplicate()) {
-                metrics.sent();
-            }
-        });
+        outgoing.escalate(esc);
     }
 
     /**
@@ -288,30 +310,13 @@ public final class AgentRuntime implements AutoCloseable {
      */
     public CompletableFuture<PublishAck> send(Envelope e) {
         try {
-            Envelope ready = pipeline.outgoing(e, null);
-            CompletableFuture<PublishAck> f = outbox.publish(pipeline.message(ready, null));
+            Envelope ready = outgoing.own(e, null);
+            CompletableFuture<PublishAck> f = outgoing.publish(outgoing.message(ready, null));
             deadlines.track(ready);
-            return f.whenComplete((ack, t) -> {
-                if (t == null && !ack.isDuplicate()) {
-                    metrics.sent();
-                }
-            });
+            return f;
         } catch (OrgmeshException ex) {
             return CompletableFuture.failedFuture(ex);
         }
-    }
-
-    /**
-     * The runtime's timer: every message schedules its handler timeout (15 min by default), its keep-alive and, with
-     * outputs, its outbox wait, and cancels them when it is done. A cancelled task leaves the queue at once: kept
-     * until its time, each would hold its message for up to 15 minutes (hundreds of thousands of them at a thousand
-     * messages a second).
-     */
-    static ScheduledExecutorService timer() {
-        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1,
-                Thread.ofVirtual().name("agent-timer").factory());
-        t.setRemoveOnCancelPolicy(true);
-        return t;
     }
 
     /** Asks another agent, with a per-attempt timeout and a fallback (see {@link Asker}). */
@@ -354,7 +359,8 @@ public final class AgentRuntime implements AutoCloseable {
      */
     public void kill() {
         stopped = true;
-        pipeline.crash();
+        brain.stop();
+        settlements.crash();
         closeDispatcher(fastDispatcher);
         deadlines.close();
         timer.shutdownNow();
@@ -381,13 +387,13 @@ public final class AgentRuntime implements AutoCloseable {
             // that does not come in time (or at all: its store was refused) keeps the running mark, and the next start
             // checks such DMs against the handled record
             long fastDeadline = Math.min(deadline, System.nanoTime() + FAST_SETTLE.toNanos());
-            while (pipeline.fastPending() > 0 && System.nanoTime() < fastDeadline) {
+            while (intake.fastPending() > 0 && System.nanoTime() < fastDeadline) {
                 Thread.sleep(5);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        boolean drained = pipeline.fastPending() == 0;
+        boolean drained = intake.fastPending() == 0;
         sources.forEach(PullSource::close);
         if (askDispatcher != null) {
             connection.closeDispatcher(askDispatcher);
@@ -397,7 +403,7 @@ public final class AgentRuntime implements AutoCloseable {
                     TimeUnit.NANOSECONDS)) {
                 permits.release(options.concurrency());
             }
-            while (pipeline.inFlight() > 0 && System.nanoTime() < deadline) {
+            while (intake.inFlight() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             while (outbox.pending() > 0 && System.nanoTime() < deadline) {
@@ -407,7 +413,7 @@ public final class AgentRuntime implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         presence.beacon("stopping");
-        if (drained && pipeline.inFlight() == 0) {
+        if (drained && intake.inFlight() == 0) {
             handled.clearRunning();
         }
         deadlines.close();

@@ -13,7 +13,7 @@ import io.smallrye.mutiny.Uni;
  * provider both load one, and the loser's {@code compareAndSet} fails with {@code IllegalStateException:
  * ContextManagerProvider already set}. Outside a Quarkus application (which registers the provider at boot) two
  * runtimes receiving their first messages at the same moment hit it: the exception came out of
- * {@code Uni.createFrom()} in {@code Pipeline.onJetStream} after the message's in-progress timer had started, so the
+ * {@code Uni.createFrom()} in {@code Intake.onJetStream} after the message's in-progress timer had started, so the
  * message was kept in progress and never handled — the "delivery stall" of docs/reliability.md.
  *
  * <p>The first call here runs under the class's initialisation lock, which the JVM holds for one thread at a time;

@@ -25,7 +25,7 @@ import io.nats.client.impl.NatsMessage;
 import dev.orgmesh.agent.Fixture;
 import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.brain.Outcome;
-import dev.orgmesh.agent.runtime.RuntimeListener;
+import dev.orgmesh.agent.pipeline.RuntimeListener;
 import dev.orgmesh.hub.oversight.ApprovalDesk;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.Replies;

@@ -19,6 +19,7 @@ import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.brain.Outcome;
 import dev.orgmesh.agent.brain.scripted.RuleBook;
 import dev.orgmesh.agent.brain.scripted.ScriptedBrain;
+import dev.orgmesh.agent.pipeline.RuntimeListener;
 import dev.orgmesh.agent.workspace.Workspace;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.envelope.Envelope;

@@ -25,6 +25,7 @@ import io.nats.client.api.StorageType;
 import dev.orgmesh.agent.Fixture;
 import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.brain.Outcome;
+import dev.orgmesh.agent.pipeline.RuntimeListener;
 import dev.orgmesh.protocol.Ids;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Subjects;

@@ -22,6 +22,7 @@ import io.nats.client.api.StorageType;
 import dev.orgmesh.agent.Fixture;
 import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.brain.Outcome;
+import dev.orgmesh.agent.pipeline.RuntimeListener;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.testkit.HubTopology;
 import dev.orgmesh.testkit.Leaves;

@@ -1,4 +1,4 @@
-package dev.orgmesh.agent.runtime;
+package dev.orgmesh.agent.pipeline;
 
 import dev.orgmesh.agent.brain.Outcome;
 import dev.orgmesh.messaging.flow.DeadLetter;

@@ -1,4 +1,4 @@
-package dev.orgmesh.agent.runtime;
+package dev.orgmesh.agent.pipeline;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,7 +33,7 @@ import dev.orgmesh.protocol.org.Agent;
  * {@code - [ ] rotate the staging keys (due 2026-11-21 09:00)}; a checked item ({@code - [x]}) is done. Times are
  * in the agent's time zone.
  */
-final class HeartbeatCheck {
+public final class HeartbeatCheck {
     static final Pattern DUE_ITEM = Pattern.compile(
             "^\\s*[-*]\\s+\\[ \\]\\s+(.*?)\\bdue[: ]\\s*(\\d{4}-\\d{2}-\\d{2})(?:[T ](\\d{2}:\\d{2}))?.*$");
 
@@ -44,7 +44,7 @@ final class HeartbeatCheck {
     private final ZoneId zone;
     private volatile Path checklist;
 
-    HeartbeatCheck(JetStreamManagement jsm, Subjects subjects, Agent agent, Clock clock, ZoneId zone) {
+    public HeartbeatCheck(JetStreamManagement jsm, Subjects subjects, Agent agent, Clock clock, ZoneId zone) {
         this.jsm = jsm;
         this.subjects = subjects;
         this.agent = agent;
@@ -53,7 +53,7 @@ final class HeartbeatCheck {
     }
 
     /** The workspace's {@code HEARTBEAT.md}, read on every tick (a brain or a person may add items). */
-    void checklist(Path file) {
+    public void checklist(Path file) {
         this.checklist = file;
     }
 

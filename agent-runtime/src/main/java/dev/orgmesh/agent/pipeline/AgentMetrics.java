@@ -1,4 +1,4 @@
-package dev.orgmesh.agent.runtime;
+package dev.orgmesh.agent.pipeline;
 
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+
+import dev.orgmesh.agent.brain.Outcome;
 
 /**
  * The runtime's meters (Prometheus names in brackets): messages received per source
@@ -90,10 +92,17 @@ public final class AgentMetrics {
         deadLetters.increment();
     }
 
-    /** The handler ran for {@code nanos} and ended with {@code outcome} (reply, send, blocked, failed, …). */
-    public void handled(long nanos, String outcome) {
+    /** The handler ran for {@code nanos} and ended with {@code outcome} (tagged reply, send, blocked, failed, …). */
+    public void handled(long nanos, Outcome outcome) {
+        String kind = switch (outcome) {
+            case Outcome.Reply r -> "reply";
+            case Outcome.Send s -> "send";
+            case Outcome.Blocked b -> "blocked";
+            case Outcome.Failed f -> "failed";
+            case Outcome.Nothing n -> "nothing";
+        };
         Timer.builder("orgmesh.agent.handler").description("time the brain spent on one message")
-                .tag("agent", agent).tag("outcome", outcome).register(registry)
+                .tag("agent", agent).tag("outcome", kind).register(registry)
                 .record(nanos, TimeUnit.NANOSECONDS);
     }
 

@@ -1,4 +1,4 @@
-package dev.orgmesh.agent.runtime;
+package dev.orgmesh.agent.pipeline;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -30,7 +30,7 @@ sealed interface Step {
     record Work(Envelope in) implements Step {
     }
 
-    /** Not yet: given back to the server with {@link Pipeline#REDELIVERY_GRACE}, without counting as a failure. */
+    /** Not yet: given back to the server with {@link Intake#REDELIVERY_GRACE}, without counting as a failure. */
     record Defer(Envelope in, String why) implements Step {
     }
 

@@ -1,4 +1,4 @@
-package dev.orgmesh.agent.runtime;
+package dev.orgmesh.agent.pipeline;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -18,6 +18,7 @@ import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Deadlines;
 import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.envelope.Recipient;
 
 /**
@@ -37,7 +38,7 @@ import dev.orgmesh.protocol.envelope.Recipient;
  * <li>{@link PingPong}: too many DMs from one sender within a minute.</li>
  * </ol>
  */
-final class Guards {
+public final class Guards {
     private static final Logger LOG = Logger.getLogger(Guards.class);
 
     /**
@@ -72,10 +73,50 @@ final class Guards {
         return new Step.Work(x.in());
     }
 
+    /**
+     * Decodes {@code body} and runs the guards. {@code positionId} is the id given to an envelope without one;
+     * {@code null} for a request, which is answered, never skipped as own or duplicate and not rate-limited.
+     * {@code delivery} is the consumer's delivery count (1 for a first delivery and for requests); {@code lookup}: ask
+     * the handled record.
+     */
+    Step inspect(byte[] body, String subject, String source, String positionId, Headers headers, long delivery,
+            boolean lookup) {
+        Decoded dec = decode(body, positionId);
+        if (dec.malformed() != null) {
+            return dec.malformed();
+        }
+        return run(new Inspection(dec.in(), dec.raw(), subject, source, headers, delivery, lookup,
+                positionId == null));
+    }
+
+    /** A body read as an envelope, or why it is not one. */
+    record Decoded(ObjectNode raw, Envelope in, Step.Malformed malformed) {
+    }
+
+    /** Parses and decodes; an envelope without an id gets {@code positionId} when there is one. */
+    static Decoded decode(byte[] body, String positionId) {
+        ObjectNode raw;
+        Envelope in;
+        try {
+            raw = EnvelopeCodec.parse(body, EnvelopeCodec.DEFAULT_MAX_BYTES);
+        } catch (OrgmeshException e) {
+            return new Decoded(null, null, new Step.Malformed(e, null));
+        }
+        try {
+            in = EnvelopeCodec.fromTree(raw);
+        } catch (OrgmeshException e) {
+            return new Decoded(raw, null, new Step.Malformed(e, raw));
+        }
+        if (in.id() == null && positionId != null) {
+            in = in.toBuilder().id(positionId).build();
+        }
+        return new Decoded(raw, in, null);
+    }
+
     /** The runtime's guards, in the order above. */
-    static Guards standard(String self, Subjects subjects, RecentIds recent, HandledRecord handled,
-            DeadlineTracker deadlines, HeartbeatCheck heartbeats, Gatekeeper gates, LoopGuards loops,
-            RuntimeOptions options, ZoneId zone, AgentMetrics metrics, RuntimeListener listener) {
+    public static Guards standard(String self, Subjects subjects, RecentIds recent, HandledRecord handled,
+            DeadlineTracker deadlines, HeartbeatCheck heartbeats, Gatekeeper gates, LoopGuards loops, int maxHops,
+            Clock clock, ZoneId zone, AgentMetrics metrics, RuntimeListener listener) {
         return new Guards(List.of(
                 new TrueSender(subjects),
                 new OwnMessage(self),
@@ -86,9 +127,9 @@ final class Guards {
                 new Duplicates(self, recent, handled, metrics, listener),
                 new IdleHeartbeat(heartbeats, metrics, listener),
                 new Gates(gates),
-                new Hops(options.maxHops()),
+                new Hops(maxHops),
                 new Cycles(self, loops),
-                new Deadline(self, zone, options.clock()),
+                new Deadline(self, zone, clock),
                 new PingPong(self, loops)));
     }
 
@@ -182,7 +223,7 @@ final class Guards {
     /**
      * Handled before — by this runtime (its memory of recent ids) or, when {@link Inspection#lookup} says to ask, per
      * the company's handled record by another runtime: acked, counted, never handed to the brain. A task that comes
-     * back a first time before anyone recorded it is given back once ({@link Pipeline#REDELIVERY_GRACE}): the agent
+     * back a first time before anyone recorded it is given back once ({@link Intake#REDELIVERY_GRACE}): the agent
      * that had it may still be finishing it behind an outage.
      */
     static final class Duplicates implements Guard {
@@ -220,9 +261,9 @@ final class Guards {
             }
             if ("tasks".equals(x.source()) && x.delivery() == 2) {
                 LOG.infof("task %s came back to %s before anyone recorded it: given back for %s, so an agent still"
-                        + " finishing it can record it first", in.id(), self, Pipeline.REDELIVERY_GRACE);
+                        + " finishing it can record it first", in.id(), self, Intake.REDELIVERY_GRACE);
                 return new Step.Defer(in, "first redelivery, nobody recorded it yet: given back once for "
-                        + Pipeline.REDELIVERY_GRACE);
+                        + Intake.REDELIVERY_GRACE);
             }
             return null;
         }

@@ -1,4 +1,4 @@
-package dev.orgmesh.agent.runtime;
+package dev.orgmesh.agent.pipeline;
 
 import java.io.IOException;
 import java.util.Optional;
@@ -26,7 +26,7 @@ import dev.orgmesh.protocol.org.Org;
  * but held; a message released by the approval desk passes only if its approval record, which only the desk can
  * write, says {@code approved} for that very message.
  */
-final class Gatekeeper {
+public final class Gatekeeper {
     /** Sources that carry work to gate; heartbeat ticks, events and asks are not held. */
     private static final Set<String> GATED_SOURCES = Set.of("dm", "team", "all", "tasks", "ask");
 
@@ -43,10 +43,10 @@ final class Gatekeeper {
     }
 
     /** Reads approval records; {@code null} when there is none. */
-    interface Records {
+    public interface Records {
         Approval get(String id) throws IOException, JetStreamApiException, InterruptedException;
 
-        static Records of(Supplier<KeyValue> bucket) {
+        public static Records of(Supplier<KeyValue> bucket) {
             return id -> {
                 KeyValueEntry e = bucket.get().get(id);
                 return e == null || e.getValue() == null ? null : Approval.decode(e.getValue());
@@ -58,7 +58,7 @@ final class Gatekeeper {
     private final Agent self;
     private final Records records;
 
-    Gatekeeper(Org org, Agent self, Records records) {
+    public Gatekeeper(Org org, Agent self, Records records) {
         this.org = org;
         this.self = self;
         this.records = records;

@@ -1,4 +1,4 @@
-package dev.orgmesh.agent.runtime;
+package dev.orgmesh.agent.pipeline;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -16,7 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
@@ -53,7 +52,7 @@ public final class DeadlineTracker implements AutoCloseable {
     private final Clock clock;
     private final ZoneId zone;
     private final ScheduledExecutorService timer;
-    private final Consumer<Envelope> escalate;
+    private final Outgoing outgoing;
     private final Map<String, ScheduledFuture<?>> open = new ConcurrentHashMap<>();
     private final Set<String> settled = Collections.newSetFromMap(new LinkedHashMap<>(64, 0.75f, false) {
         @Override
@@ -63,17 +62,18 @@ public final class DeadlineTracker implements AutoCloseable {
     });
 
     /**
-     * @param escalate publishes an escalation this tracker made (through the outbox)
+     * @param escalations the agent's escalation rules (who is told)
+     * @param outgoing where the escalation of an overdue task leaves
      */
-    public DeadlineTracker(Org org, String self, Clock clock, ZoneId zone, ScheduledExecutorService timer,
-            Consumer<Envelope> escalate) {
+    public DeadlineTracker(Org org, String self, Escalations escalations, Clock clock, ZoneId zone,
+            ScheduledExecutorService timer, Outgoing outgoing) {
         this.org = org;
         this.self = self;
-        this.escalations = new Escalations(org, self);
+        this.escalations = escalations;
         this.clock = clock;
         this.zone = zone;
         this.timer = timer;
-        this.escalate = escalate;
+        this.outgoing = outgoing;
     }
 
     /** Starts watching {@code sent} (ready to publish: it has its id) if it is a task or question with a deadline. */
@@ -126,7 +126,7 @@ public final class DeadlineTracker implements AutoCloseable {
                     task.id() + "-" + self + "-overdue-" + manager);
             LOG.infof("%s %s %s is overdue, escalating to %s", ErrorCode.AGENT_DEADLINE_PASSED.label(), task.type(),
                     task.id(), manager);
-            escalate.accept(esc);
+            outgoing.escalate(esc);
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.orgmesh.agent.runtime;
+package dev.orgmesh.agent.pipeline;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -34,7 +34,7 @@ import dev.orgmesh.protocol.Subjects;
  * without the record and carries on with {@link RecentIds} alone; for {@link #RETRY_AFTER} after a failure it does not
  * ask again, so an outage costs one timeout per {@link #RETRY_AFTER}, not one per message.
  */
-final class HandledRecord {
+public final class HandledRecord {
     private static final Logger LOG = Logger.getLogger(HandledRecord.class);
     /** How long after a failure the bucket is left alone before it is asked again. */
     static final Duration RETRY_AFTER = Duration.ofSeconds(5);
@@ -42,7 +42,7 @@ final class HandledRecord {
     private static final int KEY_EXISTS = 10071;
 
     /** Opens the bucket (jnats reads the stream's info to do so); may fail while the hub is away. */
-    interface Opener {
+    public interface Opener {
         KeyValue open() throws IOException;
     }
 
@@ -65,7 +65,7 @@ final class HandledRecord {
     private volatile long retryAt = System.nanoTime();
     private final AtomicBoolean down = new AtomicBoolean();
 
-    HandledRecord(String bucket, String self, String role, Opener opener, AgentMetrics metrics) {
+    public HandledRecord(String bucket, String self, String role, Opener opener, AgentMetrics metrics) {
         this.bucket = bucket;
         this.self = self;
         this.role = role;
@@ -133,7 +133,7 @@ final class HandledRecord {
      * scope, so no message id can be it). A runtime with the fast lane puts it when it starts and again with every
      * beacon, and deletes it when it stops gracefully; it expires with the records it stands for.
      */
-    static String runningKey(String agent) {
+    public static String runningKey(String agent) {
         return Subjects.handledAgentScope(agent) + "._.running";
     }
 
@@ -147,7 +147,7 @@ final class HandledRecord {
      * (ADR 0006). {@code true} also when the record cannot be read: the caller then looks such messages up, which is
      * only slower.
      */
-    boolean earlierRunMayHaveCrashed() {
+    public boolean earlierRunMayHaveCrashed() {
         if (!available("mark")) {
             return true;
         }
@@ -162,7 +162,7 @@ final class HandledRecord {
     }
 
     /** Puts (or refreshes) this agent's running mark. */
-    void markRunning(Instant at) {
+    public void markRunning(Instant at) {
         if (!available("mark")) {
             return;
         }
@@ -175,7 +175,7 @@ final class HandledRecord {
     }
 
     /** Deletes this agent's running mark: it stopped gracefully, everything it handled was acked. */
-    void clearRunning() {
+    public void clearRunning() {
         try {
             bucket().delete(runningKey());
         } catch (IOException | JetStreamApiException | RuntimeException e) {

@@ -1,4 +1,4 @@
-package dev.orgmesh.agent.runtime;
+package dev.orgmesh.agent.pipeline;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

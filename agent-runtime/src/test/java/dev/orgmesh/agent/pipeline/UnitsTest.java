@@ -1,9 +1,11 @@
-package dev.orgmesh.agent.runtime;
+package dev.orgmesh.agent.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +18,7 @@ import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
+import dev.orgmesh.protocol.org.Router;
 
 /** The small plain pieces: recent ids, routing, escalation rules, backoff, outcomes, fallbacks. */
 class UnitsTest {
@@ -35,11 +38,11 @@ class UnitsTest {
 
     @Test
     void theTimerDropsACancelledTimeoutAtOnceInsteadOfHoldingItsMessageUntilItsTime() {
-        var timer = (java.util.concurrent.ScheduledThreadPoolExecutor) AgentRuntime.timer();
+        var timer = (ScheduledThreadPoolExecutor) Workers.timer();
         try {
             for (int i = 0; i < 1_000; i++) { // a message's handler timeout, cancelled when it is handled
                 timer.schedule(() -> {
-                }, 15, java.util.concurrent.TimeUnit.MINUTES).cancel(false);
+                }, 15, TimeUnit.MINUTES).cancel(false);
             }
             assertThat(timer.getQueue()).isEmpty();
         } finally {

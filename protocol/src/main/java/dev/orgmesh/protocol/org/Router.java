@@ -1,4 +1,4 @@
-package dev.orgmesh.agent.runtime;
+package dev.orgmesh.protocol.org;
 
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -8,8 +8,6 @@ import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.Recipient;
-import dev.orgmesh.protocol.org.Member;
-import dev.orgmesh.protocol.org.Org;
 
 /**
  * Where an outgoing envelope is published, from its {@code to}. A recipient the org does not have is refused here,
