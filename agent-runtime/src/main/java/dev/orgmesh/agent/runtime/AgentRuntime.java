@@ -51,10 +51,11 @@ import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 
 /**
- * One agent's messaging core (DESIGN §6), as a plain class over a jnats {@link Connection} (on an agent machine,
- * to the local leaf, with the hub's JetStream domain): it binds the agent's durables and its ask subject, runs every
- * message through the {@link Pipeline}, publishes through a store-and-forward {@link Outbox}, moves what the server
- * gives up on to the dead-letter stream and tells the sender's manager, and beacons presence.
+ * One agent's messaging core (docs/architecture.md, "The path of a message"), as a plain class over a jnats
+ * {@link Connection} (on an agent machine, to the local leaf, with the hub's JetStream domain): it binds the agent's
+ * durables and its ask subject, runs every message through the {@link Pipeline}, publishes through a store-and-forward
+ * {@link Outbox}, moves what the server gives up on to the dead-letter stream and tells the sender's manager, and
+ * beacons presence.
  *
  * <p>The connection belongs to the caller: {@link #close()} stops the runtime gracefully and leaves the connection
  * open; {@link #kill()} stops it as a crash would (no further ack, nak or publish), for fault tests.

@@ -67,10 +67,10 @@ import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.envelope.Priority;
 
 /**
- * What happens to one message (DESIGN §6), as a Mutiny {@link Uni} per message on virtual threads: decode and
- * validate → guards (own message, handled before — this runtime's {@link RecentIds}, then the company's
- * {@link HandledRecord} —, hop limit, thread cycle, deadline, per-sender rate) → handler → outbox → handled record →
- * settle. Every settlement is an explicit decision with its reason:
+ * What happens to one message (docs/architecture.md, "The path of a message"), as a Mutiny {@link Uni} per message on
+ * virtual threads: decode and validate → guards (own message, handled before — this runtime's {@link RecentIds}, then
+ * the company's {@link HandledRecord} —, hop limit, thread cycle, deadline, per-sender rate) → handler → outbox →
+ * handled record → settle. Every settlement is an explicit decision with its reason:
  * <ul>
  * <li><b>ack</b> — handled, everything it caused is stored and it is recorded as handled; or skipped on purpose (own,
  * duplicate); or not handled but reported (deadline passed, loop: the manager is told); or malformed and
