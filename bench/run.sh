@@ -10,7 +10,7 @@
 # Runs on the pinned nats-server (deploy/nats/versions.properties), put first on PATH by deploy/nats/install (built into
 # ~/.cache/orgmesh with go install the first time). Needs a JDK 25 (see README). On a shared machine, hold the Maven
 # lock while it builds:
-#   flock /tmp/orgmesh-mvn.lock bench/run.sh
+#   flock /tmp/orgmesh-maven.lock bench/run.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if [ -z "${JAVA_HOME:-}" ] || ! "$JAVA_HOME/bin/java" -version 2>&1 | grep -q '"25'; then

@@ -41,14 +41,14 @@ import dev.orgmesh.protocol.org.OrgLoader;
 import dev.orgmesh.testkit.HubTopology;
 
 /**
- * Task queue throughput (DESIGN §5.2): a backlog of tasks on {@code {co}.tasks.role-worker}, taken by 1, 3 or 10
- * agents of that role sharing the role's durable, through a hub and two leaves (agents alternate between the leaves,
- * one connection each). orgmesh: {@link AgentRuntime}s with production options (4 handlers at a time, 4 messages
- * held) and a handler that does nothing, so each task costs decode, guards, handler call and {@code ackSync}. Raw
- * jnats: the same number of "agents", each one connection with 4 virtual threads, each thread a pull subscription
- * bound to the same kind of durable ({@code tasks-role-raw}, same configuration) doing fetch 1 → decode →
- * {@code ackSync} — 4 tasks in flight per agent, as in the runtime. Throughput is counted from the first task handled
- * to the last, so binding time is not in it.
+ * Task queue throughput (docs/benchmarks.md, "Task queue throughput"): a backlog of tasks on
+ * {@code {co}.tasks.role-worker}, taken by 1, 3 or 10 agents of that role sharing the role's durable, through a hub and
+ * two leaves (agents alternate between the leaves, one connection each). orgmesh: {@link AgentRuntime}s with production
+ * options (4 handlers at a time, 4 messages held) and a handler that does nothing, so each task costs decode, guards,
+ * handler call and {@code ackSync}. Raw jnats: the same number of "agents", each one connection with 4 virtual threads,
+ * each thread a pull subscription bound to the same kind of durable ({@code tasks-role-raw}, same configuration) doing
+ * fetch 1 → decode → {@code ackSync} — 4 tasks in flight per agent, as in the runtime. Throughput is counted from the
+ * first task handled to the last, so binding time is not in it.
  */
 final class TaskQueueBench {
     private TaskQueueBench() {

@@ -14,7 +14,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Every subject, stream, consumer and bucket name of one company, built in one place (DESIGN §3).
+ * Every subject, stream, consumer and bucket name of one company, built in one place (docs/architecture.md lists
+ * the streams and buckets).
  *
  * <p>Subjects follow the seed's {@code {company}.{scope}} convention so any NATS client can join:
  * {@code komodo-ai.all}, {@code komodo-ai.exec}, {@code komodo-ai.dm.ceo-genesis}. Stream and bucket names are
@@ -74,7 +75,7 @@ public final class Subjects {
 
     // ---- subjects ----------------------------------------------------------------------------------------------
     //
-    // Two forms (docs/adr/0010-true-sender.md). The *contract* subjects are the seed's, what people type:
+    // Two forms (docs/adr/0010-the-true-sender.md). The *contract* subjects are the seed's, what people type:
     // {co}.dm.{to}, {co}.all, {co}.{team}, {co}.tasks.{role}, {co}.events.{type}, {co}.ask.{to}, {co}.human.hold.
     // The *attributed* subjects are what the hub carries and stores: the contract subject with the real sender added
     // ({co}.dm.{to}.{from}, …; events {co}.event.{from}.{type}). A member's permissions allow only its own id in the

@@ -8,7 +8,7 @@ import java.util.stream.Collectors;
 /**
  * A hub that is a JetStream cluster (every node in domain {@value HubTopology#JS_DOMAIN}, with a leafnode listener)
  * and N leaf servers without JetStream, each with one leaf remote that may dial any hub node: the shape of a hub
- * grown past one machine (DESIGN §3), for fault tests that kill hub nodes, leaves or the whole hub.
+ * grown past one machine (docs/architecture.md), for fault tests that kill hub nodes, leaves or the whole hub.
  *
  * <p>
  * {@link #start(int, int)} returns once the cluster has a settled meta leader and every leaf is connected.

@@ -3,9 +3,9 @@ package dev.orgmesh.agent.ask;
 import dev.orgmesh.protocol.envelope.Envelope;
 
 /**
- * What an {@code ask} does when the agent asked does not answer in time (DESIGN §5.3): never an unbounded wait.
- * The timeout applies to every attempt, so the longest an ask takes is known up front ({@link #attempts()} ×
- * timeout).
+ * What an {@code ask} does when the agent asked does not answer in time (agent-runtime/README.md, "Ask"): never an
+ * unbounded wait. The timeout applies to every attempt, so the longest an ask takes is known up front
+ * ({@link #attempts()} × timeout).
  */
 public sealed interface Fallback {
     /** Fail with {@code REQUEST_TIMEOUT} (or {@code NO_RESPONDERS}). */

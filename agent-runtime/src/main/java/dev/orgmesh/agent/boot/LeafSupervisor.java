@@ -19,11 +19,11 @@ import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.nats.NatsServerLocator;
 
 /**
- * Runs the agent's local leaf ({@code nats-server -c leaf.conf}) and restarts it when it dies (DESIGN §3, issue 4):
- * the runtime keeps running meanwhile, its connection reconnects to the restarted leaf and its outbox keeps what the
- * agent sent, so a leaf crash loses nothing. Restarts back off ({@link Backoff}) so a leaf that cannot start (a
- * broken config, a taken port) is retried calmly and its last log lines say why. A leaf that stayed up for a minute
- * starts the backoff over.
+ * Runs the agent's local leaf ({@code nats-server -c leaf.conf}) and restarts it when it dies (docs/architecture.md,
+ * "Topology"; issue 4): the runtime keeps running meanwhile, its connection reconnects to the restarted leaf and its
+ * outbox keeps what the agent sent, so a leaf crash loses nothing. Restarts back off ({@link Backoff}) so a leaf that
+ * cannot start (a broken config, a taken port) is retried calmly and its last log lines say why. A leaf that stayed up
+ * for a minute starts the backoff over.
  */
 public final class LeafSupervisor implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LeafSupervisor.class);

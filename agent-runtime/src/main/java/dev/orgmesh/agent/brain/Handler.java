@@ -3,11 +3,11 @@ package dev.orgmesh.agent.brain;
 import dev.orgmesh.protocol.envelope.Envelope;
 
 /**
- * What drives an agent: one decision per message (DESIGN §6 "brains behind one small interface"). The runtime calls
- * it on a virtual thread (or, when a call cannot {@link #blocking block}, where the message arrived), at most
- * {@code concurrency} at a time, keeps the message from being redelivered while it
- * runs, publishes what it returns and only then acks. Delivery is at-least-once, so a handler must be idempotent for
- * a message id it has seen before.
+ * What drives an agent: one decision per message (every kind of brain behind one small interface:
+ * agent-runtime/README.md, "Brains"). The runtime calls it on a virtual thread (or, when a call cannot
+ * {@link #blocking block}, where the message arrived), at most {@code concurrency} at a time, keeps the message from
+ * being redelivered while it runs, publishes what it returns and only then acks. Delivery is at-least-once, so a
+ * handler must be idempotent for a message id it has seen before.
  *
  * <p>This is the one brain interface: the {@code scripted}, {@code command} and {@code openai} brains implement it
  * ({@link Brains} makes the one an agent's org entry names), and the artifact stage that wraps a brain is a handler

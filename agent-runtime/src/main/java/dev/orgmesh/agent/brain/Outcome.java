@@ -9,7 +9,7 @@ import dev.orgmesh.protocol.envelope.Envelope;
 /**
  * What a handler decided. The runtime publishes every envelope of an outcome (filling in {@code from}, {@code id}
  * and {@code ts} when absent) before it acks the message, and escalates {@link Blocked} and {@link Failed} to the
- * agent's manager (DESIGN §5.4) — the runtime, not the brain, escalates.
+ * agent's manager (agent-runtime/README.md, "Escalation and loop guards") — the runtime, not the brain, escalates.
  */
 public sealed interface Outcome {
     /**

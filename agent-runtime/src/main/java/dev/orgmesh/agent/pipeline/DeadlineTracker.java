@@ -29,8 +29,8 @@ import dev.orgmesh.protocol.org.Member;
 import dev.orgmesh.protocol.org.Org;
 
 /**
- * Tasks this agent sent with a deadline, until someone answers them (DESIGN §5.4 "a deadline passes without a
- * report"). A task or question with a readable {@code deadline} is tracked when it is sent; any message that comes
+ * Tasks this agent sent with a deadline, until someone answers them (agent-runtime/README.md, "Escalation and
+ * loop guards"). A task or question with a readable {@code deadline} is tracked when it is sent; any message that comes
  * back with {@code re} = its id settles it. If none has come when the deadline passes, the task is escalated
  * <b>once</b> to the manager of each assignee: the member it was addressed to; for {@code team:}/{@code role:}
  * tasks every member of that team or role except this agent (one escalation per distinct manager); for {@code all},

@@ -13,7 +13,7 @@ import dev.orgmesh.protocol.org.Member;
 import dev.orgmesh.protocol.org.Org;
 
 /**
- * Who is told when something goes wrong (DESIGN §5.4), as plain rules:
+ * Who is told when something goes wrong (agent-runtime/README.md, "Escalation and loop guards"), as plain rules:
  * <ul>
  * <li>about this agent's own work (blocked, failed, deadline passed, loop): the agent's manager;</li>
  * <li>about a message the org gave up on (dead letter): the manager of its sender; a human sender (top of the

@@ -24,10 +24,11 @@ import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.org.Agent;
 
 /**
- * The zero-token check (issue 6, DESIGN §5.5): on a heartbeat tick the brain is woken only if there is something to
- * do — messages waiting in the agent's inbox or its role's task queue, an unchecked item of {@code HEARTBEAT.md}
- * whose due time has passed, or a tick marked {@code "force": true}. Otherwise the tick is acknowledged without
- * calling the brain, and the skip is recorded (log line and the {@code orgmesh.agent.heartbeat.skipped} counter).
+ * The zero-token check (issue 6; agent-runtime/README.md, "Zero-token heartbeats"): on a heartbeat tick the brain is
+ * woken only if there is something to do — messages waiting in the agent's inbox or its role's task queue, an unchecked
+ * item of {@code HEARTBEAT.md} whose due time has passed, or a tick marked {@code "force": true}. Otherwise the tick is
+ * acknowledged without calling the brain, and the skip is recorded (log line and the
+ * {@code orgmesh.agent.heartbeat.skipped} counter).
  *
  * <p>A due item is a Markdown checklist line with a date or date-time after {@code due}:
  * {@code - [ ] rotate the staging keys (due 2026-11-21 09:00)}; a checked item ({@code - [x]}) is done. Times are

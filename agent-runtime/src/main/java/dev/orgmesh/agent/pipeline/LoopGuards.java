@@ -11,7 +11,8 @@ import java.util.Map;
 import dev.orgmesh.protocol.envelope.Envelope;
 
 /**
- * The loop guards beyond the hop limit (DESIGN §5.4), as plain rules with their own state:
+ * The loop guards beyond the hop limit (agent-runtime/README.md, "Escalation and loop guards"), as plain rules with
+ * their own state:
  * <ul>
  * <li><b>thread cycles</b> — the runtime appends each sender to a thread's {@code chain}; when this agent already
  * appears there {@code maxChainRepeats} times, handing the thread on once more would repeat the cycle

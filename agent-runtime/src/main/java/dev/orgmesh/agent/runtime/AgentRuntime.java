@@ -68,11 +68,11 @@ import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.org.Router;
 
 /**
- * One agent's messaging core (DESIGN §6), as a plain class over a jnats {@link Connection} (on an agent machine,
- * to the local leaf, with the hub's JetStream domain): it binds the agent's durables and its ask subject, runs every
- * message through the stages of its pipeline ({@link Intake} and {@link AskLane}, then guards, brain, outgoing,
- * settle), publishes through a store-and-forward {@link Outbox}, moves what the server
- * gives up on to the dead-letter stream and tells the sender's manager, and beacons presence.
+ * One agent's messaging core (docs/architecture.md, "The path of a message"), as a plain class over a jnats
+ * {@link Connection} (on an agent machine, to the local leaf, with the hub's JetStream domain): it binds the agent's
+ * durables and its ask subject, runs every message through the stages of its pipeline ({@link Intake} and
+ * {@link AskLane}, then guards, brain, outgoing, settle), publishes through a store-and-forward {@link Outbox}, moves
+ * what the server gives up on to the dead-letter stream and tells the sender's manager, and beacons presence.
  *
  * <p>The connection belongs to the caller: {@link #close()} stops the runtime gracefully and leaves the connection
  * open; {@link #kill()} stops it as a crash would (no further ack, nak or publish), for fault tests.

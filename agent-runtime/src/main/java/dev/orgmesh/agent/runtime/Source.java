@@ -7,9 +7,9 @@ import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.org.Agent;
 
 /**
- * One durable an agent reads (DESIGN §3): its DM inbox, its team and company channels, its role's shared task
- * queue, the events it follows and its heartbeat ticks. The durables exist once the org's assets are applied; the
- * runtime only binds to them.
+ * One durable an agent reads (docs/architecture.md, "JetStream assets of a company"): its DM inbox, its team and
+ * company channels, its role's shared task queue, the events it follows and its heartbeat ticks. The durables exist
+ * once the org's assets are applied; the runtime only binds to them.
  *
  * @param name {@code dm}, {@code team}, {@code all}, {@code tasks}, {@code events:<pattern>} or {@code heartbeat}
  * @param stream the stream holding the durable

@@ -24,10 +24,10 @@ import dev.orgmesh.vault.client.SecretScrubber;
 import dev.orgmesh.vault.client.VaultClient;
 
 /**
- * The agent's secrets, injected (DESIGN §5.6): fetched from the vault bridge at boot with a request signed by the
- * agent's NKey, kept in memory only, handed to the brain's process environment ({@link #current()}), fetched again
- * when {@code {co}.events.secret.rotated} names one of them, and scrubbed from everything the agent sends and logs
- * ({@link #scrub}). Nothing is written to disk.
+ * The agent's secrets, injected (vault-bridge/README.md): fetched from the vault bridge at boot with a request signed
+ * by the agent's NKey, kept in memory only, handed to the brain's process environment ({@link #current()}), fetched
+ * again when {@code {co}.events.secret.rotated} names one of them, and scrubbed from everything the agent sends and
+ * logs ({@link #scrub}). Nothing is written to disk.
  */
 public final class AgentSecrets {
     private static final Logger LOG = Logger.getLogger(AgentSecrets.class);

@@ -18,10 +18,10 @@ import dev.orgmesh.agent.artifact.ArtifactRef;
 import dev.orgmesh.agent.boot.AgentSoul;
 
 /**
- * The directory an agent's brain works in (DESIGN §6): {@code SOUL.md}, {@code IDENTITY.md}, {@code COMPANY.md},
- * {@code ORG.md}, {@code HEARTBEAT.md}, {@code AGENTS.md} — the file names agent harnesses read — plus
- * {@code artifacts/}, where referenced artifacts are fetched. A {@code command} brain runs with this directory as its
- * working directory.
+ * The directory an agent's brain works in (agent-runtime/README.md, "Workspace"): {@code SOUL.md}, {@code IDENTITY.md},
+ * {@code COMPANY.md}, {@code ORG.md}, {@code HEARTBEAT.md}, {@code AGENTS.md} — the file names agent harnesses read —
+ * plus {@code artifacts/}, where referenced artifacts are fetched. A {@code command} brain runs with this directory as
+ * its working directory.
  */
 public final class Workspace {
     private static final Logger LOG = Logger.getLogger(Workspace.class);

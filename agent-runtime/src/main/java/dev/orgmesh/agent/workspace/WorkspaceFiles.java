@@ -16,10 +16,10 @@ import dev.orgmesh.protocol.org.OrgChart;
 import dev.orgmesh.protocol.org.Team;
 
 /**
- * The text of an agent's workspace files, from the org and the soul alone (DESIGN §6). The output is a pure function
- * of its inputs — no timestamps, no host names — so materializing again writes nothing when nothing changed. Secret
- * values never reach these files: they only exist in the runtime's memory and the brain's environment; soul keys
- * that look like credentials are left out as well.
+ * The text of an agent's workspace files, from the org and the soul alone (agent-runtime/README.md, "Workspace"). The
+ * output is a pure function of its inputs — no timestamps, no host names — so materializing again writes nothing when
+ * nothing changed. Secret values never reach these files: they only exist in the runtime's memory and the brain's
+ * environment; soul keys that look like credentials are left out as well.
  */
 public final class WorkspaceFiles {
     /** Soul keys whose values are never written, in case someone put a credential in a soul. */

@@ -27,7 +27,7 @@ import dev.orgmesh.protocol.org.OrgLoader;
  * problem (an invalid org, app names that clash or are too long, a hub URL on the client port) is found here, before
  * {@link FlyWriter} writes anything.
  *
- * <p>Topology on Fly (DESIGN §7, {@code deploy/README.md}):
+ * <p>Topology on Fly ({@code deploy/README.md}, "Fly.io"):
  * <ul>
  * <li>{@code <prefix>-nats-hub}: nats-server with the rendered {@code hub.conf}; JetStream on a volume; client 4222
  * and leafnode 7422 bound to {@code [::]} so peers reach them over Fly's IPv6 private network (6PN) as
@@ -507,7 +507,7 @@ public final class FlyPlan {
         }
         s.add(new Step("5. The agents: each one's leaf credential and NKey seed, then its machine (leaf + runtime).\n"
                 + "   An agent's own secrets are not set here: its runtime fetches them from vault-bridge at boot,"
-                + " sealed to it\n   (DESIGN §5.6), so their values never pass through fly secrets.", agents));
+                + " sealed to it\n   (vault-bridge/README.md), so their values never pass through fly secrets.", agents));
         return List.copyOf(s);
     }
 

@@ -40,9 +40,9 @@ import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
 
 /**
- * A whole org on this machine, on 127.0.0.1 (DESIGN §7 {@code deploy/local}): the hub, one leaf per agent, the
- * hub-bootstrap (directory), heartbeat, vault-bridge, the console and every agent, each a background process with its log under
- * {@code <state>/logs}. {@link #up} refuses to start twice and leaves nothing running when a step fails;
+ * A whole org on this machine, on 127.0.0.1 ({@code deploy/README.md}, "Local"): the hub, one leaf per agent, the
+ * hub-bootstrap (directory), heartbeat, vault-bridge, the console and every agent, each a background process with its
+ * log under {@code <state>/logs}. {@link #up} refuses to start twice and leaves nothing running when a step fails;
  * {@link #down} stops what {@code up} started and nothing else.
  */
 public final class LocalOrg {
@@ -173,7 +173,7 @@ public final class LocalOrg {
                             Permissions.inboxPrefix(a.id()),
                             List.of("-Dorgmesh.nats.domain=hub", "-Dorgmesh.agent.org-file=" + orgFile,
                                     "-Dorgmesh.agent.id=" + a.id(), "-Dorgmesh.agent.hub-url=" + hubLeafUrl,
-                                    // vault requests are signed with the agent's own NKey (DESIGN §5.6)
+                                    // vault requests are signed with the agent's own NKey (vault-bridge/README.md)
                                     "-Dorgmesh.agent.nkey-file=" + HubLayout.agentSeed(render, a.id()))),
                     Map.of());
         }

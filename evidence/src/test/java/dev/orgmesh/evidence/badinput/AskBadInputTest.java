@@ -52,8 +52,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * {@code AGENT_HANDLER_FAILED} (the handler here never fails, so that code would mean an unexpected exception), never
  * silence; after each one the agent still answers a good question.
  *
- * <p>A {@code from} that names another member is answered as if that member asked: envelopes are not signed yet, so
- * the runtime cannot tell (counted as {@code forged-from}, see {@code docs/reliability.md}).
+ * <p>A {@code from} that names another member than the subject's sender is refused as forged ({@code OM-1108}, ADR
+ * 0010; counted as {@code forged-from}, see {@code docs/reliability.md}).
  */
 class AskBadInputTest {
     static final String SUITE = "Ask/";

@@ -34,7 +34,7 @@ final class MatrixReport {
             }
         }
         StringBuilder out = new StringBuilder("# ").append(title).append('\n');
-        out.append(String.format("# %d cells, %d mismatches against SecurityMatrix.TABLE (DESIGN §3)%n",
+        out.append(String.format("# %d cells, %d mismatches against SecurityMatrix.TABLE (docs/architecture.md)%n",
                 observed.size(), mismatches));
         notes.forEach(n -> out.append("# ").append(n).append('\n'));
         out.append(String.format("%-50s %8s %8s %10s%n", "class | member kind", "allowed", "denied", "mismatch"));

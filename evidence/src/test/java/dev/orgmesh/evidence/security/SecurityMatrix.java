@@ -12,18 +12,18 @@ import dev.orgmesh.protocol.org.Org;
 
 /**
  * The security matrix: for every member of the org (each agent, each human, the company's operator) and every class
- * of subject DESIGN §3 speaks about, whether that member may subscribe or publish there. The expectations are written
- * down here, as a table ({@link #EXPECTED}), from DESIGN §3 and the subjects table, not derived from
+ * of subject, whether that member may subscribe or publish there. The expectations are written down here, as a table
+ * ({@link #EXPECTED}), from the rules in docs/architecture.md ("Who may hear and say what"), not derived from
  * {@code Permissions}: the tests compare the rendered permissions and a real hub against this table.
  *
- * <p>DESIGN §3: an agent "may subscribe to its own DM, its team, {co}.all, its role's tasks and its chosen events,
- * and publish to channels, DMs, tasks, events, its own presence key and its own vault subject — nothing else". The
- * subjects table adds what request/reply needs: its own heartbeat and ask subject (subscribe), asks, the directory
- * and its private reply inbox; §4 adds dead letters (the runtime dead-letters malformed input); docs/reliability.md
- * adds the handled record, where an agent creates and reads keys of its own scope and its role's only. Humans oversee: every
- * channel and event, the dead letters, their own DM, no secrets and no task queues; they decide on held messages. The
- * operator administers the account without restriction; the audit stream itself refuses purge (deny_purge). The KV
- * buckets that a service owns (the vault bridge's nonces, the approval records, the stored org) no member may write.
+ * <p>An agent may subscribe to its own DM, its team, {co}.all, its role's tasks and its chosen events, and publish to
+ * channels, DMs, tasks, events, its own presence key and its own vault subject — nothing else, but for what
+ * request/reply needs: its own heartbeat and ask subject (subscribe), asks, the directory and its private reply inbox;
+ * dead letters (the runtime dead-letters malformed input); and the handled record (docs/reliability.md), where an agent
+ * creates and reads keys of its own scope and its role's only. Humans oversee: every channel and event, the dead
+ * letters, their own DM, no secrets and no task queues; they decide on held messages. The operator administers the
+ * account without restriction; the audit stream itself refuses purge (deny_purge). The KV buckets that a service owns
+ * (the vault bridge's nonces, the approval records, the stored org) no member may write.
  */
 public final class SecurityMatrix {
     /** Who a member is. */

@@ -37,7 +37,8 @@ import dev.orgmesh.protocol.org.OrgLoader;
  * (fast, no server): every cell of {@link SecurityMatrix} allows exactly what the table says, with nats-server's
  * matching rules ({@link UserPermissions#allowsPublish}, {@link UserPermissions#allowsSubscribe}); both users of an
  * agent (NKey and leaf) carry the same set; and every entry of an agent's or human's allow lists is accounted for
- * by DESIGN §3 (nothing else is granted). Writes {@code target/security-matrix-permissions.txt}.
+ * by the rules of docs/architecture.md, "Who may hear and say what" (nothing else is granted). Writes
+ * {@code target/security-matrix-permissions.txt}.
  */
 class SecurityMatrixTest {
     static final Org ORG = OrgLoader.load(RenderedHub.KOMODO_FILE);
@@ -90,7 +91,7 @@ class SecurityMatrixTest {
         }
     }
 
-    /** Each allow entry of an agent lies inside something DESIGN §3 (or the docs it points to) grants it. */
+    /** Each allow entry of an agent lies inside something docs/architecture.md (or the docs it points to) grants. */
     @Test
     void anAgentIsGrantedNothingElse() {
         for (Agent a : ORG.agents()) {

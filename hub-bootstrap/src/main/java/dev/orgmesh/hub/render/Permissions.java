@@ -9,8 +9,9 @@ import dev.orgmesh.protocol.org.Human;
 import dev.orgmesh.protocol.org.Org;
 
 /**
- * Derives every user's NATS permissions from the org (DESIGN §3). This is the one place that decides who may say
- * and hear what; {@code hub.conf} renders its output verbatim and a security-matrix test can enumerate it.
+ * Derives every user's NATS permissions from the org (docs/architecture.md, "Who may hear and say what"). This is the
+ * one place that decides who may say and hear what; {@code hub.conf} renders its output verbatim and a security-matrix
+ * test can enumerate it.
  *
  * <p>An agent may subscribe to its own DM, its team, {@code {co}.all}, its role's tasks, its chosen events, its
  * heartbeat and its ask subject, and publish to channels, DMs, tasks, events, asks, the directory, dead letters,

@@ -57,8 +57,9 @@ import dev.orgmesh.testkit.NatsServer;
 
 /**
  * Starts a real hub from the rendered {@code hub.conf} (two companies, two accounts) and real leaves from the
- * rendered {@code leaf.conf} files, and checks that the rendered credentials and permissions do what DESIGN §3
- * says: on direct connections and through a leaf, an agent can speak where it may and is stopped where it may not.
+ * rendered {@code leaf.conf} files, and checks that the rendered credentials and permissions do what
+ * docs/architecture.md ("Who may hear and say what") says: on direct connections and through a leaf, an agent can speak
+ * where it may and is stopped where it may not.
  */
 class RenderedHubTest {
     static final Org KOMODO = OrgLoader.load(Path.of("..", "examples", "komodo-ai.yaml"));

@@ -21,10 +21,10 @@ import dev.orgmesh.protocol.org.Member;
 import dev.orgmesh.protocol.org.Org;
 
 /**
- * The JetStream assets an org needs (DESIGN §3), computed from the org alone so every process agrees on them:
- * streams, the durable consumers of every member and role, and the KV buckets. {@link AssetApplier} makes a server
- * match them. See {@code docs/adr/0007-audit-stores-first.md} for why the audit stream stores DMs, tasks and holds and
- * the inbox, task and hold streams are work queues sourced from it.
+ * The JetStream assets an org needs (docs/architecture.md, "JetStream assets of a company"), computed from the org
+ * alone so every process agrees on them: streams, the durable consumers of every member and role, and the KV buckets.
+ * {@link AssetApplier} makes a server match them. See {@code docs/adr/0007-audit-stores-first.md} for why the audit
+ * stream stores DMs, tasks and holds and the inbox, task and hold streams are work queues sourced from it.
  *
  * @param streams stream configurations by name, in creation order (the audit before the work queues it feeds)
  * @param consumers durable consumer configurations by stream name

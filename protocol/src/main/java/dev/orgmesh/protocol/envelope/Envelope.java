@@ -13,8 +13,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.orgmesh.protocol.Ids;
 
 /**
- * The message every orgmesh member sends (DESIGN §4): the seed's fields with the seed's snake_case names, plus the
- * runtime-maintained {@code hops} and {@code chain}. Fields the model does not know are kept verbatim in
+ * The message every orgmesh member sends (protocol/README.md): the seed's fields with the seed's snake_case names, plus
+ * the runtime-maintained {@code hops} and {@code chain}. Fields the model does not know are kept verbatim in
  * {@link #extra()} so a message passes through orgmesh unchanged. Decode and encode with {@link EnvelopeCodec}.
  *
  * @param id unique id; also sent as {@code Nats-Msg-Id}. {@code null} until {@link #withIdIfAbsent()}

@@ -12,7 +12,8 @@ import dev.orgmesh.protocol.Subjects;
 
 /**
  * A validated organization: one company, its teams, humans and agents. Build one with {@link OrgLoader}; an
- * {@code Org} that exists has passed every rule of DESIGN §2 (known teams and managers, no cycles, safe ids, …).
+ * {@code Org} that exists has passed every rule of {@link OrgLoader} (known teams and managers, no cycles, safe ids,
+ * …).
  *
  * @param company company id, the first token of every subject
  * @param name display name of the company

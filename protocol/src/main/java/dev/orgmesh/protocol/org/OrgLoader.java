@@ -32,9 +32,9 @@ import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
 
 /**
- * Reads an org file (YAML or JSON), checks every rule of DESIGN §2 and reports <em>every</em> problem at once, each
- * with its path and a fix hint, then applies the layered defaults (platform → company → team → agent; maps merge,
- * lists replace) to produce an {@link Org}.
+ * Reads an org file (YAML or JSON), checks every rule of the org file format and reports <em>every</em> problem at
+ * once, each with its path and a fix hint, then applies the layered defaults (platform → company → team → agent; maps
+ * merge, lists replace) to produce an {@link Org}.
  *
  * <p>One exception to "maps merge": in a heartbeat, {@code every} and {@code cron} are alternatives, so a layer that
  * sets one clears the other from the layers below it.

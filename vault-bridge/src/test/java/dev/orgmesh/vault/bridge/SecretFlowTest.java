@@ -367,10 +367,10 @@ class SecretFlowTest {
     }
 
     /**
-     * The runtime's side (DESIGN §5.6): alice's agent runtime, on her rendered credentials, fetches her secrets at
-     * boot with a request signed by her NKey, hands them to a command brain's environment only, scrubs what the brain
-     * echoes from its reply and from the log, and picks up a rotation without a restart. The scan of the next test
-     * covers everything this one produced (wire, streams, workspace files, logs).
+     * The runtime's side (vault-client/README.md): alice's agent runtime, on her rendered credentials, fetches her
+     * secrets at boot with a request signed by her NKey, hands them to a command brain's environment only, scrubs what
+     * the brain echoes from its reply and from the log, and picks up a rotation without a restart. The scan of the next
+     * test covers everything this one produced (wire, streams, workspace files, logs).
      */
     @Test
     @Order(7)

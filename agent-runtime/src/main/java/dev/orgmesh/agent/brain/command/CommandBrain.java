@@ -29,7 +29,8 @@ import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 
 /**
- * The {@code command} brain (DESIGN §6): runs any agent CLI in the workspace, one process per message.
+ * The {@code command} brain (agent-runtime/README.md, "Brains"): runs any agent CLI in the workspace, one process per
+ * message.
  * <ul>
  * <li><b>stdin</b>: the message, one envelope as JSON; then closed.</li>
  * <li><b>stdout</b>: the answer — one envelope, an array of envelopes (the first is the reply), nothing, or

@@ -37,8 +37,8 @@ import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 
 /**
- * The {@code openai} brain (DESIGN §6): any OpenAI-compatible chat completions endpoint, over the JDK's
- * {@link HttpClient}, with a fallback chain of models.
+ * The {@code openai} brain (agent-runtime/README.md, "Brains"): any OpenAI-compatible chat completions endpoint, over
+ * the JDK's {@link HttpClient}, with a fallback chain of models.
  * <ul>
  * <li><b>Prompt</b>: the system message is the workspace files (SOUL, IDENTITY, AGENTS, ORG, COMPANY, HEARTBEAT)
  * and how to answer; the user message is the envelope as JSON and the text of the artifacts it references.</li>

@@ -26,8 +26,9 @@ import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.org.Agent;
 
 /**
- * The {@code scripted} brain (DESIGN §6, the default for demos and tests): a {@link RuleBook} decides, templates
- * fill in the answer. Deterministic and instant, so a whole org can be run and tested without a model.
+ * The {@code scripted} brain (agent-runtime/README.md, "Brains"; the default for demos and tests): a {@link RuleBook}
+ * decides, templates fill in the answer. Deterministic and instant, so a whole org can be run and tested without a
+ * model.
  */
 public final class ScriptedBrain implements Handler {
     private static final Logger LOG = Logger.getLogger(ScriptedBrain.class);
