@@ -21,6 +21,7 @@ import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.org.BudgetRecords;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
 
@@ -110,7 +111,7 @@ final class BudgetCommand implements Callable<Integer> {
                 if (Replies.isError(reply)) {
                     throw Replies.exception(reply, ErrorCode.BUDGET_BAD_REQUEST);
                 }
-                out.println("limit." + scope + "." + id + " = "
+                out.println(BudgetRecords.limitKey(scope, id) + " = "
                         + new String(reply.getData(), StandardCharsets.UTF_8));
             }
             out.flush();

@@ -507,7 +507,8 @@ public final class FlyPlan {
         }
         s.add(new Step("5. The agents: each one's leaf credential and NKey seed, then its machine (leaf + runtime).\n"
                 + "   An agent's own secrets are not set here: its runtime fetches them from vault-bridge at boot,"
-                + " sealed to it\n   (vault-bridge/README.md), so their values never pass through fly secrets.", agents));
+                + " sealed to it\n   (vault-bridge/README.md), so their values never pass through fly secrets.",
+                agents));
         return List.copyOf(s);
     }
 

@@ -1,9 +1,8 @@
 package dev.orgmesh.console.live;
 
-import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,6 +11,8 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.orgmesh.protocol.org.Budget;
+import dev.orgmesh.protocol.org.BudgetRecords;
+import dev.orgmesh.protocol.org.BudgetRecords.Spend;
 import dev.orgmesh.protocol.org.Org;
 
 /**
@@ -28,9 +29,6 @@ public record BudgetRow(String scope, String id, Long tokensPerDay, long tokensT
         long tokensThisMonth, Long microUsdPerDay, long microUsdToday, Long microUsdPerMonth, long microUsdThisMonth,
         boolean overridden) {
 
-    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("yyyyMM").withZone(ZoneOffset.UTC);
-
     /**
      * The table for {@code org} given the budgets bucket's entries (key → JSON value) at {@code now}: the company,
      * every team, every agent, then any other scope the bucket mentions.
@@ -41,54 +39,24 @@ public record BudgetRow(String scope, String id, Long tokensPerDay, long tokensT
         org.teams().keySet().forEach(t -> scopes.put("team." + t, org.oversight().teamBudget(t)));
         org.agents().forEach(a -> scopes.put("agent." + a.id(), org.oversight().agentBudget(a.id())));
         for (String key : entries.keySet()) {
-            String[] k = key.split("\\.");
-            if (k.length >= 3 && (k[0].equals("limit") || k[0].equals("spend"))) {
-                scopes.putIfAbsent(k[1] + "." + k[2], Budget.UNLIMITED);
-            }
+            BudgetRecords.scopeOf(key).ifPresent(k -> scopes.putIfAbsent(k.scope() + "." + k.id(), Budget.UNLIMITED));
         }
-        String day = "d" + DAY.format(now);
-        String month = "m" + MONTH.format(now);
+        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        String day = BudgetRecords.day(today);
+        String month = BudgetRecords.month(today);
         List<BudgetRow> rows = new ArrayList<>();
         scopes.forEach((scopeId, fromFile) -> {
             int dot = scopeId.indexOf('.');
             String scope = scopeId.substring(0, dot);
             String id = scopeId.substring(dot + 1);
-            JsonNode override = entries.get("limit." + scopeId);
-            JsonNode today = entries.get("spend." + scopeId + "." + day);
-            JsonNode thisMonth = entries.get("spend." + scopeId + "." + month);
-            rows.add(new BudgetRow(scope, id,
-                    limit(override, "tokens_per_day", null, fromFile.tokensPerDay()), count(today, "tokens"),
-                    limit(override, "tokens_per_month", null, fromFile.tokensPerMonth()), count(thisMonth, "tokens"),
-                    limit(override, "micro_usd_per_day", "usd_per_day", fromFile.microUsdPerDay()),
-                    count(today, "micro_usd"),
-                    limit(override, "micro_usd_per_month", "usd_per_month", fromFile.microUsdPerMonth()),
-                    count(thisMonth, "micro_usd"), override != null && override.isObject()));
+            JsonNode override = entries.get(BudgetRecords.limitKey(scope, id));
+            Budget limits = BudgetRecords.effective(fromFile, override);
+            Spend spentToday = Spend.of(entries.get(BudgetRecords.spendKey(scope, id, day)));
+            Spend spentThisMonth = Spend.of(entries.get(BudgetRecords.spendKey(scope, id, month)));
+            rows.add(new BudgetRow(scope, id, limits.tokensPerDay(), spentToday.tokens(), limits.tokensPerMonth(),
+                    spentThisMonth.tokens(), limits.microUsdPerDay(), spentToday.microUsd(), limits.microUsdPerMonth(),
+                    spentThisMonth.microUsd(), override != null && override.isObject()));
         });
         return rows;
-    }
-
-    /** The override's value for a field (micro-dollars either directly or from dollars), else the file's. */
-    private static Long limit(JsonNode override, String field, String dollarsField, Long fromFile) {
-        if (override != null && override.isObject()) {
-            JsonNode v = override.get(field);
-            if (v != null && v.isNumber()) {
-                return v.longValue();
-            }
-            if (dollarsField != null) {
-                JsonNode d = override.get(dollarsField);
-                if (d != null && d.isNumber()) {
-                    return d.decimalValue().multiply(BigDecimal.valueOf(1_000_000)).longValue();
-                }
-            }
-        }
-        return fromFile;
-    }
-
-    private static long count(JsonNode spend, String field) {
-        if (spend == null || !spend.isObject()) {
-            return 0;
-        }
-        JsonNode v = spend.get(field);
-        return v != null && v.isNumber() ? v.longValue() : 0;
     }
 }

@@ -1,5 +1,6 @@
 package dev.orgmesh.evidence.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -37,6 +38,23 @@ class ArchitectureTest {
         JavaClasses classes = mainClasses();
         assertThat(classes.size()).as("classes read").isGreaterThan(300);
         NO_CYCLES.check(classes);
+    }
+
+    /**
+     * The agent's pipeline is a row of stages that the runtime wires: no stage reaches back into the runtime or the
+     * service that start it (issue 24). The CLI uses libraries only: never the agent runtime or the console.
+     */
+    static final ArchRule STAGES_DO_NOT_CALL_BACK = noClasses().that().resideInAPackage("dev.orgmesh.agent.pipeline..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.orgmesh.agent.runtime..",
+                    "dev.orgmesh.agent.service..");
+    static final ArchRule CLI_USES_LIBRARIES = noClasses().that().resideInAPackage("dev.orgmesh.cli..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.orgmesh.agent..", "dev.orgmesh.console..");
+
+    @Test
+    void stagesDoNotCallBackAndTheCliUsesLibraries() {
+        JavaClasses classes = mainClasses();
+        STAGES_DO_NOT_CALL_BACK.check(classes);
+        CLI_USES_LIBRARIES.check(classes);
     }
 
     /** The rule can fail: two test packages that import each other break it. */

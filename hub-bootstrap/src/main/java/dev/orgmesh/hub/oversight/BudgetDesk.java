@@ -32,6 +32,7 @@ import dev.orgmesh.protocol.Ids;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.org.BudgetRecords;
 import dev.orgmesh.protocol.org.Org;
 
 /**
@@ -51,8 +52,7 @@ public final class BudgetDesk implements AutoCloseable {
     public static final String NAME = "orgmesh-budgets";
     private static final Logger LOG = Logger.getLogger(BudgetDesk.class);
     private static final Set<String> SCOPES = Set.of("agent", "line", "team", "company");
-    private static final List<String> MEASURES = List.of("tokens_per_day", "tokens_per_month", "usd_per_day",
-            "usd_per_month");
+    private static final List<String> MEASURES = BudgetRecords.MEASURES;
 
     private final Connection connection;
     private final KeyValue budgets;
@@ -131,7 +131,7 @@ public final class BudgetDesk implements AutoCloseable {
         if (!known) {
             throw new OrgmeshException(ErrorCode.BUDGET_BAD_REQUEST, "no " + scope + " '" + id + "' in the org");
         }
-        String key = "limit." + scope + "." + id;
+        String key = BudgetRecords.limitKey(scope, id);
         for (int attempt = 0; attempt < 20; attempt++) {
             KeyValueEntry cur = budgets.get(key);
             ObjectNode next = cur == null || cur.getValue() == null
@@ -209,7 +209,7 @@ public final class BudgetDesk implements AutoCloseable {
             return new BudgetWire.ReserveReply(null, 0, r.refused());
         }
         String id = Ids.next();
-        budgets.create(reservationKey(agent, id), Json.write(r.granted()));
+        budgets.create(BudgetRecords.reservationKey(agent, id), Json.write(r.granted()));
         return new BudgetWire.ReserveReply(id, req.tokens(), null);
     }
 
@@ -224,7 +224,7 @@ public final class BudgetDesk implements AutoCloseable {
                     "send {\"reservation\": \"<id>\", \"tokens\": N, \"micro_usd\": N}: tokens 0 to " + mostTokens
                             + " (" + MAX_CALL_FACTOR + " reservations), micro_usd 0 to " + MAX_CALL_MICRO_USD);
         }
-        String key = reservationKey(agent, req.reservation());
+        String key = BudgetRecords.reservationKey(agent, req.reservation());
         KeyValueEntry e = budgets.get(key);
         if (e == null || e.getValue() == null) {
             throw new OrgmeshException(ErrorCode.BUDGET_BAD_REQUEST, agent + " has no open reservation "
@@ -239,11 +239,6 @@ public final class BudgetDesk implements AutoCloseable {
 
     private SpendLedger ledger(Org o, String agent) {
         return new SpendLedger(o, o.agent(agent).orElseThrow(), () -> budgets, clock);
-    }
-
-    /** Where an open reservation is kept: {@code reservation.{agent}.{id}}. */
-    static String reservationKey(String agent, String id) {
-        return "reservation." + Subjects.token(agent) + "." + id;
     }
 
     @Override

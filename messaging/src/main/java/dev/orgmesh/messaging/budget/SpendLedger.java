@@ -4,14 +4,11 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
@@ -19,9 +16,10 @@ import io.nats.client.api.KeyValueEntry;
 
 import dev.orgmesh.protocol.BudgetWire.Refusal;
 import dev.orgmesh.protocol.Json;
-import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.Budget;
+import dev.orgmesh.protocol.org.BudgetRecords;
+import dev.orgmesh.protocol.org.BudgetRecords.Spend;
 import dev.orgmesh.protocol.org.Org;
 
 /**
@@ -33,36 +31,18 @@ import dev.orgmesh.protocol.org.Org;
  * measure by {@code limit.{scope}.{id}} keys that humans set.
  */
 public final class SpendLedger {
-    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd");
-    private static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("yyyyMM");
     private static final int CAS_ATTEMPTS = 50;
 
     /** One counter scope: {@code agent}, {@code line} (a manager's reporting line), {@code team}, {@code company}. */
     public record Scope(String kind, String id, Budget fromOrg) {
         String limitKey() {
-            return "limit." + kind + "." + id;
+            return BudgetRecords.limitKey(kind, id);
         }
     }
 
     /** What was reserved, to settle or release. */
     public record Reservation(List<String> keys, long tokens) {
         public static final Reservation NONE = new Reservation(List.of(), 0);
-    }
-
-    /** A counter value. */
-    public record Spend(long tokens, long microUsd) {
-        static final Spend ZERO = new Spend(0, 0);
-
-        /** Adds, never below zero nor past {@link Long#MAX_VALUE} (an overflow must not wrap a counter to zero). */
-        Spend plus(long t, long u) {
-            return new Spend(Math.max(0, saturated(tokens, t)), Math.max(0, saturated(microUsd, u)));
-        }
-
-        private static long saturated(long a, long b) {
-            long r = a + b;
-            // overflow when both have the same sign and the result's sign differs
-            return ((a ^ r) & (b ^ r)) < 0 ? (b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE) : r;
-        }
     }
 
     private final Supplier<KeyValue> bucket;
@@ -99,18 +79,18 @@ public final class SpendLedger {
     /** Reserves {@code tokens} on every counter, or takes nothing and says which limit stops it. */
     public Result reserve(long tokens) throws IOException, InterruptedException {
         LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
-        String day = "d" + DAY.format(today);
-        String month = "m" + MONTH.format(today);
+        String day = BudgetRecords.day(today);
+        String month = BudgetRecords.month(today);
         KeyValue kv = bucket.get();
         List<String> done = new ArrayList<>();
         try {
             for (Scope scope : scopes) {
                 Budget limit = effective(kv, scope);
                 for (String period : List.of(day, month)) {
-                    boolean daily = period.startsWith("d");
+                    boolean daily = BudgetRecords.daily(period);
                     Long tokenLimit = daily ? limit.tokensPerDay() : limit.tokensPerMonth();
                     Long usdLimit = daily ? limit.microUsdPerDay() : limit.microUsdPerMonth();
-                    String key = Subjects.spendScope(scope.kind(), scope.id()) + "." + period;
+                    String key = BudgetRecords.spendKey(scope.kind(), scope.id(), period);
                     Optional<Refusal> refused = add(kv, key, tokens, 0, cur -> {
                         if (tokenLimit != null && cur.tokens() + tokens > tokenLimit) {
                             return new Refusal(scope.kind(), scope.id(), period, "tokens", tokenLimit, cur.tokens());
@@ -163,8 +143,7 @@ public final class SpendLedger {
                 KeyValueEntry e = kv.get(key);
                 Spend cur = e == null || e.getValue() == null
                         ? Spend.ZERO
-                        : Json.mapper().readValue(e.getValue(),
-                                Spend.class);
+                        : Spend.of(Json.mapper().readTree(e.getValue()));
                 Refusal refused = check.apply(cur);
                 if (refused != null) {
                     return Optional.of(refused);
@@ -191,23 +170,9 @@ public final class SpendLedger {
             if (e == null || e.getValue() == null) {
                 return scope.fromOrg();
             }
-            JsonNode n = Json.mapper().readTree(e.getValue());
-            Budget o = scope.fromOrg();
-            return new Budget(count(n, "tokens_per_day", o.tokensPerDay()),
-                    count(n, "tokens_per_month", o.tokensPerMonth()), usd(n, "usd_per_day", o.microUsdPerDay()),
-                    usd(n, "usd_per_month", o.microUsdPerMonth()));
+            return BudgetRecords.effective(scope.fromOrg(), Json.mapper().readTree(e.getValue()));
         } catch (JetStreamApiException e) {
             throw new IOException("cannot read " + scope.limitKey() + ": " + e.getMessage(), e);
         }
-    }
-
-    private static Long count(JsonNode n, String field, Long fallback) {
-        JsonNode v = n.get(field);
-        return v == null ? fallback : v.isNull() ? null : v.asLong();
-    }
-
-    private static Long usd(JsonNode n, String field, Long fallback) {
-        JsonNode v = n.get(field);
-        return v == null ? fallback : v.isNull() ? null : v.decimalValue().movePointRight(6).longValue();
     }
 }
