@@ -13,8 +13,10 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
 import dev.orgmesh.console.live.Decisions;
+import dev.orgmesh.console.live.FeedEntry;
 import dev.orgmesh.console.live.LiveState;
 import dev.orgmesh.console.live.NatsFollower;
+import dev.orgmesh.console.metrics.ConsoleMetrics;
 import dev.orgmesh.messaging.ops.DeadLetterOps;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
@@ -39,10 +41,21 @@ public class ConsoleService {
     private final ServiceStart start;
     private volatile NatsFollower follower;
 
-    public ConsoleService(NatsClient nats, ConsoleConfig config) {
+    public ConsoleService(NatsClient nats, ConsoleConfig config, ConsoleMetrics metrics) {
         this.nats = nats;
         this.config = config;
         this.state = new LiveState(InstantSource.system(), config.feedSize());
+        state.addListener(new LiveState.Listener() {
+            @Override
+            public void message(FeedEntry entry) {
+                metrics.feedMessage();
+            }
+
+            @Override
+            public void changed(String what) {
+                // counted elsewhere, if at all: the page refetches
+            }
+        });
         this.start = new ServiceStart("console", nats, ErrorCode.NATS_UNAVAILABLE);
     }
 

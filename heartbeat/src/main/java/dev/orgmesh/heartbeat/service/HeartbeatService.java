@@ -5,11 +5,13 @@ import java.time.InstantSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
 import dev.orgmesh.heartbeat.HeartbeatEngine;
+import dev.orgmesh.heartbeat.HeartbeatMetrics;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.service.NatsClient;
@@ -24,12 +26,14 @@ import dev.orgmesh.service.ServiceStart;
 public class HeartbeatService {
     private final NatsClient nats;
     private final HeartbeatConfig config;
+    private final HeartbeatMetrics metrics;
     private final ServiceStart start;
     private volatile HeartbeatEngine engine;
 
-    public HeartbeatService(NatsClient nats, HeartbeatConfig config) {
+    public HeartbeatService(NatsClient nats, HeartbeatConfig config, MeterRegistry registry) {
         this.nats = nats;
         this.config = config;
+        this.metrics = new HeartbeatMetrics(registry);
         this.start = new ServiceStart("heartbeat", nats, ErrorCode.HEARTBEAT_BAD_SCHEDULE);
     }
 
@@ -53,7 +57,7 @@ public class HeartbeatService {
 
     private void begin(Connection c) throws InterruptedException {
         HeartbeatEngine e = new HeartbeatEngine(c, nats.settings(), InstantSource.system(), config.checkInterval(),
-                Subjects.HEARTBEAT_SENDER);
+                Subjects.HEARTBEAT_SENDER).metrics(metrics);
         e.start();
         engine = e;
         start.followOrg(c, config, e::setOrg);

@@ -15,6 +15,7 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
@@ -24,6 +25,7 @@ import dev.orgmesh.hub.Bootstrap;
 import dev.orgmesh.hub.DeadLetterDesk;
 import dev.orgmesh.hub.directory.Directory;
 import dev.orgmesh.hub.directory.DirectoryService;
+import dev.orgmesh.hub.metrics.HubMetrics;
 import dev.orgmesh.hub.oversight.ApprovalDesk;
 import dev.orgmesh.hub.oversight.BudgetDesk;
 import dev.orgmesh.messaging.assets.AssetLimits;
@@ -51,6 +53,7 @@ public class BootstrapService {
     private final AtomicReference<Org> current = new AtomicReference<>();
     private volatile DirectoryService directory;
     private final ServiceStart start;
+    private final HubMetrics metrics;
     private DeadLetterDesk deadLetters;
     private volatile ApprovalDesk approvals;
     private volatile BudgetDesk budgets;
@@ -58,9 +61,10 @@ public class BootstrapService {
     private final ExecutorService moves = Executors
             .newVirtualThreadPerTaskExecutor();
 
-    public BootstrapService(NatsClient nats, BootstrapConfig config) {
+    public BootstrapService(NatsClient nats, BootstrapConfig config, MeterRegistry registry) {
         this.nats = nats;
         this.config = config;
+        this.metrics = new HubMetrics(registry);
         this.start = new ServiceStart("hub-bootstrap", nats, ErrorCode.APPLY_FAILED);
     }
 
@@ -115,11 +119,12 @@ public class BootstrapService {
             Quarkus.asyncExit(0);
             return;
         }
-        directory = DirectoryService.start(c, new Directory(org), org.subjects(), "0.1.0");
+        directory = DirectoryService.start(c, new Directory(org), org.subjects(), "0.1.0", metrics);
         startDeadLetters(c, org);
         try {
-            approvals = ApprovalDesk.start(c, nats.settings(), current::get, Clock.systemUTC(), Duration.ofSeconds(1));
-            budgets = BudgetDesk.start(c, nats.settings(), current::get);
+            approvals = ApprovalDesk.start(c, nats.settings(), current::get, Clock.systemUTC(), Duration.ofSeconds(1),
+                    metrics);
+            budgets = BudgetDesk.start(c, nats.settings(), current::get, metrics);
         } catch (IOException e) {
             LOG.errorf("%s approval or budget desk not started: %s", ErrorCode.NATS_UNAVAILABLE.label(),
                     e.getMessage());
@@ -175,7 +180,7 @@ public class BootstrapService {
             deadLetters.close();
         }
         try {
-            deadLetters = DeadLetterDesk.start(c, nats.settings(), org, moves);
+            deadLetters = DeadLetterDesk.start(c, nats.settings(), org, moves, metrics);
         } catch (IOException e) {
             LOG.errorf("%s dead-letter mover not started: %s", ErrorCode.NATS_UNAVAILABLE.label(), e.getMessage());
         }

@@ -11,6 +11,7 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamOptions;
 import io.nats.client.KeyValueOptions;
@@ -32,6 +33,7 @@ import dev.orgmesh.vault.bridge.KvNonceLedger;
 import dev.orgmesh.vault.bridge.NatsEvents;
 import dev.orgmesh.vault.bridge.RotationWatcher;
 import dev.orgmesh.vault.bridge.SecretService;
+import dev.orgmesh.vault.bridge.VaultMetrics;
 import dev.orgmesh.vault.bridge.VaultResponder;
 import dev.orgmesh.vault.crypto.ReplayGuard;
 import dev.orgmesh.vault.keys.AgentKeys;
@@ -54,10 +56,12 @@ public class VaultBridgeService {
     private volatile RotationWatcher watcher;
     private volatile SecretBackend backend;
     private final ServiceStart start;
+    private final VaultMetrics metrics;
 
-    public VaultBridgeService(NatsClient nats, VaultBridgeConfig config) {
+    public VaultBridgeService(NatsClient nats, VaultBridgeConfig config, MeterRegistry registry) {
         this.nats = nats;
         this.config = config;
+        this.metrics = new VaultMetrics(registry);
         this.start = new ServiceStart("vault-bridge", nats, ErrorCode.VAULT_BACKEND_UNAVAILABLE);
     }
 
@@ -122,7 +126,8 @@ public class VaultBridgeService {
         KvNonceLedger ledger = new KvNonceLedger(c, s.noncesBucket(),
                 KeyValueOptions.builder().jetStreamOptions(jso).build());
         SecretService service = new SecretService(s, policy::get, keys, b,
-                new ReplayGuard(config.clockSkew(), config.maxNonces(), InstantSource.system(), ledger), events);
+                new ReplayGuard(config.clockSkew(), config.maxNonces(), InstantSource.system(), ledger), events)
+                .metrics(metrics);
         watcher = new RotationWatcher(b, policy::get, events).start(config.rotationPoll());
         responder = new VaultResponder(c, service, config.maxInFlight()).start(Duration.ofSeconds(5));
         LOG.infof("vault-bridge for %s serving from %s", company, b.describe());
