@@ -27,6 +27,7 @@ import io.restassured.specification.RequestSpecification;
 import dev.orgmesh.console.access.ConsoleAccess;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+import dev.orgmesh.testkit.Metrics;
 import dev.orgmesh.testkit.NatsTestResource;
 
 /**
@@ -58,6 +59,28 @@ class ConsoleApiTest {
         assertThat(r.getDetailedCookie(ConsoleAccess.SESSION_COOKIE).isHttpOnly()).isTrue();
         assertThat(r.getDetailedCookie(ConsoleAccess.SESSION_COOKIE).getSameSite()).isEqualToIgnoringCase("Strict");
         return new Session(r.getCookie(ConsoleAccess.SESSION_COOKIE), r.jsonPath().getString("csrf"));
+    }
+
+    @Test
+    void metricsCountLoginsAndTheLiveFeed() throws Exception {
+        String before = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        given().contentType("application/json").body("{\"token\":\"guess\"}").post("/api/login").then()
+                .statusCode(401);
+        login();
+        String after = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(Metrics.value(after, "orgmesh_console_logins_total", "outcome=\"ok\""))
+                .isEqualTo(Metrics.value(before, "orgmesh_console_logins_total", "outcome=\"ok\"") + 1);
+        assertThat(Metrics.value(after, "orgmesh_console_logins_total", "outcome=\"refused\""))
+                .isEqualTo(Metrics.value(before, "orgmesh_console_logins_total", "outcome=\"refused\"") + 1);
+
+        double fed = Metrics.value(after, "orgmesh_console_feed_messages_total");
+        try (Connection c = Nats.connect(natsUrl)) {
+            // the follower subscribes once NATS is up and the org is loaded: publish until the feed takes one
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                c.publish("komodo-ai.event.metrics-test.ping", "{}".getBytes());
+                return Metrics.value(given().get("/q/metrics").asString(), "orgmesh_console_feed_messages_total") > fed;
+            });
+        }
     }
 
     @Test

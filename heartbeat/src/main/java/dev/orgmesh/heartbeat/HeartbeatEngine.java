@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -26,6 +27,7 @@ import dev.orgmesh.heartbeat.liveness.LivenessNotifier;
 import dev.orgmesh.heartbeat.liveness.LivenessTracker;
 import dev.orgmesh.heartbeat.schedule.HeartbeatScheduler;
 import dev.orgmesh.heartbeat.schedule.JetStreamTickSink;
+import dev.orgmesh.heartbeat.schedule.Tick;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.protocol.ErrorCode;
@@ -59,6 +61,7 @@ public final class HeartbeatEngine implements AutoCloseable {
     private HeartbeatScheduler scheduler;
     private LivenessNotifier notifier;
     private NatsKeyValueWatchSubscription presenceWatch;
+    private volatile HeartbeatMetrics metrics = HeartbeatMetrics.NONE;
 
     /**
      * @param from the sender id on ticks and liveness messages (e.g. {@code heartbeat})
@@ -71,6 +74,12 @@ public final class HeartbeatEngine implements AutoCloseable {
         this.clock = clock;
         this.checkInterval = checkInterval;
         this.from = from;
+    }
+
+    /** Counts ticks, lateness and missed slots in {@code m}; call before {@link #start()}. */
+    public HeartbeatEngine metrics(HeartbeatMetrics m) {
+        this.metrics = m;
+        return this;
     }
 
     /** Starts the loop. */
@@ -110,7 +119,10 @@ public final class HeartbeatEngine implements AutoCloseable {
                 }
                 Instant now = clock.instant();
                 if (scheduler != null) {
-                    scheduler.fire(now);
+                    List<Tick> fired = scheduler.fire(now);
+                    if (!fired.isEmpty()) {
+                        metrics.fired(fired, clock.instant());
+                    }
                 }
                 Presence p;
                 while ((p = beacons.poll()) != null) {
@@ -160,7 +172,7 @@ public final class HeartbeatEngine implements AutoCloseable {
                 notifier = new LivenessNotifier(connection.jetStream(jso), from);
                 watchPresence(next);
             }
-            scheduler.load(next, clock.instant());
+            metrics.caughtUp(scheduler.load(next, clock.instant()));
             tracker.retain(next.agents().stream().map(Agent::id).collect(Collectors.toSet()));
         } catch (IOException e) {
             throw new OrgmeshException(ErrorCode.NATS_UNAVAILABLE,

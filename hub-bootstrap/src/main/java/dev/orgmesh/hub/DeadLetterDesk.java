@@ -16,6 +16,7 @@ import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 
+import dev.orgmesh.hub.metrics.HubMetrics;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.assets.AssetLimits;
@@ -51,6 +52,12 @@ public final class DeadLetterDesk implements AutoCloseable {
     /** Starts watching every durable consumer of {@code org}. */
     public static DeadLetterDesk start(Connection c, NatsSettings settings, Org org, Executor executor)
             throws IOException {
+        return start(c, settings, org, executor, HubMetrics.NONE);
+    }
+
+    /** As {@link #start(Connection, NatsSettings, Org, Executor)}, counting escalations in {@code metrics}. */
+    public static DeadLetterDesk start(Connection c, NatsSettings settings, Org org, Executor executor,
+            HubMetrics metrics) throws IOException {
         var jso = NatsConnector.jetStreamOptions(settings);
         JetStream js = c.jetStream(jso);
         DeadLetters letters = new DeadLetters(js, c.jetStreamManagement(jso), org.subjects(), Duration.ofSeconds(5),
@@ -61,7 +68,8 @@ public final class DeadLetterDesk implements AutoCloseable {
                 watched.add(new DeadLetterMover.Watched(stream, cc.getDurable()));
             }
         });
-        DeadLetterMover mover = DeadLetterMover.start(c, letters, watched, (s, q) -> null, dl -> tell(js, org, dl),
+        DeadLetterMover mover = DeadLetterMover.start(c, letters, watched, (s, q) -> null,
+                dl -> tell(js, org, dl, metrics),
                 executor);
         LOG.infof("watching %d consumers of %s for dead letters", watched.size(), org.company());
         return new DeadLetterDesk(mover);
@@ -96,9 +104,10 @@ public final class DeadLetterDesk implements AutoCloseable {
         return b.id("esc-" + dl.msgId()).build();
     }
 
-    private static void tell(JetStream js, Org org, DeadLetter dl) {
+    private static void tell(JetStream js, Org org, DeadLetter dl, HubMetrics metrics) {
         Envelope esc = escalation(org, dl);
         if (esc.to() == null) {
+            metrics.deadLetterEscalated("nobody");
             LOG.warnf("dead letter %s moved; nobody to tell (no sender, no human in the org)", dl.msgId());
             return;
         }
@@ -107,8 +116,10 @@ public final class DeadLetterDesk implements AutoCloseable {
         try {
             js.publish(NatsMessage.builder().subject(org.subjects().dm(esc.to(), Subjects.HUB_SENDER)).headers(h)
                     .data(EnvelopeCodec.encode(esc)).build());
+            metrics.deadLetterEscalated("told");
             LOG.infof("%s dead letter %s moved; %s told", ErrorCode.DEAD_LETTERED.label(), dl.msgId(), esc.to());
         } catch (IOException | JetStreamApiException e) {
+            metrics.deadLetterEscalated("failed");
             LOG.warnf("%s dead letter %s moved but %s not told: %s", ErrorCode.DEAD_LETTERED.label(), dl.msgId(),
                     esc.to(), e.toString());
         }

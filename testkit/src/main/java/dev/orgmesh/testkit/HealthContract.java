@@ -1,6 +1,7 @@
 package dev.orgmesh.testkit;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
@@ -10,9 +11,10 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
- * What every orgmesh service's health endpoints must show, written once. A service test extends this with
+ * What every orgmesh service's health and metrics endpoints must show, written once. A service test extends this with
  * {@code @QuarkusTest} and {@code @QuarkusTestResource(NatsTestResource.class)}: the service must boot, be live,
- * and be ready only because its NATS connection to the real test server is up.
+ * be ready only because its NATS connection to the real test server is up, and answer Prometheus' scrape on
+ * {@code /q/metrics}. The {@code *HealthIT} subclasses run the same against the packaged (and native) executable.
  */
 public abstract class HealthContract {
 
@@ -26,5 +28,10 @@ public abstract class HealthContract {
                 .body("status", equalTo("UP"))
                 .body("checks.name", hasItem("nats"))
                 .body("checks.find { it.name == 'nats' }.status", equalTo("UP")));
+    }
+
+    @Test
+    public void metricsAreExposedForPrometheus() {
+        given().when().get("/q/metrics").then().statusCode(200).body(containsString("# TYPE "));
     }
 }

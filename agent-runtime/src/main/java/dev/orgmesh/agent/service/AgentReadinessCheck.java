@@ -25,7 +25,7 @@ public class AgentReadinessCheck implements HealthCheck {
         service.soul().ifPresent(s -> b.withData("id", s.agent().id()).withData("company", s.org().company()));
         AgentRuntime r = service.runtime().orElse(null);
         if (r == null) {
-            return b.withData("state", "starting").down().build();
+            return b.withData("state", service.startProblem().orElse("starting")).down().build();
         }
         r.sourceStatus().forEach((name, bound) -> b.withData("source." + name, bound ? "bound" : "binding"));
         b.withData("outbox.pending", r.outboxPending());

@@ -34,11 +34,12 @@ import dev.orgmesh.agent.runtime.AgentRuntime;
 import dev.orgmesh.agent.runtime.RuntimeOptions;
 import dev.orgmesh.agent.secret.AgentSecrets;
 import dev.orgmesh.agent.workspace.Workspace;
-import dev.orgmesh.messaging.NatsClient;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.flow.Backoff;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.service.NatsClient;
+import dev.orgmesh.service.ServiceStart;
 
 /**
  * The Quarkus entry point, kept thin: at start it reads the soul (org file + id, failing fast on an unknown agent or
@@ -57,7 +58,7 @@ public class AgentService {
     private volatile AgentSoul soul;
     private volatile Workspace workspace;
     private volatile Handler brain;
-    private volatile Thread starter;
+    private final ServiceStart start;
     private volatile AgentSecrets secrets;
     private volatile LeafSupervisor leaf;
     private volatile Map<String, S3Artifacts.Settings> s3Settings = Map.of();
@@ -66,6 +67,7 @@ public class AgentService {
         this.nats = nats;
         this.config = config;
         this.registry = registry;
+        this.start = new ServiceStart("agent-runtime", nats, ErrorCode.NATS_UNAVAILABLE);
     }
 
     void onStart(@Observes StartupEvent ev) {
@@ -90,14 +92,11 @@ public class AgentService {
         SecretLogFilter.use(secrets);
         AgentSecrets s = secrets;
         brain = Brains.create(new Brains.Setup(soul, workspace, baseDir, s != null ? s::current : Map::of));
-        starter = Thread.ofVirtual().name("agent-start").start(() -> startWhenConnected(options));
+        start.run(c -> startWhenConnected(c, options));
     }
 
     void onStop(@Observes ShutdownEvent ev) {
-        Thread s = starter;
-        if (s != null) {
-            s.interrupt();
-        }
+        start.close();
         AgentRuntime r = runtime;
         if (r != null) {
             r.close(config.shutdownGrace());
@@ -109,29 +108,22 @@ public class AgentService {
         }
     }
 
-    private void startWhenConnected(RuntimeOptions options) {
-        try {
-            Connection c = nats.awaitConnected();
-            String bucket = soul.org().subjects().artifactBucket();
-            AgentSecrets s = secrets;
-            ArtifactStores store = new ArtifactStores(new ObjectStoreArtifacts(c,
-                    NatsConnector.jetStreamOptions(nats.settings()), bucket), s3Stores(s));
-            Handler handler = new ArtifactStage(brain, workspace, store, bucket);
-            if (s != null) {
-                s.followRotations(c);
-                s.fetch(c, config.secretsPatience()); // before the first message reaches the brain
-            }
-            AgentRuntime r = new AgentRuntime(c, nats.settings(), soul, handler, options, registry, null)
-                    .heartbeatChecklist(workspace.dir().resolve("HEARTBEAT.md"));
-            if (s != null) {
-                r.filterOutgoing(s::scrub);
-            }
-            runtime = r.start();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (OrgmeshException e) {
-            LOG.errorf("%s agent runtime did not start: %s", e.code().label(), e.getMessage());
+    private void startWhenConnected(Connection c, RuntimeOptions options) throws InterruptedException {
+        String bucket = soul.org().subjects().artifactBucket();
+        AgentSecrets s = secrets;
+        ArtifactStores store = new ArtifactStores(new ObjectStoreArtifacts(c,
+                NatsConnector.jetStreamOptions(nats.settings()), bucket), s3Stores(s));
+        Handler handler = new ArtifactStage(brain, workspace, store, bucket);
+        if (s != null) {
+            s.followRotations(c);
+            s.fetch(c, config.secretsPatience()); // before the first message reaches the brain
         }
+        AgentRuntime r = new AgentRuntime(c, nats.settings(), soul, handler, options, registry, null)
+                .heartbeatChecklist(workspace.dir().resolve("HEARTBEAT.md"));
+        if (s != null) {
+            r.filterOutgoing(s::scrub);
+        }
+        runtime = r.start();
     }
 
     /** The S3-compatible stores configured for {@code r2://} and {@code s3://}; the credentials come from the secrets. */
@@ -177,6 +169,11 @@ public class AgentService {
             throw new OrgmeshException(ErrorCode.VAULT_BAD_SIGNATURE,
                     "cannot read the agent's NKey seed " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Why the runtime has not started (waiting for NATS, fetching secrets, a failure), or empty once it has. */
+    public Optional<String> startProblem() {
+        return start.problem();
     }
 
     /** The running runtime, once started. */

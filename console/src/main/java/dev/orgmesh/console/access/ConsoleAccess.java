@@ -32,7 +32,7 @@ import dev.orgmesh.protocol.ErrorCode;
  * <li><b>CSRF.</b> A request that changes state (any method but GET, HEAD, OPTIONS) must be JSON and carry the
  * session's CSRF token in {@value #CSRF_HEADER}: a form posted from another site can do neither.</li>
  * </ul>
- * Only the page's own files, {@code /q/health*} and the login need no session (they hold no org data); every
+ * Only the page's own files, {@code /q/health*}, {@code /q/metrics} and the login need no session (they hold no org data); every
  * other path needs one, so a path the router resolves somewhere unexpected is refused rather than let through.
  * Sessions end after {@value #SESSION_HOURS} hours.
  */
@@ -45,6 +45,8 @@ public final class ConsoleAccess {
     public static final String LOGIN_PATH = "/api/login";
     static final int MAX_SESSIONS = 64;
     static final int SESSION_HOURS = 12;
+    /** Prometheus' scrape path: counts only (no subject, member or token), so it needs no session, as health. */
+    static final String METRICS_PATH = "/q/metrics";
     /** What needs no session: the page and its files, and health checks. */
     private static final Set<String> OPEN_PATHS = Set.of("/", "/index.html", "/console.js", "/console.css",
             "/favicon.ico");
@@ -127,7 +129,7 @@ public final class ConsoleAccess {
             return Verdict.OK; // the login itself checks the token
         }
         if (safe && (OPEN_PATHS.contains(r.path()) || r.path().equals("/q/health")
-                || r.path().startsWith("/q/health/"))) {
+                || r.path().startsWith("/q/health/") || r.path().equals(METRICS_PATH))) {
             return Verdict.OK;
         }
         String csrf = r.session() == null ? null : csrfOf(r.session());

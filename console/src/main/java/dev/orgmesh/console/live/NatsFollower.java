@@ -1,6 +1,6 @@
 package dev.orgmesh.console.live;
 
-import java.time.Duration;
+import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
@@ -9,26 +9,26 @@ import org.jboss.logging.Logger;
 
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
+import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
-import io.nats.client.KeyValueOptions;
 import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
 import io.nats.client.api.KeyValueWatcher;
 import io.nats.client.impl.NatsKeyValueWatchSubscription;
 
-import dev.orgmesh.messaging.NatsConnector;
+import dev.orgmesh.messaging.BucketWait;
 import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Subjects;
 
 /**
  * Feeds a {@link LiveState} from NATS: a core subscription on {@code {co}.>} (every message the operator may see,
  * as it is sent; nothing is stored or acknowledged, so the console never takes a message from an agent) and KV
- * watchers on the presence, approvals and budgets buckets. A bucket that does not exist yet is retried every second
- * until {@code apply} creates it.
+ * watchers on the presence, approvals and budgets buckets. A bucket that does not exist yet is waited for with
+ * {@link BucketWait}'s back-off until {@code apply} creates it.
  */
 public final class NatsFollower implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NatsFollower.class);
-    private static final Duration RETRY = Duration.ofSeconds(1);
 
     private final Connection connection;
     private final NatsSettings settings;
@@ -61,42 +61,28 @@ public final class NatsFollower implements AutoCloseable {
 
     private void follow(String bucket, BiConsumer<String, byte[]> sink) {
         attachers.add(Thread.ofVirtual().name("console-watch-" + bucket).start(() -> {
-            boolean logged = false;
-            while (!closed) {
-                try {
-                    KeyValue kv = connection.keyValue(bucket,
-                            KeyValueOptions.builder().jetStreamOptions(NatsConnector.jetStreamOptions(settings))
-                                    .build());
-                    kv.getStatus();
-                    watches.add(kv.watchAll(new KeyValueWatcher() {
-                        @Override
-                        public void watch(KeyValueEntry e) {
-                            sink.accept(e.getKey(), e.getOperation() == KeyValueOperation.PUT ? e.getValue() : null);
-                        }
-
-                        @Override
-                        public void endOfData() {
-                            // the current values have been delivered; updates follow
-                        }
-                    }));
-                    LOG.infof("following bucket %s", bucket);
+            try {
+                KeyValue kv = BucketWait.await(connection, settings, bucket, "console");
+                if (closed) {
                     return;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                } catch (Exception e) {
-                    if (!logged) {
-                        LOG.infof("bucket %s not there yet (%s); retrying every %d s", bucket, e.getMessage(),
-                                RETRY.toSeconds());
-                        logged = true;
-                    }
-                    try {
-                        Thread.sleep(RETRY);
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
                 }
+                watches.add(kv.watchAll(new KeyValueWatcher() {
+                    @Override
+                    public void watch(KeyValueEntry e) {
+                        sink.accept(e.getKey(), e.getOperation() == KeyValueOperation.PUT ? e.getValue() : null);
+                    }
+
+                    @Override
+                    public void endOfData() {
+                        // the current values have been delivered; updates follow
+                    }
+                }));
+                LOG.infof("following bucket %s", bucket);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException | JetStreamApiException | RuntimeException e) {
+                LOG.errorf("%s cannot watch bucket %s: %s; the page will not show it", ErrorCode.NATS_UNAVAILABLE
+                        .label(), bucket, e.toString());
             }
         }));
     }

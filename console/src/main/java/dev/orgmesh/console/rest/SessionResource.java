@@ -19,6 +19,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.orgmesh.console.access.ConsoleAccess;
+import dev.orgmesh.console.metrics.ConsoleMetrics;
 import dev.orgmesh.protocol.ErrorBody;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Json;
@@ -34,9 +35,11 @@ public class SessionResource {
     private static final Logger LOG = Logger.getLogger(SessionResource.class);
 
     private final ConsoleAccess access;
+    private final ConsoleMetrics metrics;
 
-    public SessionResource(ConsoleAccess access) {
+    public SessionResource(ConsoleAccess access, ConsoleMetrics metrics) {
         this.access = access;
+        this.metrics = metrics;
     }
 
     @POST
@@ -52,6 +55,7 @@ public class SessionResource {
             return error(400, ErrorCode.ENVELOPE_MALFORMED_JSON, "the body is not JSON: " + e.getMessage());
         }
         Optional<ConsoleAccess.Session> s = access.login(presented);
+        metrics.login(s.isPresent());
         if (s.isEmpty()) {
             LOG.infof("%s a console login with a wrong or missing token was refused",
                     ErrorCode.CONSOLE_BAD_TOKEN.label());

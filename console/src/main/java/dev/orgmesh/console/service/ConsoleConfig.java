@@ -8,13 +8,17 @@ import java.util.Optional;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import dev.orgmesh.service.OrgSource;
+
 /** Settings of the console ({@code orgmesh.console.*}). */
 @ConfigMapping(prefix = "orgmesh.console")
-public interface ConsoleConfig {
+public interface ConsoleConfig extends OrgSource {
     /** The org file to show. When absent, the org stored on the hub for {@code company} is shown and followed. */
+    @Override
     Optional<Path> orgFile();
 
     /** The company whose stored org to follow when no file is given. */
+    @Override
     Optional<String> company();
 
     /**

@@ -58,8 +58,11 @@ class ConsoleAccessTest {
         assertThat(access.check(get("/", "127.0.0.1:" + PORT, null)).allowed()).isTrue();
         assertThat(access.check(get("/console.js", "127.0.0.1:" + PORT, null)).allowed()).isTrue();
         assertThat(access.check(get("/q/health/ready", "127.0.0.1:" + PORT, null)).allowed()).isTrue();
+        assertThat(access.check(get("/q/metrics", "127.0.0.1:" + PORT, null)).allowed()).as("counts only").isTrue();
+        assertThat(access.check(get("/q/metrics", "evil.test:" + PORT, null)).code())
+                .as("but only under the console's own name").isEqualTo(ErrorCode.CONSOLE_FOREIGN_ORIGIN);
         // anything else needs a session, whatever the router would make of it
-        for (String path : List.of("/q/dev", "/apix/state", "/api", "/other")) {
+        for (String path : List.of("/q/dev", "/q/metrics/x", "/apix/state", "/api", "/other")) {
             assertThat(access.check(get(path, "127.0.0.1:" + PORT, null)).code()).as(path)
                     .isEqualTo(ErrorCode.CONSOLE_LOGIN_REQUIRED);
         }

@@ -22,7 +22,8 @@ import com.tngtech.archunit.lang.ArchRule;
  */
 class ArchitectureTest {
     /** The modules with main code, in the reactor's order; bench and the test-only modules are left out. */
-    static final List<String> MODULES = List.of("protocol", "testkit", "messaging", "hub-bootstrap", "vault-client",
+    static final List<String> MODULES = List.of("protocol", "testkit", "messaging", "service-support", "hub-bootstrap",
+            "vault-client",
             "agent-runtime", "heartbeat", "vault-bridge", "console", "cli");
 
     static JavaClasses mainClasses() {

@@ -1,29 +1,21 @@
 package dev.orgmesh.heartbeat.service;
 
-import java.io.IOException;
-import java.time.Duration;
 import java.time.InstantSource;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import org.jboss.logging.Logger;
-
+import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
-import io.nats.client.JetStreamApiException;
-import io.nats.client.KeyValue;
-import io.nats.client.KeyValueOptions;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
 import dev.orgmesh.heartbeat.HeartbeatEngine;
-import dev.orgmesh.messaging.NatsClient;
-import dev.orgmesh.messaging.NatsConnector;
-import dev.orgmesh.messaging.assets.OrgDocument;
+import dev.orgmesh.heartbeat.HeartbeatMetrics;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Subjects;
-import dev.orgmesh.protocol.org.OrgInvalidException;
-import dev.orgmesh.protocol.org.OrgLoader;
+import dev.orgmesh.service.NatsClient;
+import dev.orgmesh.service.ServiceStart;
 
 /**
  * Entry point: once NATS is up, starts the {@link HeartbeatEngine} with the org from a file, or follows the org
@@ -32,31 +24,27 @@ import dev.orgmesh.protocol.org.OrgLoader;
  */
 @ApplicationScoped
 public class HeartbeatService {
-    private static final Logger LOG = Logger.getLogger(HeartbeatService.class);
-
     private final NatsClient nats;
     private final HeartbeatConfig config;
+    private final HeartbeatMetrics metrics;
+    private final ServiceStart start;
     private volatile HeartbeatEngine engine;
-    private volatile Thread starter;
 
-    public HeartbeatService(NatsClient nats, HeartbeatConfig config) {
+    public HeartbeatService(NatsClient nats, HeartbeatConfig config, MeterRegistry registry) {
         this.nats = nats;
         this.config = config;
+        this.metrics = new HeartbeatMetrics(registry);
+        this.start = new ServiceStart("heartbeat", nats, ErrorCode.HEARTBEAT_BAD_SCHEDULE);
     }
 
     void onStart(@Observes StartupEvent ev) {
-        if (config.orgFile().isEmpty() && config.company().isEmpty()) {
-            LOG.warnf("%s no org: set orgmesh.heartbeat.org-file or orgmesh.heartbeat.company; heartbeats are off",
-                    ErrorCode.HEARTBEAT_BAD_SCHEDULE.label());
-            return;
+        if (start.orgNamed(config, "orgmesh.heartbeat", ErrorCode.HEARTBEAT_BAD_SCHEDULE, "heartbeats are off")) {
+            start.run(this::begin);
         }
-        starter = Thread.ofVirtual().name("heartbeat-start").start(this::begin);
     }
 
     void onStop(@Observes ShutdownEvent ev) {
-        if (starter != null) {
-            starter.interrupt();
-        }
+        start.close();
         if (engine != null) {
             engine.close();
         }
@@ -67,45 +55,11 @@ public class HeartbeatService {
         return engine != null;
     }
 
-    private void begin() {
-        try {
-            Connection c = nats.awaitConnected();
-            HeartbeatEngine e = new HeartbeatEngine(c, nats.settings(), InstantSource.system(), config.checkInterval(),
-                    Subjects.HEARTBEAT_SENDER);
-            e.start();
-            engine = e;
-            if (config.orgFile().isPresent()) {
-                e.setOrg(OrgLoader.load(config.orgFile().get()));
-                return;
-            }
-            Subjects s = Subjects.of(config.company().get());
-            KeyValue kv = awaitBucket(c, s);
-            OrgDocument.watch(kv, text -> {
-                try {
-                    e.setOrg(OrgLoader.parse(text, "stored org"));
-                } catch (OrgInvalidException ex) {
-                    LOG.errorf("%s stored org is invalid; keeping the previous schedules. %s", ex.code().label(),
-                            ex.getMessage());
-                }
-            });
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException ex) {
-            LOG.errorf(ex, "heartbeat could not start");
-        }
-    }
-
-    private KeyValue awaitBucket(Connection c, Subjects s) throws InterruptedException {
-        while (true) {
-            try {
-                KeyValue kv = c.keyValue(s.orgBucket(), KeyValueOptions.builder()
-                        .jetStreamOptions(NatsConnector.jetStreamOptions(nats.settings())).build());
-                kv.getStatus();
-                return kv;
-            } catch (IOException | JetStreamApiException | RuntimeException e) {
-                LOG.debugf("org bucket %s not there yet: %s", s.orgBucket(), e.toString());
-                Thread.sleep(Duration.ofSeconds(1));
-            }
-        }
+    private void begin(Connection c) throws InterruptedException {
+        HeartbeatEngine e = new HeartbeatEngine(c, nats.settings(), InstantSource.system(), config.checkInterval(),
+                Subjects.HEARTBEAT_SENDER).metrics(metrics);
+        e.start();
+        engine = e;
+        start.followOrg(c, config, e::setOrg);
     }
 }

@@ -1,5 +1,6 @@
 package dev.orgmesh.heartbeat.service;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -24,6 +25,7 @@ import dev.orgmesh.messaging.assets.OrgDocument;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
+import dev.orgmesh.testkit.Metrics;
 import dev.orgmesh.testkit.NatsTestResource;
 
 /** The service follows the org stored on the hub: schedules change without a restart. */
@@ -41,6 +43,33 @@ class HeartbeatServiceTest {
 
     @ConfigProperty(name = "orgmesh.nats.url")
     String url;
+
+    @Test
+    void metricsCountTicksAndTheirLateness() throws Exception {
+        Org org = OrgLoader.parse(ORG, "test");
+        String before = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        double ticks = Metrics.value(before, "orgmesh_heartbeat_ticks_total", "catch_up=\"false\"");
+        double timed = Metrics.value(before, "orgmesh_heartbeat_tick_lateness_seconds_count");
+        try (Connection c = Nats.connect(url)) {
+            AssetApplier applier = new AssetApplier(c.jetStreamManagement(), c.keyValueManagement(),
+                    org.subjects().assetPrefix());
+            OrgAssets assets = OrgAssets.of(org, AssetLimits.defaults());
+            applier.apply(assets, applier.plan(assets), false);
+            Set<String> ticked = ConcurrentHashMap.newKeySet();
+            Dispatcher d = c.createDispatcher(m -> ticked.add(EnvelopeCodec.decode(m.getData()).to()));
+            d.subscribe("hbq.heartbeat.>");
+            OrgDocument.put(c.keyValue(org.subjects().orgBucket()), ORG);
+            await().atMost(Duration.ofSeconds(15)).until(() -> ticked.contains("a1"));
+        }
+        // the ticks are counted right after they are handed to NATS, which may be after a subscriber has one
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            String after = given().get("/q/metrics").then().statusCode(200).extract().asString();
+            assertThat(Metrics.value(after, "orgmesh_heartbeat_ticks_total", "catch_up=\"false\""))
+                    .isGreaterThan(ticks);
+            assertThat(Metrics.value(after, "orgmesh_heartbeat_tick_lateness_seconds_count")).isGreaterThan(timed);
+            assertThat(after).contains("orgmesh_heartbeat_missed_slots_total");
+        });
+    }
 
     @Test
     void schedulesFollowTheStoredOrgLive() throws Exception {

@@ -17,6 +17,7 @@ import io.nats.service.Service;
 import io.nats.service.ServiceEndpoint;
 import io.nats.service.ServiceMessage;
 
+import dev.orgmesh.hub.metrics.HubMetrics;
 import dev.orgmesh.messaging.Replies;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Json;
@@ -39,9 +40,12 @@ public final class DirectoryService implements AutoCloseable {
     private final Connection connection;
     private final AtomicReference<Directory> directory;
     private final Service service;
+    private final HubMetrics metrics;
 
-    private DirectoryService(Connection connection, Subjects subjects, Directory initial, String version) {
+    private DirectoryService(Connection connection, Subjects subjects, Directory initial, String version,
+            HubMetrics metrics) {
         this.connection = connection;
+        this.metrics = metrics;
         this.directory = new AtomicReference<>(initial);
         var b = Service.builder()
                 .connection(connection)
@@ -66,7 +70,13 @@ public final class DirectoryService implements AutoCloseable {
      * waits up to 5 s, then returns and the subscriptions are made when it is back.
      */
     public static DirectoryService start(Connection connection, Directory initial, Subjects subjects, String version) {
-        DirectoryService s = new DirectoryService(connection, subjects, initial, version);
+        return start(connection, initial, subjects, version, HubMetrics.NONE);
+    }
+
+    /** As {@link #start(Connection, Directory, Subjects, String)}, counting requests in {@code metrics}. */
+    public static DirectoryService start(Connection connection, Directory initial, Subjects subjects, String version,
+            HubMetrics metrics) {
+        DirectoryService s = new DirectoryService(connection, subjects, initial, version, metrics);
         s.service.startService();
         try {
             connection.flush(Duration.ofSeconds(5));
@@ -89,18 +99,23 @@ public final class DirectoryService implements AutoCloseable {
         return ServiceEndpoint.builder()
                 .endpointName(name)
                 .endpointSubject(subjects.org(name))
-                .handler(msg -> handle(msg, field, answer))
+                .handler(msg -> handle(msg, name, field, answer))
                 .build();
     }
 
-    private void handle(ServiceMessage msg, String field, BiFunction<Directory, String, Object> answer) {
+    private void handle(ServiceMessage msg, String name, String field,
+            BiFunction<Directory, String, Object> answer) {
         try {
             String key = field == null ? null : key(msg.getData(), field);
-            msg.respond(connection, Json.write(answer.apply(directory.get(), key)));
+            byte[] body = Json.write(answer.apply(directory.get(), key));
+            metrics.directoryRequest(name, true); // before the reply, so whoever got it sees it counted
+            msg.respond(connection, body);
         } catch (OrgmeshException e) {
+            metrics.directoryRequest(name, false);
             LOG.debugf("%s directory request on %s: %s", e.code().label(), msg.getSubject(), e.getMessage());
             Replies.error(connection, msg.getReplyTo(), e);
         } catch (RuntimeException e) {
+            metrics.directoryRequest(name, false);
             LOG.warnf(e, "directory request on %s failed", msg.getSubject());
             Replies.error(connection, msg.getReplyTo(),
                     new OrgmeshException(ErrorCode.DIRECTORY_BAD_REQUEST, "internal error: " + e));

@@ -37,6 +37,7 @@ import io.nats.service.Service;
 import io.nats.service.ServiceEndpoint;
 import io.nats.service.ServiceMessage;
 
+import dev.orgmesh.hub.metrics.HubMetrics;
 import dev.orgmesh.hub.render.Permissions;
 import dev.orgmesh.hub.render.UserPermissions;
 import dev.orgmesh.messaging.NatsConnector;
@@ -88,11 +89,14 @@ public final class ApprovalDesk implements AutoCloseable {
     private final ScheduledExecutorService timer;
     /** Open approvals and when their gate's timeout applies; escalated ones are open but have no timeout left. */
     private final Map<String, Instant> due = new ConcurrentHashMap<>();
+    private final HubMetrics metrics;
 
     private ApprovalDesk(Connection connection, NatsSettings settings, Supplier<Org> org, Clock clock,
+            HubMetrics metrics,
             Duration sweep) throws IOException {
         this.connection = connection;
         this.org = org;
+        this.metrics = metrics;
         this.subjects = org.get().subjects();
         this.clock = clock;
         var jso = NatsConnector.jetStreamOptions(settings);
@@ -119,7 +123,13 @@ public final class ApprovalDesk implements AutoCloseable {
     /** Starts the desk for the org {@code org} supplies (it may change: gates are looked up on each hold). */
     public static ApprovalDesk start(Connection connection, NatsSettings settings, Supplier<Org> org, Clock clock,
             Duration sweep) throws IOException {
-        ApprovalDesk desk = new ApprovalDesk(connection, settings, org, clock, sweep);
+        return start(connection, settings, org, clock, sweep, HubMetrics.NONE);
+    }
+
+    /** As {@link #start(Connection, NatsSettings, Supplier, Clock, Duration)}, counting decisions in {@code metrics}. */
+    public static ApprovalDesk start(Connection connection, NatsSettings settings, Supplier<Org> org, Clock clock,
+            Duration sweep, HubMetrics metrics) throws IOException {
+        ApprovalDesk desk = new ApprovalDesk(connection, settings, org, clock, metrics, sweep);
         desk.service.startService();
         desk.holds.start();
         LOG.infof("approval desk serving %s and %s, %d open approvals", desk.subjects.humanApprove(Subjects.ANY),
@@ -325,6 +335,7 @@ public final class ApprovalDesk implements AutoCloseable {
         }
         if (!Approval.PENDING.equals(next.status())) {
             due.remove(next.id());
+            metrics.approvalDecided(next.status());
         }
     }
 

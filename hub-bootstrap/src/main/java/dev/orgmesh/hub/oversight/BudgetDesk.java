@@ -22,6 +22,7 @@ import io.nats.service.Service;
 import io.nats.service.ServiceEndpoint;
 import io.nats.service.ServiceMessage;
 
+import dev.orgmesh.hub.metrics.HubMetrics;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.Replies;
@@ -58,14 +59,17 @@ public final class BudgetDesk implements AutoCloseable {
     private final KeyValue budgets;
     private final Supplier<Org> org;
     private final Service service;
+    private final HubMetrics metrics;
     private final Clock clock = Clock.systemUTC();
     /** A call's settled tokens may be at most this many reservations (a call may use more than it reserved). */
     static final long MAX_CALL_FACTOR = 100;
     /** A call's settled cost may be at most $10,000. */
     static final long MAX_CALL_MICRO_USD = 10_000_000_000L;
 
-    private BudgetDesk(Connection connection, NatsSettings settings, Supplier<Org> org) throws IOException {
+    private BudgetDesk(Connection connection, NatsSettings settings, Supplier<Org> org, HubMetrics metrics)
+            throws IOException {
         this.connection = connection;
+        this.metrics = metrics;
         this.org = org;
         Subjects s = org.get().subjects();
         this.budgets = connection.keyValue(s.budgetsBucket(),
@@ -83,7 +87,13 @@ public final class BudgetDesk implements AutoCloseable {
 
     public static BudgetDesk start(Connection connection, NatsSettings settings, Supplier<Org> org)
             throws IOException {
-        BudgetDesk d = new BudgetDesk(connection, settings, org);
+        return start(connection, settings, org, HubMetrics.NONE);
+    }
+
+    /** As {@link #start(Connection, NatsSettings, Supplier)}, counting reservations in {@code metrics}. */
+    public static BudgetDesk start(Connection connection, NatsSettings settings, Supplier<Org> org, HubMetrics metrics)
+            throws IOException {
+        BudgetDesk d = new BudgetDesk(connection, settings, org, metrics);
         d.service.startService();
         return d;
     }
@@ -185,6 +195,9 @@ public final class BudgetDesk implements AutoCloseable {
                     : settle(o, agent, Json.mapper().readValue(msg.getData(), BudgetWire.SettleRequest.class));
             msg.respond(connection, Json.write(reply));
         } catch (OrgmeshException e) {
+            if (reserve) {
+                metrics.budgetReservation("invalid");
+            }
             LOG.infof("%s %s: %s", e.code().label(), msg.getSubject(), e.getMessage());
             Replies.error(connection, msg.getReplyTo(), e);
         } catch (IOException | RuntimeException | JetStreamApiException e) {
@@ -206,10 +219,12 @@ public final class BudgetDesk implements AutoCloseable {
         }
         SpendLedger.Result r = ledger(o, agent).reserve(req.tokens());
         if (!r.ok()) {
+            metrics.budgetReservation("refused");
             return new BudgetWire.ReserveReply(null, 0, r.refused());
         }
         String id = Ids.next();
         budgets.create(BudgetRecords.reservationKey(agent, id), Json.write(r.granted()));
+        metrics.budgetReservation("granted");
         return new BudgetWire.ReserveReply(id, req.tokens(), null);
     }
 

@@ -20,6 +20,9 @@ public class BootstrapReadinessCheck implements HealthCheck {
     public HealthCheckResponse call() {
         var b = HealthCheckResponse.named("org");
         service.org().ifPresent(o -> b.withData("company", o.company()).withData("agents", o.agents().size()));
+        if (!service.isServing()) {
+            service.startProblem().ifPresent(p -> b.withData("problem", p));
+        }
         return b.status(service.isServing()).build();
     }
 }

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,8 +15,8 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
-import io.nats.client.impl.NatsKeyValueWatchSubscription;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -26,9 +25,9 @@ import dev.orgmesh.hub.Bootstrap;
 import dev.orgmesh.hub.DeadLetterDesk;
 import dev.orgmesh.hub.directory.Directory;
 import dev.orgmesh.hub.directory.DirectoryService;
+import dev.orgmesh.hub.metrics.HubMetrics;
 import dev.orgmesh.hub.oversight.ApprovalDesk;
 import dev.orgmesh.hub.oversight.BudgetDesk;
-import dev.orgmesh.messaging.NatsClient;
 import dev.orgmesh.messaging.assets.AssetLimits;
 import dev.orgmesh.messaging.assets.OrgDocument;
 import dev.orgmesh.protocol.ErrorCode;
@@ -37,6 +36,8 @@ import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgInvalidException;
 import dev.orgmesh.protocol.org.OrgLoader;
+import dev.orgmesh.service.NatsClient;
+import dev.orgmesh.service.ServiceStart;
 
 /**
  * The hub-bootstrap service: once NATS is up it applies the org (file, or the stored one), stores the org text,
@@ -51,8 +52,8 @@ public class BootstrapService {
     private final BootstrapConfig config;
     private final AtomicReference<Org> current = new AtomicReference<>();
     private volatile DirectoryService directory;
-    private volatile NatsKeyValueWatchSubscription watch;
-    private volatile Thread worker;
+    private final ServiceStart start;
+    private final HubMetrics metrics;
     private DeadLetterDesk deadLetters;
     private volatile ApprovalDesk approvals;
     private volatile BudgetDesk budgets;
@@ -60,27 +61,23 @@ public class BootstrapService {
     private final ExecutorService moves = Executors
             .newVirtualThreadPerTaskExecutor();
 
-    public BootstrapService(NatsClient nats, BootstrapConfig config) {
+    public BootstrapService(NatsClient nats, BootstrapConfig config, MeterRegistry registry) {
         this.nats = nats;
         this.config = config;
+        this.metrics = new HubMetrics(registry);
+        this.start = new ServiceStart("hub-bootstrap", nats, ErrorCode.APPLY_FAILED);
     }
 
     void onStart(@Observes StartupEvent ev) {
-        worker = Thread.ofVirtual().name("bootstrap").start(this::run);
+        if (config.releaseOnly()) {
+            // the Fly release command: apply, then exit 0, or 1 on any failure (NATS away longer than the grace)
+            start.connectWithin(config.connectGrace()).onFailure(e -> Quarkus.asyncExit(1));
+        }
+        start.run(this::run);
     }
 
     void onStop(@Observes ShutdownEvent ev) {
-        Thread w = worker;
-        if (w != null) {
-            w.interrupt();
-        }
-        try {
-            if (watch != null) {
-                watch.unsubscribe();
-            }
-        } catch (RuntimeException e) {
-            LOG.debugf("closing the org watch: %s", e);
-        }
+        start.close();
         if (directory != null) {
             directory.close();
         }
@@ -102,43 +99,38 @@ public class BootstrapService {
         return Optional.ofNullable(current.get());
     }
 
+    /** Why the org is not served yet (waiting for NATS, a failed apply), or empty once it is. */
+    public Optional<String> startProblem() {
+        return start.problem();
+    }
+
     /** Whether the org is applied and the directory is serving. */
     public boolean isServing() {
         return directory != null;
     }
 
-    private void run() {
-        try {
-            Connection c = awaitConnection();
-            Bootstrap bootstrap = new Bootstrap(c, nats.settings());
-            String text = initialText(bootstrap);
-            Org org = OrgLoader.parse(text, config.orgFile().map(Path::toString).orElse("stored org"));
-            apply(bootstrap, org, text);
-            if (config.releaseOnly()) {
-                LOG.info("release-only: applied; exiting");
-                Quarkus.asyncExit(0);
-                return;
-            }
-            directory = DirectoryService.start(c, new Directory(org), org.subjects(), "0.1.0");
-            startDeadLetters(c, org);
-            try {
-                approvals = ApprovalDesk.start(c, nats.settings(), current::get, Clock.systemUTC(),
-                        Duration.ofSeconds(1));
-                budgets = BudgetDesk.start(c, nats.settings(), current::get);
-            } catch (IOException e) {
-                LOG.errorf("%s approval or budget desk not started: %s", ErrorCode.NATS_UNAVAILABLE.label(),
-                        e.getMessage());
-            }
-            LOG.infof("directory serving on %s", org.subjects().orgAll());
-            watch = OrgDocument.watch(bootstrap.orgBucket(org.subjects()), changed -> onChange(bootstrap, changed));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (OrgmeshException e) {
-            LOG.errorf("%s bootstrap failed: %s", e.code().label(), e.getMessage());
-            if (config.releaseOnly()) {
-                Quarkus.asyncExit(1);
-            }
+    private void run(Connection c) {
+        Bootstrap bootstrap = new Bootstrap(c, nats.settings());
+        String text = initialText(bootstrap);
+        Org org = OrgLoader.parse(text, config.orgFile().map(Path::toString).orElse("stored org"));
+        apply(bootstrap, org, text);
+        if (config.releaseOnly()) {
+            LOG.info("release-only: applied; exiting");
+            Quarkus.asyncExit(0);
+            return;
         }
+        directory = DirectoryService.start(c, new Directory(org), org.subjects(), "0.1.0", metrics);
+        startDeadLetters(c, org);
+        try {
+            approvals = ApprovalDesk.start(c, nats.settings(), current::get, Clock.systemUTC(), Duration.ofSeconds(1),
+                    metrics);
+            budgets = BudgetDesk.start(c, nats.settings(), current::get, metrics);
+        } catch (IOException e) {
+            LOG.errorf("%s approval or budget desk not started: %s", ErrorCode.NATS_UNAVAILABLE.label(),
+                    e.getMessage());
+        }
+        LOG.infof("directory serving on %s", org.subjects().orgAll());
+        start.keep(OrgDocument.watch(bootstrap.orgBucket(org.subjects()), changed -> onChange(bootstrap, changed)));
     }
 
     private String initialText(Bootstrap bootstrap) {
@@ -188,7 +180,7 @@ public class BootstrapService {
             deadLetters.close();
         }
         try {
-            deadLetters = DeadLetterDesk.start(c, nats.settings(), org, moves);
+            deadLetters = DeadLetterDesk.start(c, nats.settings(), org, moves, metrics);
         } catch (IOException e) {
             LOG.errorf("%s dead-letter mover not started: %s", ErrorCode.NATS_UNAVAILABLE.label(), e.getMessage());
         }
@@ -199,25 +191,5 @@ public class BootstrapService {
         current.set(org);
         LOG.infof("applied org %s: %s%s", org.company(), r.plan().render().strip().replace('\n', ';'),
                 r.orgStored() ? "; org stored" : "");
-    }
-
-    private Connection awaitConnection() throws InterruptedException {
-        Instant giveUp = Instant.now().plus(config.connectGrace());
-        Instant nextLog = Instant.now().plusSeconds(10);
-        while (true) {
-            Optional<Connection> c = nats.connection();
-            if (c.isPresent() && nats.isConnected()) {
-                return c.get();
-            }
-            if (config.releaseOnly() && Instant.now().isAfter(giveUp)) {
-                throw new OrgmeshException(ErrorCode.NATS_UNAVAILABLE,
-                        "NATS at " + nats.settings().url() + " not reachable within " + config.connectGrace());
-            }
-            if (Instant.now().isAfter(nextLog)) {
-                LOG.infof("waiting for NATS at %s", nats.settings().url());
-                nextLog = Instant.now().plusSeconds(10);
-            }
-            Thread.sleep(Duration.ofMillis(200));
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.orgmesh.hub.service;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -21,6 +22,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import dev.orgmesh.messaging.assets.OrgDocument;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.testkit.Metrics;
 import dev.orgmesh.testkit.NatsTestResource;
 
 /** The service applies the example org at start, serves the directory, and follows changes of the stored org. */
@@ -67,6 +69,24 @@ class BootstrapServiceTest {
                     .untilAsserted(() -> assertThat(name(reply(c, "member", "qa-iris"))).isEqualTo("Iris Two"));
             assertThat(name(reply(c, "member", "cto-athena"))).as("an invalid org in between changed nothing")
                     .isEqualTo("Athena");
+        }
+    }
+
+    @Test
+    void metricsCountDirectoryRequests() throws Exception {
+        try (Connection c = Nats.connect(url)) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> reply(c, "member", "cto-athena") != null);
+            String before = given().get("/q/metrics").then().statusCode(200).extract().asString();
+            assertThat(name(reply(c, "member", "cto-athena"))).isEqualTo("Athena");
+            reply(c, "member", "nobody-here");
+            String after = given().get("/q/metrics").then().statusCode(200).extract().asString();
+            String ok = "outcome=\"ok\"";
+            String error = "outcome=\"error\"";
+            String member = "endpoint=\"member\"";
+            String name = "orgmesh_hub_directory_requests_total";
+            assertThat(Metrics.value(after, name, member, ok)).isEqualTo(Metrics.value(before, name, member, ok) + 1);
+            assertThat(Metrics.value(after, name, member, error))
+                    .isEqualTo(Metrics.value(before, name, member, error) + 1);
         }
     }
 

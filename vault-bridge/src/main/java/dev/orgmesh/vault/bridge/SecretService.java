@@ -1,5 +1,6 @@
 package dev.orgmesh.vault.bridge;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -56,6 +57,7 @@ public final class SecretService {
     private final SecretBackend backend;
     private final ReplayGuard replay;
     private final AuditSink audit;
+    private volatile VaultMetrics metrics = VaultMetrics.NONE;
 
     public SecretService(Subjects subjects, Supplier<SecretPolicy> policy, AgentKeys keys, SecretBackend backend,
             ReplayGuard replay, AuditSink audit) {
@@ -65,6 +67,12 @@ public final class SecretService {
         this.backend = backend;
         this.replay = replay;
         this.audit = audit;
+    }
+
+    /** Counts served and refused requests and seal time in {@code m}. */
+    public SecretService metrics(VaultMetrics m) {
+        this.metrics = m;
+        return this;
     }
 
     /** The subject pattern the responder subscribes to: {@code {co}.vault.*.get}. */
@@ -92,18 +100,22 @@ public final class SecretService {
             }
             p.check(agent, request.names());
             List<SecretValue> values = read(agent, request.names());
+            long sealStart = System.nanoTime();
             byte[] reply = seal(request, body, values);
+            metrics.sealed(Duration.ofNanos(System.nanoTime() - sealStart));
             Map<String, Integer> versions = new LinkedHashMap<>();
             for (int i = 0; i < values.size(); i++) {
                 versions.put(request.names().get(i), values.get(i).version());
             }
             audit.accessed(new AuditSink.Access(agent, request.names(), true, null, null, versions, request
                     .nonce()));
+            metrics.served();
             return reply;
         } catch (OrgmeshException e) {
             List<String> names = request == null ? List.of() : request.names();
             audit.accessed(new AuditSink.Access(agent, names, false, e.code(), e.getMessage(),
                     null, request == null ? null : request.nonce()));
+            metrics.refused(e.code());
             LOG.infof("%s secret request on %s refused: %s", e.code().label(), subject, e.getMessage());
             throw e;
         }

@@ -7,13 +7,17 @@ import java.util.Optional;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import dev.orgmesh.service.OrgSource;
+
 /** Settings of the vault-bridge service ({@code orgmesh.vault.*}). */
 @ConfigMapping(prefix = "orgmesh.vault")
-public interface VaultBridgeConfig {
+public interface VaultBridgeConfig extends OrgSource {
     /** The org file whose {@code secrets} lists are the policy. When absent, the org stored on the hub is followed. */
+    @Override
     Optional<Path> orgFile();
 
     /** The company whose stored org to follow when no file is given. */
+    @Override
     Optional<String> company();
 
     /**

@@ -11,23 +11,20 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
-import io.nats.client.JetStreamApiException;
-import io.nats.client.KeyValue;
+import io.nats.client.JetStreamOptions;
 import io.nats.client.KeyValueOptions;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
-import dev.orgmesh.messaging.NatsClient;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.assets.OrgAssets;
-import dev.orgmesh.messaging.assets.OrgDocument;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
-import dev.orgmesh.protocol.org.Org;
-import dev.orgmesh.protocol.org.OrgInvalidException;
-import dev.orgmesh.protocol.org.OrgLoader;
+import dev.orgmesh.service.NatsClient;
+import dev.orgmesh.service.ServiceStart;
 import dev.orgmesh.vault.backend.EmbeddedStore;
 import dev.orgmesh.vault.backend.MasterKey;
 import dev.orgmesh.vault.backend.SecretBackend;
@@ -36,6 +33,7 @@ import dev.orgmesh.vault.bridge.KvNonceLedger;
 import dev.orgmesh.vault.bridge.NatsEvents;
 import dev.orgmesh.vault.bridge.RotationWatcher;
 import dev.orgmesh.vault.bridge.SecretService;
+import dev.orgmesh.vault.bridge.VaultMetrics;
 import dev.orgmesh.vault.bridge.VaultResponder;
 import dev.orgmesh.vault.crypto.ReplayGuard;
 import dev.orgmesh.vault.keys.AgentKeys;
@@ -57,27 +55,25 @@ public class VaultBridgeService {
     private volatile VaultResponder responder;
     private volatile RotationWatcher watcher;
     private volatile SecretBackend backend;
-    private volatile Thread starter;
-    private volatile String problem = "starting";
+    private final ServiceStart start;
+    private final VaultMetrics metrics;
 
-    public VaultBridgeService(NatsClient nats, VaultBridgeConfig config) {
+    public VaultBridgeService(NatsClient nats, VaultBridgeConfig config, MeterRegistry registry) {
         this.nats = nats;
         this.config = config;
+        this.metrics = new VaultMetrics(registry);
+        this.start = new ServiceStart("vault-bridge", nats, ErrorCode.VAULT_BACKEND_UNAVAILABLE);
     }
 
     void onStart(@Observes StartupEvent ev) {
-        if (config.orgFile().isEmpty() && config.company().isEmpty()) {
-            problem = "no org: set orgmesh.vault.org-file or orgmesh.vault.company";
-            LOG.warnf("%s %s; the bridge does not answer", ErrorCode.VAULT_BACKEND_UNAVAILABLE.label(), problem);
-            return;
+        if (start.orgNamed(config, "orgmesh.vault", ErrorCode.VAULT_BACKEND_UNAVAILABLE,
+                "the bridge does not answer")) {
+            start.run(this::begin);
         }
-        starter = Thread.ofVirtual().name("vault-bridge-start").start(this::begin);
     }
 
     void onStop(@Observes ShutdownEvent ev) {
-        if (starter != null) {
-            starter.interrupt();
-        }
+        start.close();
         if (watcher != null) {
             watcher.close();
         }
@@ -97,7 +93,7 @@ public class VaultBridgeService {
 
     /** Why the bridge is not serving, for the readiness check. */
     public String problem() {
-        return isServing() ? null : problem;
+        return isServing() ? null : start.problem().orElse("the responder is not subscribed");
     }
 
     /** The backend description, once built. */
@@ -105,47 +101,36 @@ public class VaultBridgeService {
         return Optional.ofNullable(backend).map(SecretBackend::describe);
     }
 
-    private void begin() {
-        try {
-            Connection c = nats.awaitConnected();
-            Org initial = config.orgFile().map(OrgLoader::load).orElse(null);
-            String company = initial != null ? initial.company() : config.company().get();
-            Subjects s = Subjects.of(company);
-            if (initial != null) {
-                policy.set(SecretPolicy.of(initial));
-            } else {
-                followStoredOrg(c, s);
-            }
-            SecretBackend b = buildBackend(company);
-            backend = b;
-            AgentKeys keys = new RenderedAgentKeys(config.keysDir().orElseThrow(() -> new OrgmeshException(
-                    ErrorCode.VAULT_BAD_SIGNATURE, "orgmesh.vault.keys-dir is not set: agents' keys are unknown")));
-            NatsEvents events = new NatsEvents(c.jetStream(NatsConnector.jetStreamOptions(nats.settings())), s);
-            if (config.clockSkew().multipliedBy(2).compareTo(OrgAssets.NONCE_MAX_AGE) > 0) {
-                // a request stays valid from one skew before to one skew after the bridge's clock; the ledger must
-                // remember its nonce at least that long, or a replay to another instance gets through
-                throw new OrgmeshException(ErrorCode.VAULT_BAD_REQUEST, "orgmesh.vault.clock-skew "
-                        + config.clockSkew() + " is more than half the nonce ledger's memory ("
-                        + OrgAssets.NONCE_MAX_AGE
-                        + "); use at most " + OrgAssets.NONCE_MAX_AGE.dividedBy(2));
-            }
-            var jso = NatsConnector.jetStreamOptions(nats.settings());
-            KvNonceLedger ledger = new KvNonceLedger(c, s.noncesBucket(),
-                    KeyValueOptions.builder().jetStreamOptions(jso).build());
-            SecretService service = new SecretService(s, policy::get, keys, b,
-                    new ReplayGuard(config.clockSkew(), config.maxNonces(), InstantSource.system(), ledger), events);
-            watcher = new RotationWatcher(b, policy::get, events).start(config.rotationPoll());
-            responder = new VaultResponder(c, service, config.maxInFlight()).start(Duration.ofSeconds(5));
-            LOG.infof("vault-bridge for %s serving from %s", company, b.describe());
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-        } catch (OrgmeshException ex) {
-            problem = ex.getMessage();
-            LOG.errorf("%s vault-bridge cannot start: %s", ex.code().label(), ex.getMessage());
-        } catch (IOException | RuntimeException ex) {
-            problem = ex.getClass().getSimpleName();
-            LOG.errorf("OM-6004 vault-bridge cannot start: %s", ex.toString());
+    private void begin(Connection c) throws InterruptedException, IOException {
+        Subjects s = start.followOrg(c, config, org -> {
+            policy.set(SecretPolicy.of(org));
+            LOG.infof("vault policy of %s set from %s", org.company(), config.orgFile().isPresent()
+                    ? "the org file"
+                    : "the stored org");
+        });
+        String company = s.company();
+        SecretBackend b = buildBackend(company);
+        backend = b;
+        AgentKeys keys = new RenderedAgentKeys(config.keysDir().orElseThrow(() -> new OrgmeshException(
+                ErrorCode.VAULT_BAD_SIGNATURE, "orgmesh.vault.keys-dir is not set: agents' keys are unknown")));
+        JetStreamOptions jso = NatsConnector.jetStreamOptions(nats.settings());
+        NatsEvents events = new NatsEvents(c.jetStream(jso), s);
+        if (config.clockSkew().multipliedBy(2).compareTo(OrgAssets.NONCE_MAX_AGE) > 0) {
+            // a request stays valid from one skew before to one skew after the bridge's clock; the ledger must
+            // remember its nonce at least that long, or a replay to another instance gets through
+            throw new OrgmeshException(ErrorCode.VAULT_BAD_REQUEST, "orgmesh.vault.clock-skew "
+                    + config.clockSkew() + " is more than half the nonce ledger's memory ("
+                    + OrgAssets.NONCE_MAX_AGE
+                    + "); use at most " + OrgAssets.NONCE_MAX_AGE.dividedBy(2));
         }
+        KvNonceLedger ledger = new KvNonceLedger(c, s.noncesBucket(),
+                KeyValueOptions.builder().jetStreamOptions(jso).build());
+        SecretService service = new SecretService(s, policy::get, keys, b,
+                new ReplayGuard(config.clockSkew(), config.maxNonces(), InstantSource.system(), ledger), events)
+                .metrics(metrics);
+        watcher = new RotationWatcher(b, policy::get, events).start(config.rotationPoll());
+        responder = new VaultResponder(c, service, config.maxInFlight()).start(Duration.ofSeconds(5));
+        LOG.infof("vault-bridge for %s serving from %s", company, b.describe());
     }
 
     private SecretBackend buildBackend(String company) {
@@ -161,33 +146,5 @@ public class VaultBridgeService {
                         v.roleId().orElse(null), v.secretId().orElse(null), v.timeout()));
             }
         };
-    }
-
-    private void followStoredOrg(Connection c, Subjects s) throws InterruptedException {
-        KeyValue kv = awaitBucket(c, s);
-        OrgDocument.watch(kv, text -> {
-            try {
-                policy.set(SecretPolicy.of(OrgLoader.parse(text, "stored org")));
-                LOG.infof("vault policy updated from the stored org of %s", s.company());
-            } catch (OrgInvalidException ex) {
-                LOG.errorf("%s stored org is invalid; keeping the previous policy. %s", ex.code().label(),
-                        ex.getMessage());
-            }
-        });
-    }
-
-    private KeyValue awaitBucket(Connection c, Subjects s) throws InterruptedException {
-        while (true) {
-            try {
-                KeyValue kv = c.keyValue(s.orgBucket(), KeyValueOptions.builder()
-                        .jetStreamOptions(NatsConnector.jetStreamOptions(nats.settings())).build());
-                kv.getStatus();
-                return kv;
-            } catch (IOException | JetStreamApiException | RuntimeException e) {
-                problem = "waiting for the org bucket " + s.orgBucket();
-                LOG.debugf("org bucket %s not there yet: %s", s.orgBucket(), e.toString());
-                Thread.sleep(Duration.ofSeconds(1));
-            }
-        }
     }
 }

@@ -1,4 +1,4 @@
-package dev.orgmesh.messaging;
+package dev.orgmesh.service;
 
 import jakarta.enterprise.context.ApplicationScoped;
 

@@ -1,9 +1,11 @@
-package dev.orgmesh.messaging;
+package dev.orgmesh.service;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -19,6 +21,8 @@ import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
 import io.quarkus.runtime.Startup;
 
+import dev.orgmesh.messaging.NatsConnector;
+import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 
@@ -29,9 +33,16 @@ import dev.orgmesh.protocol.OrgmeshException;
 @Startup
 @ApplicationScoped
 public class NatsClient {
+    private static final Logger LOG = Logger.getLogger(NatsClient.class);
+    /** How often a waiter says it is still waiting for NATS. */
+    private static final Duration WAIT_LOG_EVERY = Duration.ofSeconds(10);
+
     private final NatsConfig config;
     private final String applicationName;
     private final AtomicReference<Connection> connection = new AtomicReference<>();
+    /** Signalled on every connection event, so waiters wake when the status changes instead of polling it. */
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
 
     @Inject
     public NatsClient(NatsConfig config,
@@ -45,6 +56,12 @@ public class NatsClient {
         NatsConnector.connectInBackground(settings(), (conn, event) -> {
             if (event == ConnectionListener.Events.CONNECTED || event == ConnectionListener.Events.RECONNECTED) {
                 connection.set(conn);
+            }
+            lock.lock();
+            try {
+                changed.signalAll();
+            } finally {
+                lock.unlock();
             }
         });
     }
@@ -69,18 +86,34 @@ public class NatsClient {
 
     /**
      * Waits until the connection is up and returns it; services call this from their start thread so they come up
-     * (not ready) while NATS is away. Logs every ten seconds while waiting.
+     * (not ready) while NATS is away. Wakes on the connection's status events; logs every ten seconds while waiting.
      */
     public Connection awaitConnected() throws InterruptedException {
-        long nextLog = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!isConnected()) {
-            if (System.nanoTime() > nextLog) {
-                Logger.getLogger(NatsClient.class).infof("waiting for NATS at %s", config.url());
-                nextLog = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            Optional<Connection> c = awaitConnected(WAIT_LOG_EVERY);
+            if (c.isPresent()) {
+                return c.get();
             }
-            Thread.sleep(Duration.ofMillis(200));
+            LOG.infof("waiting for NATS at %s", config.url());
         }
-        return require();
+    }
+
+    /** Waits at most {@code patience} for the connection to be up; empty when it is not by then. */
+    public Optional<Connection> awaitConnected(Duration patience) throws InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        lock.lock();
+        try {
+            while (!isConnected()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return Optional.empty();
+                }
+                changed.awaitNanos(left);
+            }
+        } finally {
+            lock.unlock();
+        }
+        return connection();
     }
 
     /** Whether the connection is up right now. */

@@ -1,4 +1,4 @@
-package dev.orgmesh.messaging;
+package dev.orgmesh.service;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -6,6 +6,8 @@ import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+
+import dev.orgmesh.messaging.NatsSettings;
 
 /** NATS connection settings of an orgmesh service ({@code orgmesh.nats.*}). */
 @ConfigMapping(prefix = "orgmesh.nats")

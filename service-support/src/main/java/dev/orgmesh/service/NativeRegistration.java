@@ -1,4 +1,4 @@
-package dev.orgmesh.messaging;
+package dev.orgmesh.service;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 
