@@ -61,7 +61,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  *
  * <p>The credentials are read at each request from the agent's secrets by the names configured (a rotated secret is
  * used as soon as the runtime has it), else from the environment variable of that name; they go to the SDK for this
- * request only (never the SDK's default chain: no {@code ~/.aws}, no instance metadata), and only into the signature.
+ * request only (never from the SDK's default chain: {@code ~/.aws/credentials}, instance metadata), and only into the signature.
  * An error names what the store said: its HTTP status and the {@code Code} and {@code Message} of its error body
  * ({@code NoSuchKey}, {@code AccessDenied}, {@code SignatureDoesNotMatch}, …), never what was sent.
  */
