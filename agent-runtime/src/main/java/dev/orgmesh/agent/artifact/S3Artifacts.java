@@ -4,47 +4,70 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.jboss.logging.Logger;
 
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.AbortedException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4FamilyHttpSigner;
+import software.amazon.awssdk.http.auth.spi.scheme.AuthSchemeOption;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.auth.scheme.S3AuthSchemeParams;
+import software.amazon.awssdk.services.s3.auth.scheme.S3AuthSchemeProvider;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
 /**
  * Artifacts in S3-compatible storage (Cloudflare R2, AWS S3, MinIO, …) for one scheme: {@code s3://{bucket}/{key}}
- * or {@code r2://{bucket}/{key}} is object {@code key} of bucket {@code bucket} at the configured endpoint. A small
- * client over {@code java.net.http} (HTTP/1.1, no redirects) speaking the REST API's {@code GetObject},
- * {@code PutObject} and {@code HeadObject}, each request signed with AWS Signature Version 4 ({@link SigV4},
- * header-based, the payload's SHA-256 in {@code x-amz-content-sha256}).
+ * or {@code r2://{bucket}/{key}} is object {@code key} of bucket {@code bucket} at the configured endpoint. The AWS
+ * SDK for Java v2's {@link S3Client} does the protocol ({@code GetObject}, {@code PutObject}, {@code HeadObject},
+ * SigV4 signing, S3's XML errors) over the JDK's {@code HttpURLConnection} ({@code url-connection-client}: no Netty,
+ * no Apache client), configured for any S3-compatible store rather than for AWS alone:
+ * <ul>
+ * <li>the endpoint and region are the configured ones, path or virtual-host style as configured;</li>
+ * <li>a {@code PutObject} is one request whose signature covers the SHA-256 of the whole file
+ * ({@code x-amz-content-sha256}, as the store checks the bytes it receives against it), without {@code aws-chunked}
+ * encoding or the SDK's newer trailing CRC checksums, which not every S3-compatible store accepts;</li>
+ * <li>no retries inside the SDK: a failure worth retrying is an {@link ArtifactException} that says so, and the
+ * message is redelivered later (the artifact stage's back-off), so a slow store does not hold a message for several
+ * attempts within one handler timeout.</li>
+ * </ul>
  *
  * <p>The credentials are read at each request from the agent's secrets by the names configured (a rotated secret is
- * used as soon as the runtime has it), else from the environment variable of that name; they reach the
- * {@code Authorization} header and nothing else. An error names what the store said: its HTTP status and the
- * {@code Code} and {@code Message} of its XML error body ({@code NoSuchKey}, {@code AccessDenied},
- * {@code SignatureDoesNotMatch}, …), never what was sent.
+ * used as soon as the runtime has it), else from the environment variable of that name; they go to the SDK for this
+ * request only (never from the SDK's default chain: {@code ~/.aws/credentials}, instance metadata), and only into the signature.
+ * An error names what the store said: its HTTP status and the {@code Code} and {@code Message} of its error body
+ * ({@code NoSuchKey}, {@code AccessDenied}, {@code SignatureDoesNotMatch}, …), never what was sent.
  */
 public final class S3Artifacts implements ArtifactStore {
     private static final Logger LOG = Logger.getLogger(S3Artifacts.class);
-    private static final int ERROR_BODY_LIMIT = 64 * 1024;
-    private static final Pattern CODE = Pattern.compile("<Code>([^<]*)</Code>");
-    private static final Pattern MESSAGE = Pattern.compile("<Message>([^<]*)</Message>");
+    private static final int MESSAGE_LIMIT = 300;
 
     /**
      * How to reach the store of one scheme.
@@ -57,7 +80,7 @@ public final class S3Artifacts implements ArtifactStore {
      *        {@code {bucket}.{endpoint host}/{key}}
      * @param accessKeySecret the name of the secret (else environment variable) holding the access key id
      * @param secretKeySecret the name of the secret (else environment variable) holding the secret access key
-     * @param timeout connecting, and waiting for the answer's headers
+     * @param timeout connecting, and then each wait for bytes of the answer (not the whole transfer)
      * @param maxBytes the largest object fetched or file published
      */
     public record Settings(String scheme, URI endpoint, String region, boolean pathStyle, String accessKeySecret,
@@ -106,22 +129,30 @@ public final class S3Artifacts implements ArtifactStore {
 
     private final Settings settings;
     private final Supplier<Map<String, String>> secrets;
-    private final Clock clock;
-    private final HttpClient http;
+    private final S3Client s3;
 
     /**
      * @param secrets the agent's secrets by name as of each call ({@code AgentSecrets#current})
      */
     public S3Artifacts(Settings settings, Supplier<Map<String, String>> secrets) {
-        this(settings, secrets, Clock.systemUTC());
+        this(settings, secrets, List.of());
     }
 
-    S3Artifacts(Settings settings, Supplier<Map<String, String>> secrets, Clock clock) {
+    /** As above, with SDK interceptors added (tests look at the signed requests with one). */
+    S3Artifacts(Settings settings, Supplier<Map<String, String>> secrets, List<ExecutionInterceptor> interceptors) {
         this.settings = settings;
         this.secrets = secrets;
-        this.clock = clock;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(settings.timeout())
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.s3 = S3Client.builder().endpointOverride(settings.endpoint()).region(Region.of(settings.region()))
+                .forcePathStyle(settings.pathStyle())
+                .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(settings.timeout())
+                        .socketTimeout(settings.timeout()).build())
+                .credentialsProvider(NO_CLIENT_CREDENTIALS).authSchemeProvider(new SignedPayload(
+                        S3AuthSchemeProvider.defaultProvider()))
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()).executionInterceptors(
+                        interceptors))
+                .build();
     }
 
     /** The settings this store was made with. */
@@ -131,25 +162,24 @@ public final class S3Artifacts implements ArtifactStore {
 
     @Override
     public boolean fetch(ArtifactRef ref, Path file) throws IOException {
-        HttpResponse<InputStream> response = send("GET", ref, SigV4.EMPTY_SHA256, null, HttpRequest.BodyPublishers
-                .noBody());
-        try (InputStream body = response.body()) {
-            int status = response.statusCode();
-            if (status == 404) {
-                StoreError error = StoreError.read(body);
-                if ("NoSuchBucket".equals(error.code())) {
-                    LOG.warnf("%s: %s has no bucket %s (404 NoSuchBucket)", ref, where(), ref.bucket());
-                } else {
-                    LOG.infof("%s: not found (404 %s)", ref, error.code() != null ? error.code() : "without a code");
-                }
-                return false;
-            }
-            if (status != 200) {
-                throw refused("GET", ref, status, StoreError.read(body));
-            }
-            OptionalLong length = response.headers().firstValueAsLong("content-length");
-            if (length.isPresent() && length.getAsLong() > settings.maxBytes()) {
-                throw tooLarge("GET", ref, length.getAsLong() + " bytes");
+        AwsRequestOverrideConfiguration signed = signedBy(credentials("GET", ref));
+        ResponseInputStream<GetObjectResponse> body;
+        try {
+            body = s3.getObject(b -> b.bucket(ref.bucket()).key(ref.name()).overrideConfiguration(signed));
+        } catch (NoSuchBucketException e) {
+            LOG.warnf("%s: %s has no bucket %s (404 NoSuchBucket)", ref, where(), ref.bucket());
+            return false;
+        } catch (NoSuchKeyException e) {
+            LOG.infof("%s: not found (404 %s)", ref, code(e).orElse("without a code"));
+            return false;
+        } catch (RuntimeException e) {
+            throw failed("GET", ref, e);
+        }
+        try (body) {
+            Long length = body.response().contentLength();
+            if (length != null && length > settings.maxBytes()) {
+                body.abort();
+                throw tooLarge("GET", ref, length + " bytes");
             }
             Files.createDirectories(file.getParent());
             Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".part");
@@ -157,14 +187,23 @@ public final class S3Artifacts implements ArtifactStore {
                 long copied;
                 try (OutputStream out = Files.newOutputStream(tmp)) {
                     copied = copy(body, out, ref);
+                } catch (RuntimeException e) {
+                    throw failed("GET", ref, e);
                 }
-                if (length.isPresent() && copied != length.getAsLong()) {
-                    throw new ArtifactException("GET", ref, status, null, true, where() + " sent " + copied
-                            + " of the " + length.getAsLong() + " bytes of " + ref, null);
+                if (length != null && copied != length) {
+                    throw new ArtifactException("GET", ref, 200, null, true, where() + " sent " + copied
+                            + " of the " + length + " bytes of " + ref, null);
                 }
                 move(tmp, file);
                 LOG.debugf("fetched %s (%d bytes) to %s", ref, copied, file);
                 return true;
+            } catch (ArtifactException e) {
+                body.abort();
+                throw e;
+            } catch (IOException e) {
+                body.abort();
+                throw new ArtifactException("GET", ref, 0, null, true, where() + " broke off GET " + ref + ": "
+                        + describe(e), e);
             } finally {
                 Files.deleteIfExists(tmp);
             }
@@ -177,100 +216,85 @@ public final class S3Artifacts implements ArtifactStore {
         if (size > settings.maxBytes()) {
             throw tooLarge("PUT", ref, size + " bytes");
         }
-        String hash;
-        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), SigV4.sha256())) {
-            in.transferTo(OutputStream.nullOutputStream());
-            hash = HexFormat.of().formatHex(in.getMessageDigest().digest());
-        }
-        HttpResponse<InputStream> response = send("PUT", ref, hash, contentType(ref.name()), HttpRequest.BodyPublishers
-                .ofFile(file));
-        try (InputStream body = response.body()) {
-            if (response.statusCode() != 200) {
-                throw refused("PUT", ref, response.statusCode(), StoreError.read(body));
-            }
-            body.transferTo(OutputStream.nullOutputStream());
+        AwsRequestOverrideConfiguration signed = signedBy(credentials("PUT", ref));
+        try {
+            s3.putObject(b -> b.bucket(ref.bucket()).key(ref.name()).contentType(contentType(ref.name()))
+                    .contentLength(size).overrideConfiguration(signed), RequestBody.fromFile(file));
+        } catch (RuntimeException e) {
+            throw failed("PUT", ref, e);
         }
         LOG.debugf("published %s (%d bytes) to %s", ref, size, where());
     }
 
     /** The object's size, or empty when it does not exist ({@code HeadObject}). */
     public OptionalLong size(ArtifactRef ref) throws IOException {
-        HttpResponse<InputStream> response = send("HEAD", ref, SigV4.EMPTY_SHA256, null, HttpRequest.BodyPublishers
-                .noBody());
-        try (InputStream body = response.body()) {
-            return switch (response.statusCode()) {
-                case 200 -> response.headers().firstValueAsLong("content-length");
-                case 404 -> OptionalLong.empty();
-                default -> throw refused("HEAD", ref, response.statusCode(), StoreError.read(body));
-            };
+        AwsRequestOverrideConfiguration signed = signedBy(credentials("HEAD", ref));
+        try {
+            Long length = s3.headObject(b -> b.bucket(ref.bucket()).key(ref.name()).overrideConfiguration(signed))
+                    .contentLength();
+            return length == null ? OptionalLong.empty() : OptionalLong.of(length);
+        } catch (NoSuchKeyException e) {
+            return OptionalLong.empty();
+        } catch (RuntimeException e) {
+            throw failed("HEAD", ref, e);
         }
     }
 
     /**
-     * The signed request for {@code ref} at the clock's now; {@code extra} headers are signed too. Package-private
-     * so the signer can be checked against AWS's example.
+     * What the SDK's exception means for the artifact stage: a store's answer ({@link S3Exception}) is refused with
+     * its status and code, retryable for 5xx, 408 and 429; no answer (unreachable, timed out, broken off) is worth
+     * retrying. Package-private so the mapping of answers the test store does not give (503) is checked too.
      */
-    HttpRequest request(String method, ArtifactRef ref, String payloadSha256, String contentType,
-            HttpRequest.BodyPublisher body, Map<String, String> extra) throws ArtifactException {
-        URI uri = uri(ref);
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("host", host(uri));
-        headers.put("x-amz-content-sha256", payloadSha256);
-        headers.put("x-amz-date", SigV4.amzDate(clock.instant()));
-        if (contentType != null) {
-            headers.put("content-type", contentType);
+    ArtifactException failed(String method, ArtifactRef ref, RuntimeException e) {
+        if (e instanceof S3Exception s) {
+            int status = s.statusCode();
+            Optional<String> code = code(s);
+            Optional<String> message = Optional.ofNullable(s.awsErrorDetails()).map(AwsErrorDetails::errorMessage)
+                    .map(S3Artifacts::clean).filter(m -> !m.isEmpty());
+            boolean retryable = status >= 500 || status == 429 || status == 408;
+            String said = status + code.map(c -> " " + c).orElse("") + message.map(m -> ": " + m).orElse("");
+            return new ArtifactException(method, ref, status, code.orElse(null), retryable, where() + " refused "
+                    + method + " " + ref + " (" + said + ")", e);
         }
-        headers.putAll(extra);
-        String authorization = SigV4.authorization(new SigV4.Request(method, uri.getRawPath(), uri.getRawQuery(),
-                headers, payloadSha256), credentials(method, ref), settings.region(), "s3");
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(settings.timeout()).method(method, body);
-        headers.forEach((k, v) -> {
-            if (!k.equals("host")) { // the client sends it from the URI, as signed
-                b.header(k, v);
-            }
-        });
-        return b.header("authorization", authorization).build();
-    }
-
-    /** Where {@code ref} lives: path style {@code {endpoint}/{bucket}/{key}}, else {@code {bucket}.{host}/{key}}. */
-    URI uri(ArtifactRef ref) {
-        URI e = settings.endpoint();
-        String base = e.getRawPath() == null ? "" : e.getRawPath().replaceAll("/+$", "");
-        String key = SigV4.uriEncode(ref.name(), true);
-        String port = e.getPort() == -1 ? "" : ":" + e.getPort();
-        if (settings.pathStyle()) {
-            return URI.create(e.getScheme() + "://" + e.getRawAuthority() + base + "/" + SigV4.uriEncode(ref
-                    .bucket(), false) + "/" + key);
-        }
-        return URI.create(e.getScheme() + "://" + ref.bucket() + "." + e.getHost() + port + base + "/" + key);
-    }
-
-    private HttpResponse<InputStream> send(String method, ArtifactRef ref, String payloadSha256, String contentType,
-            HttpRequest.BodyPublisher body) throws IOException {
-        HttpRequest request = request(method, ref, payloadSha256, contentType, body, Map.of());
-        try {
-            return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw new ArtifactException(method, ref, 0, null, true, where() + " could not be reached for " + method
-                    + " " + ref + ": " + e.getClass().getSimpleName() + (e.getMessage() != null
-                            ? " " + e
-                                    .getMessage()
-                            : ""),
-                    e);
-        } catch (InterruptedException e) {
+        if (e instanceof AbortedException) {
             Thread.currentThread().interrupt();
-            throw new ArtifactException(method, ref, 0, null, true, "interrupted during " + method + " " + ref, e);
+            return new ArtifactException(method, ref, 0, null, true, "interrupted during " + method + " " + ref, e);
         }
+        if (e instanceof SdkClientException) {
+            return new ArtifactException(method, ref, 0, null, true, where() + " could not be reached for " + method
+                    + " " + ref + ": " + describe(e), e);
+        }
+        throw e;
     }
 
-    /** The host header the JDK client sends for {@code uri}: the port only when it is not the scheme's default. */
-    private static String host(URI uri) {
-        int port = uri.getPort();
-        boolean defaultPort = port == -1 || (uri.getScheme().equals("https") ? port == 443 : port == 80);
-        return defaultPort ? uri.getHost() : uri.getHost() + ":" + port;
+    /** The store's error code, when its answer had one (the answer to a {@code HEAD} has no body). */
+    private static Optional<String> code(S3Exception e) {
+        return Optional.ofNullable(e.awsErrorDetails()).map(AwsErrorDetails::errorCode).map(S3Artifacts::clean)
+                .filter(c -> !c.isEmpty());
     }
 
-    private SigV4.Credentials credentials(String method, ArtifactRef ref) throws ArtifactException {
+    /** A store's text as one line of bounded length. */
+    private static String clean(String text) {
+        String v = text.strip().replaceAll("[\\p{Cntrl}]", " ");
+        return v.length() > MESSAGE_LIMIT ? v.substring(0, MESSAGE_LIMIT) + "…" : v;
+    }
+
+    /** The failure's class and message, the root cause's when the SDK wrapped one. */
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() != null ? root.getMessage() : e.getMessage();
+        return root.getClass().getSimpleName() + (message != null ? " " + message : "");
+    }
+
+    private static AwsRequestOverrideConfiguration signedBy(AwsBasicCredentials credentials) {
+        return AwsRequestOverrideConfiguration.builder().credentialsProvider(StaticCredentialsProvider.create(
+                credentials)).build();
+    }
+
+    private AwsBasicCredentials credentials(String method, ArtifactRef ref) throws ArtifactException {
         String id = secret(settings.accessKeySecret());
         String key = secret(settings.secretKeySecret());
         if (id == null || key == null) {
@@ -282,7 +306,7 @@ public final class S3Artifacts implements ArtifactStore {
                             : "secret-key-secret")
                     + ")", null);
         }
-        return new SigV4.Credentials(id, key);
+        return AwsBasicCredentials.create(id, key);
     }
 
     private String secret(String name) {
@@ -318,15 +342,6 @@ public final class S3Artifacts implements ArtifactStore {
         return settings.scheme() + " store " + settings.endpoint();
     }
 
-    private ArtifactException refused(String method, ArtifactRef ref, int status, StoreError error) {
-        boolean retryable = status >= 500 || status == 429 || status == 408;
-        String said = status + (error.code() != null ? " " + error.code() : "") + (error.message() != null
-                ? ": " + error.message()
-                : "");
-        return new ArtifactException(method, ref, status, error.code(), retryable, where() + " refused " + method + " "
-                + ref + " (" + said + ")", null);
-    }
-
     private ArtifactException tooLarge(String method, ArtifactRef ref, String size) {
         return new ArtifactException(method, ref, 0, "TooLarge", false, ref + " is " + size + ", over the "
                 + settings.maxBytes() + "-byte artifact limit (orgmesh.agent.artifacts.max-size)", null);
@@ -350,22 +365,26 @@ public final class S3Artifacts implements ArtifactStore {
         };
     }
 
-    /** {@code Code} and {@code Message} of an S3 XML error body; both {@code null} when there is none. */
-    record StoreError(String code, String message) {
-        static StoreError read(InputStream body) throws IOException {
-            String text = new String(body.readNBytes(ERROR_BODY_LIMIT), StandardCharsets.UTF_8);
-            body.transferTo(OutputStream.nullOutputStream());
-            return new StoreError(first(CODE, text), first(MESSAGE, text));
-        }
+    /**
+     * The client's own credentials: none. Every request carries the ones read for it ({@link #signedBy}), so the SDK
+     * never falls back to its default chain (environment, {@code ~/.aws}, instance metadata).
+     */
+    private static final AwsCredentialsProvider NO_CLIENT_CREDENTIALS = () -> {
+        throw new IllegalStateException("S3 requests carry their own credentials");
+    };
 
-        private static String first(Pattern p, String text) {
-            Matcher m = p.matcher(text);
-            if (!m.find()) {
-                return null;
-            }
-            String v = m.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"")
-                    .replace("&apos;", "'").replace("&amp;", "&").strip().replaceAll("[\\p{Cntrl}]", " ");
-            return v.isEmpty() ? null : v.length() > 300 ? v.substring(0, 300) + "…" : v;
+    /**
+     * The SDK's S3 auth schemes with the payload signed whole: {@code x-amz-content-sha256} is the SHA-256 of the
+     * body (the SDK leaves it {@code UNSIGNED-PAYLOAD} over HTTPS, or signs it in {@code aws-chunked} pieces), as the
+     * hand-written client did and every S3-compatible store understands.
+     */
+    private record SignedPayload(S3AuthSchemeProvider defaults) implements S3AuthSchemeProvider {
+        @Override
+        public List<AuthSchemeOption> resolveAuthScheme(S3AuthSchemeParams params) {
+            return defaults.resolveAuthScheme(params).stream().map(o -> o.toBuilder().putSignerProperty(
+                    AwsV4FamilyHttpSigner.PAYLOAD_SIGNING_ENABLED, true).putSignerProperty(
+                            AwsV4FamilyHttpSigner.CHUNK_ENCODING_ENABLED, false)
+                    .build()).toList();
         }
     }
 }

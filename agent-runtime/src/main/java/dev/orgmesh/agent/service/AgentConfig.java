@@ -91,7 +91,7 @@ public interface AgentConfig {
          */
         Optional<String> endpoint();
 
-        /** The SigV4 signing region; defaults to {@code auto} for r2, {@code us-east-1} for s3. */
+        /** The region requests are signed for (AWS Signature V4); defaults to {@code auto} for r2, {@code us-east-1} for s3. */
         Optional<String> region();
 
         /**
@@ -112,7 +112,7 @@ public interface AgentConfig {
          */
         Optional<String> secretKeySecret();
 
-        /** How long to wait for a connection, and for an answer's headers. */
+        /** How long to wait for a connection, and then for each read of the answer (not the whole transfer). */
         @WithDefault("30s")
         Duration timeout();
     }
