@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * Counts, by message id, what happened to every message of a fault run, in the spirit of Jepsen's queue checker:
@@ -135,6 +136,16 @@ public final class FaultChecker {
         synchronized (list) {
             return list.size();
         }
+    }
+
+    /** How many ids were sent (or requested) so far. */
+    public long sentCount() {
+        return messages.size();
+    }
+
+    /** How many distinct ids {@code which} selects have reached a brain so far (heartbeat ticks included). */
+    public long reachedBrains(Predicate<String> which) {
+        return handings.keySet().stream().filter(which).count();
     }
 
     /** Ids acknowledged to their sender that no brain has had yet (for a drain that waits on them). */

@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,7 +24,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
@@ -32,9 +36,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
 import io.nats.client.KeyValueOptions;
+import io.nats.client.Message;
 import io.nats.client.NKey;
 import io.nats.client.PublishOptions;
 import io.nats.client.PushSubscribeOptions;
@@ -97,10 +104,15 @@ class FaultSuiteTest {
     private static final Logger LOG = Logger.getLogger(FaultSuiteTest.class);
 
     static final boolean LONG = Boolean.getBoolean("faults.long");
-    /** How long traffic flows in each phase; the fault starts after a third and heals after two thirds. */
-    static final Duration PHASE = LONG ? Duration.ofSeconds(36) : Duration.ofSeconds(6);
     /** Tasks and DMs the producer publishes per second, each. */
     static final int RATE = LONG ? 150 : 60;
+    /**
+     * How much traffic each step of a phase sees: before the fault, while it lasts (where the org is meant to go on)
+     * and after it heals, this many more messages must reach brains (about one second of traffic; twelve when long).
+     */
+    static final int FLOW = LONG ? 12 * 2 * RATE : 2 * RATE;
+    /** How long a step may take to see its traffic before the suite fails: the org stopped working. */
+    static final Duration FLOW_BOUND = Duration.ofSeconds(LONG ? 120 : 30);
     /** DMs each agent sends a peer per second. */
     static final int AGENT_RATE = LONG ? 10 : 5;
     /** Secret requests per second. */
@@ -178,69 +190,69 @@ class FaultSuiteTest {
         try (ClusteredHubTopology topo = ClusteredHubTopology.start(3, AGENTS)) {
             topology = topo;
             setUp();
-            phase("no fault (control)", d -> pause(d));
-            phase("kill -9 one hub node", d -> {
-                pause(d.dividedBy(3));
+            phase("no fault (control)", () -> reachBrains("no fault"));
+            phase("kill -9 one hub node", () -> {
+                reachBrains("before the kill");
                 NatsServer victim = streamLeader(subjects.auditStream());
                 note("kill -9 " + victim.name() + " (leader of " + subjects.auditStream() + ")");
                 victim.kill();
-                pause(d.dividedBy(3));
+                reachBrains("one hub node of three down");
                 victim.restartAcceptingClients();
                 topology.hub().awaitMetaLeader(Duration.ofSeconds(30));
                 note(victim.name() + " restarted");
-                pause(d.dividedBy(3));
+                reachBrains("after the node is back");
             });
-            phase("kill -9 agents at random", d -> {
-                Duration slice = d.dividedBy(AGENT_KILLS + 1);
+            phase("kill -9 agents at random", () -> {
                 for (int k = 0; k < AGENT_KILLS; k++) {
-                    pause(slice.dividedBy(2));
+                    reachBrains("before agent kill " + (k + 1));
                     AgentSlot victim = agents[ThreadLocalRandom.current().nextInt(AGENTS)];
                     victim.kill();
-                    pause(slice.dividedBy(2));
+                    reachBrains(victim.id + " down");
                     victim.start();
                 }
-                pause(slice);
+                reachBrains("every agent back");
             });
-            phase("kill -9 a leaf, restart it", d -> {
-                pause(d.dividedBy(3));
+            phase("kill -9 a leaf, restart it", () -> {
+                reachBrains("before the kill");
                 NatsServer leaf = topology.leaf(1);
                 note("kill -9 " + leaf.name() + " (w2's leaf)");
                 leaf.kill();
-                pause(d.dividedBy(3));
+                reachBrains("w2's leaf down");
                 leaf.restartAcceptingClients();
                 topology.awaitLeavesConnected(Duration.ofSeconds(30));
                 note(leaf.name() + " restarted");
-                pause(d.dividedBy(3));
+                reachBrains("after the leaf is back");
             });
-            phase("kill a heartbeat instance", d -> {
-                pause(d.dividedBy(3));
+            phase("kill a heartbeat instance", () -> {
+                reachBrains("before the kill");
                 Instance<HeartbeatEngine> victim = heartbeats.removeFirst();
                 note("kill " + victim.name());
                 victim.kill();
-                pause(d.dividedBy(3));
+                grows("ticks stored while one heartbeat instance is down", storedTicks::size, 2L * AGENTS);
                 heartbeats.add(startHeartbeat("heartbeat-3"));
                 note("heartbeat-3 started");
-                pause(d.dividedBy(3));
+                reachBrains("after heartbeat-3 started");
             });
-            phase("kill a vault-bridge instance", d -> {
-                pause(d.dividedBy(3));
+            phase("kill a vault-bridge instance", () -> {
+                reachBrains("before the kill");
                 Instance<VaultResponder> victim = bridges.removeFirst();
                 note("kill " + victim.name());
                 victim.kill();
-                pause(d.dividedBy(3));
+                grows("secrets answered while one vault bridge is down",
+                        () -> checker.reachedBrains(id -> id.contains("-secret-")), VAULT_RATE);
                 bridges.add(startBridge("vault-bridge-3"));
                 note("vault-bridge-3 started");
-                pause(d.dividedBy(3));
+                reachBrains("after vault-bridge-3 started");
             });
-            phase(WHOLE_HUB, d -> {
-                pause(d.dividedBy(3));
+            phase(WHOLE_HUB, () -> {
+                reachBrains("before the stop");
                 note("stop all 3 hub nodes");
                 topology.hub().nodes().forEach(NatsServer::stop);
-                pause(d.dividedBy(3));
+                grows("messages sent while the whole hub is down", checker::sentCount, FLOW);
                 topology.hub().startStopped();
                 topology.awaitLeavesConnected(Duration.ofSeconds(30));
                 note("hub back");
-                pause(d.dividedBy(3));
+                reachBrains("after the hub is back");
             });
             finish();
         } finally {
@@ -287,7 +299,7 @@ class FaultSuiteTest {
             agents[i].start();
             vaultClients[i] = NatsConnector.connect(settings(topology.leaf(i), "vault-client-" + id));
         }
-        io.nats.client.Dispatcher ticks = admin.createDispatcher();
+        Dispatcher ticks = admin.createDispatcher();
         admin.jetStream().subscribe(subjects.heartbeatAll(), ticks, m -> {
             Envelope tick = EnvelopeCodec.decode(m.getData());
             storedTicks.putIfAbsent(tick.id(), tick);
@@ -296,7 +308,7 @@ class FaultSuiteTest {
         bridges.add(startBridge("vault-bridge-2"));
         heartbeats.add(startHeartbeat("heartbeat-1"));
         heartbeats.add(startHeartbeat("heartbeat-2"));
-        await("every agent ready", Duration.ofSeconds(30), () -> java.util.Arrays.stream(agents)
+        await("every agent ready", Duration.ofSeconds(30), () -> Arrays.stream(agents)
                 .allMatch(a -> a.running != null && a.running.runtime().isReady()));
     }
 
@@ -367,8 +379,9 @@ class FaultSuiteTest {
         synchronized void start() {
             String incarnation = id + "#" + incarnations.incrementAndGet();
             Handler brain = (in, ctx) -> {
+                // no work of its own: what a kill catches is the message between its brain and its ack (its
+                // outputs stored, the handled record written, the ack confirmed: round trips to the hub)
                 checker.handed(in.id(), incarnation);
-                Thread.sleep(ThreadLocalRandom.current().nextInt(1, 6)); // a little work: a crash can catch it
                 return Outcome.nothing();
             };
             RuntimeListener listener = new RuntimeListener() {
@@ -415,8 +428,9 @@ class FaultSuiteTest {
 
     // ---- phases and traffic ------------------------------------------------------------------------------------
 
+    /** A phase's timeline: each step waits for its traffic (see {@link #reachBrains}). */
     interface Fault {
-        void run(Duration phase) throws Exception;
+        void run() throws Exception;
     }
 
     private void phase(String name, Fault f) throws Exception {
@@ -441,7 +455,7 @@ class FaultSuiteTest {
         Traffic traffic = new Traffic(name);
         traffic.start();
         try {
-            f.run(PHASE);
+            f.run();
         } finally {
             traffic.stop();
         }
@@ -533,7 +547,7 @@ class FaultSuiteTest {
                 next += interval;
                 long wait = next - System.nanoTime();
                 if (wait > 0) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    LockSupport.parkNanos(wait);
                 }
             }
         }
@@ -658,8 +672,8 @@ class FaultSuiteTest {
             checker.acked(id);
             ticksByAgent.computeIfAbsent(tick.to(), k -> new ArrayList<>()).add(id);
         });
-        ticksByAgent.values().forEach(ids -> ids.sort(java.util.Comparator.comparing(storedTicks::get,
-                java.util.Comparator.comparing(Envelope::ts))));
+        ticksByAgent.values().forEach(ids -> ids.sort(Comparator.comparing(storedTicks::get,
+                Comparator.comparing(Envelope::ts))));
         for (AgentSlot a : agents) {
             ConsumerInfo ci = jsm.getConsumerInfo(subjects.heartbeatStream(), Subjects.heartbeatConsumer(a.id));
             boolean drained = ci.getNumPending() + ci.getNumAckPending() == 0;
@@ -672,9 +686,9 @@ class FaultSuiteTest {
             }
         }
         try {
-            io.nats.client.JetStreamSubscription audit = admin.jetStream().subscribe(null,
+            JetStreamSubscription audit = admin.jetStream().subscribe(null,
                     PushSubscribeOptions.builder().stream(subjects.auditStream()).ordered(true).build());
-            io.nats.client.Message m;
+            Message m;
             while ((m = audit.nextMessage(Duration.ofSeconds(3))) != null) {
                 try {
                     audited.add(EnvelopeCodec.decode(m.getData()).id());
@@ -746,8 +760,9 @@ class FaultSuiteTest {
         Path out = Path.of(System.getProperty("faults.report", "target/fault-report.md"));
         Files.createDirectories(out.toAbsolutePath().getParent());
         StringBuilder b = new StringBuilder("# Fault suite report\n\n");
-        b.append("- form: ").append(LONG ? "long" : "short").append(" (").append(PHASE.toSeconds())
-                .append(" s of traffic per phase; ").append(RATE).append(" tasks/s and ").append(RATE)
+        b.append("- form: ").append(LONG ? "long" : "short").append(" (").append(FLOW)
+                .append(" messages to brains before, during and after each fault; ").append(RATE)
+                .append(" tasks/s and ").append(RATE)
                 .append(" DMs/s from the producer, ").append(AGENT_RATE).append(" DMs/s from each of ").append(AGENTS)
                 .append(" agents, ").append(VAULT_RATE).append(" secret requests/s)\n");
         b.append("- run: ").append(Instant.now()).append(", ").append(Runtime.getRuntime().availableProcessors())
@@ -777,13 +792,18 @@ class FaultSuiteTest {
         LOG.info(line);
     }
 
-    private static void pause(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    /**
+     * Traffic reaches brains: waits until {@link #FLOW} more messages have reached one, and fails the suite (the org
+     * stopped working) when they have not within {@link #FLOW_BOUND}.
+     */
+    private void reachBrains(String when) {
+        grows("messages reach brains (" + when + ")", () -> checker.reachedBrains(id -> true), FLOW);
+    }
+
+    /** Waits until {@code counter} has grown by {@code more}, failing with {@code what} after {@link #FLOW_BOUND}. */
+    private static void grows(String what, LongSupplier counter, long more) {
+        long from = counter.getAsLong();
+        await(what + ": " + more + " more", FLOW_BOUND, () -> counter.getAsLong() >= from + more);
     }
 
     /** Waits for {@code condition}, failing with {@code what} after {@code timeout}. */

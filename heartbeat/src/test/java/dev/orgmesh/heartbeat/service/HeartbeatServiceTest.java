@@ -51,15 +51,7 @@ class HeartbeatServiceTest {
         double ticks = Metrics.value(before, "orgmesh_heartbeat_ticks_total", "catch_up=\"false\"");
         double timed = Metrics.value(before, "orgmesh_heartbeat_tick_lateness_seconds_count");
         try (Connection c = Nats.connect(url)) {
-            AssetApplier applier = new AssetApplier(c.jetStreamManagement(), c.keyValueManagement(),
-                    org.subjects().assetPrefix());
-            OrgAssets assets = OrgAssets.of(org, AssetLimits.defaults());
-            applier.apply(assets, applier.plan(assets), false);
-            Set<String> ticked = ConcurrentHashMap.newKeySet();
-            Dispatcher d = c.createDispatcher(m -> ticked.add(EnvelopeCodec.decode(m.getData()).to()));
-            d.subscribe("hbq.heartbeat.>");
-            OrgDocument.put(c.keyValue(org.subjects().orgBucket()), ORG);
-            await().atMost(Duration.ofSeconds(15)).until(() -> ticked.contains("a1"));
+            storeOrgAndAwaitFirstTick(c, org, ConcurrentHashMap.newKeySet());
         }
         // the ticks are counted right after they are handed to NATS, which may be after a subscriber has one
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
@@ -75,16 +67,8 @@ class HeartbeatServiceTest {
     void schedulesFollowTheStoredOrgLive() throws Exception {
         Org org = OrgLoader.parse(ORG, "test");
         try (Connection c = Nats.connect(url)) {
-            AssetApplier applier = new AssetApplier(c.jetStreamManagement(), c.keyValueManagement(),
-                    org.subjects().assetPrefix());
-            OrgAssets assets = OrgAssets.of(org, AssetLimits.defaults());
-            applier.apply(assets, applier.plan(assets), false);
-
             Set<String> ticked = ConcurrentHashMap.newKeySet();
-            Dispatcher d = c.createDispatcher(m -> ticked.add(EnvelopeCodec.decode(m.getData()).to()));
-            d.subscribe("hbq.heartbeat.>");
-            OrgDocument.put(c.keyValue(org.subjects().orgBucket()), ORG);
-            await().atMost(Duration.ofSeconds(15)).until(() -> ticked.contains("a1"));
+            AssetApplier applier = storeOrgAndAwaitFirstTick(c, org, ticked);
 
             String grown = ORG + "  - { id: a2, role: role-ops, team: ops, reports_to: a1 }\n";
             Org next = OrgLoader.parse(grown, "test");
@@ -94,5 +78,22 @@ class HeartbeatServiceTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> ticked.contains("a2"));
             assertThat(ticked).containsExactlyInAnyOrder("a1", "a2");
         }
+    }
+
+    /**
+     * Applies {@code org}'s assets, stores it for the service to follow, and waits until a1's first tick; every tick's
+     * recipient goes into {@code ticked}. Returns the applier, for a later change of the org.
+     */
+    private static AssetApplier storeOrgAndAwaitFirstTick(Connection c, Org org, Set<String> ticked)
+            throws Exception {
+        AssetApplier applier = new AssetApplier(c.jetStreamManagement(), c.keyValueManagement(),
+                org.subjects().assetPrefix());
+        OrgAssets assets = OrgAssets.of(org, AssetLimits.defaults());
+        applier.apply(assets, applier.plan(assets), false);
+        Dispatcher d = c.createDispatcher(m -> ticked.add(EnvelopeCodec.decode(m.getData()).to()));
+        d.subscribe("hbq.heartbeat.>");
+        OrgDocument.put(c.keyValue(org.subjects().orgBucket()), ORG);
+        await().atMost(Duration.ofSeconds(15)).until(() -> ticked.contains("a1"));
+        return applier;
     }
 }

@@ -91,10 +91,14 @@ public final class BudgetRecords {
     public record ScopeId(String scope, String id) {
     }
 
-    /** The scope a {@code limit.} or {@code spend.} key names; empty for any other key. */
+    /**
+     * The scope a {@code limit.} or {@code spend.} key names; empty for any other key, and for one whose scope or id
+     * is not a safe token (nothing orgmesh writes; such a key is left out rather than failing whoever reads it).
+     */
     public static Optional<ScopeId> scopeOf(String key) {
         String[] k = key.split("\\.");
-        if (k.length >= 3 && (k[0].equals("limit") || k[0].equals("spend"))) {
+        if (k.length >= 3 && (k[0].equals("limit") || k[0].equals("spend"))
+                && Subjects.SAFE_TOKEN.matcher(k[1]).matches() && Subjects.SAFE_TOKEN.matcher(k[2]).matches()) {
             return Optional.of(new ScopeId(k[1], k[2]));
         }
         return Optional.empty();

@@ -29,6 +29,7 @@ class BudgetRecordsTest {
         assertThat(BudgetRecords.scopeOf("spend.team.eng.d20260405")).contains(new ScopeId("team", "eng"));
         assertThat(BudgetRecords.scopeOf("limit.company.acme")).contains(new ScopeId("company", "acme"));
         assertThat(BudgetRecords.scopeOf("reservation.dev1.r-1")).isEmpty();
+        assertThat(BudgetRecords.scopeOf("spend.Team.X_1.d20260405")).isEmpty();
         assertThatThrownBy(() -> BudgetRecords.limitKey("agent", "a.b")).isInstanceOf(IllegalArgumentException.class);
     }
 
