@@ -34,11 +34,14 @@ import dev.orgmesh.protocol.org.Member;
 import dev.orgmesh.protocol.org.Org;
 
 /**
- * The hub-side dead-letter mover. Agents' rendered permissions do not let them read or delete stored messages
- * (that would expose everyone's DMs, ADR 0001), so the hub-bootstrap service, which may, watches the
- * max-deliveries advisory of every consumer of the org, moves the message to {@code {co}.dlq.*} and tells the
- * sender's manager (or the sender, when a human). The escalation id is the one agent runtimes use for the same
- * dead letter ({@code esc-<dead letter id>}), so where a runtime can move it too, the manager hears once.
+ * Moves what no agent settled. An agent whose brain fails a message on its last delivery dead-letters it itself, with
+ * the failure, and terminates it ({@code Diversions.giveUp} in agent-runtime), so the server never announces it. What
+ * is left is a message whose deliveries all ran out without any answer — its agent died or hung on each — which the
+ * server announces on the max-deliveries advisory. Agents' rendered permissions do not let them read or delete stored
+ * messages (that would expose everyone's DMs, ADR 0001), so the hub-bootstrap service, which may, watches that
+ * advisory for every consumer of the org, moves the message to {@code {co}.dlq.*} and tells the manager of its true
+ * sender (or the sender, when a human). Each dead letter thus has one mover: the agent that gave up on it, or this
+ * desk.
  */
 public final class DeadLetterDesk implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DeadLetterDesk.class);

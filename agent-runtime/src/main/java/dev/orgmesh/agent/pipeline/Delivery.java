@@ -8,10 +8,16 @@ import dev.orgmesh.protocol.envelope.Envelope;
 
 /**
  * One delivery of a message to this agent: its source ({@code dm}, {@code team}, {@code tasks}…), its stream position
- * (for failure bookkeeping and dead letters; {@code seq} 0 for a core copy taken by the fast lane), the consumer's
- * delivery count, its headers and when the server stored it.
+ * (for dead letters; {@code seq} 0 for a core copy taken by the fast lane), the consumer's delivery count and its
+ * {@code max_deliver} (0: unknown or unlimited), its headers and when the server stored it.
  */
-record Delivery(String source, String stream, long seq, long delivery, Headers headers, Instant stored) {
+record Delivery(String source, String stream, long seq, long delivery, long maxDeliver, Headers headers,
+        Instant stored) {
+    /** The server will not deliver it again: a failure now is final. */
+    boolean last() {
+        return maxDeliver > 0 && delivery >= maxDeliver;
+    }
+
     String streamKey() {
         return stream + ":" + seq;
     }

@@ -22,14 +22,17 @@ import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Ids;
 import dev.orgmesh.protocol.Json;
+import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.org.Org;
 
 /**
- * Where a message the guards stopped goes instead of the brain: held for a human ({@code {co}.human.hold.{self}}),
- * reported to the manager (deadline passed, loop), or dead-lettered with its reason when it is malformed or forged
- * (and its sender told, when it is a member of the org).
+ * Where a message goes instead of the brain, or after its brain failed for the last time: held for a human
+ * ({@code {co}.human.hold.{self}}), reported to the manager (deadline passed, loop), or dead-lettered with its reason
+ * — when it is malformed or forged (and its sender told, when it is a member of the org), or when its last delivery
+ * failed (and the manager of its sender told).
  */
 public final class Diversions {
     private static final Logger LOG = Logger.getLogger(Diversions.class);
@@ -99,6 +102,44 @@ public final class Diversions {
             tellSender(m);
             return (Settlement) new Settlement.Ack(null, "malformed, dead-lettered");
         })).runSubscriptionOn(workers);
+    }
+
+    /**
+     * A message that failed on its last delivery: this agent, which has it in hand, stores it as a dead letter with
+     * the failure, tells the manager of its true sender (the sender token of its subject), and has it terminated — so
+     * the server never announces it as undelivered and the hub's dead-letter desk, which moves only what no agent
+     * settled, does not see it. If the dead letter cannot be stored, the message is given back instead: its delivery
+     * count is spent, so the server announces it and the hub's desk moves it.
+     */
+    Uni<Settlement> giveUp(Delivery d, Message msg, String reason) {
+        return Uni.createFrom().item(Unchecked.supplier(() -> {
+            DeadLetter dl = deadLetters.publish(d.stream(), d.seq(), msg.getSubject(), msg.getHeaders(), body(msg),
+                    ErrorCode.DEAD_LETTERED, reason);
+            filed(dl);
+            if (!dl.duplicate()) {
+                outgoing.escalate(deadLetterEscalation(dl));
+            }
+            return (Settlement) new Settlement.Term("dead-lettered: " + reason);
+        })).runSubscriptionOn(workers);
+    }
+
+    /** The escalation of a dead letter, to the manager of the message's true sender. */
+    private Envelope deadLetterEscalation(DeadLetter dl) {
+        Envelope original = null;
+        ObjectNode raw = null;
+        try {
+            raw = EnvelopeCodec.parse(dl.body(), Integer.MAX_VALUE);
+            original = EnvelopeCodec.fromTree(raw);
+        } catch (OrgmeshException e) {
+            // an undecodable original still gets its escalation, without the envelope's fields
+        }
+        String sender = subjects.attribution(dl.subject()).map(Subjects.Attribution::sender)
+                .orElse(original != null ? original.from() : null);
+        String to = escalations.forDeadLetterFrom(sender);
+        return escalations.escalation(original, raw, to, ErrorCode.DEAD_LETTERED,
+                "message " + (original != null && original.id() != null ? original.id() : dl.msgId()) + " on "
+                        + dl.subject() + " was dead-lettered: " + dl.reason(),
+                "esc-" + dl.msgId());
     }
 
     /**

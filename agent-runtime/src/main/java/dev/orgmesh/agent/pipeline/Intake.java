@@ -110,15 +110,17 @@ public final class Intake {
     // ---- the stream lane -------------------------------------------------------------------------------------
 
     /**
-     * Works one message from the durable of {@code source}; {@code release} is called once it is settled (its slot is
-     * free). Returns at once: the work runs on a virtual thread.
+     * Works one message from the durable of {@code source} (whose {@code ack_wait} and {@code max_deliver} are given;
+     * null or 0: the server's defaults); {@code release} is called once it is settled (its slot is free). Returns at
+     * once: the work runs on a virtual thread.
      */
-    public void onJetStream(String source, Message msg, Duration ackWait, Runnable release) {
+    public void onJetStream(String source, Message msg, Duration ackWait, long maxDeliver, Runnable release) {
         metrics.received(source);
         inFlight.incrementAndGet();
         NatsJetStreamMetaData meta = msg.metaData();
         Delivery d = new Delivery(source, meta.getStream(), meta.streamSequence(), meta.deliveredCount(),
-                msg.getHeaders(), meta.timestamp() != null ? meta.timestamp().toInstant() : null);
+                Math.max(0, maxDeliver), msg.getHeaders(),
+                meta.timestamp() != null ? meta.timestamp().toInstant() : null);
         Duration wait = ackWait == null || ackWait.isZero() ? DEFAULT_ACK_WAIT : ackWait;
         long period = Math.max(100, wait.toMillis() / 3);
         ScheduledFuture<?> keepAlive = timer.scheduleAtFixedRate(() -> inProgress(msg), period, period,
@@ -153,9 +155,6 @@ public final class Intake {
                     run(d, msg, finish);
                     return;
                 }
-                if (settlement instanceof Settlement.Nak n) {
-                    settlements.remember(d, n.reason());
-                }
                 LOG.debugf("%s/%d settled as its core copy was: %s", d.stream(), d.seq(), settlement);
                 finish.accept(settlement);
             }, workers);
@@ -183,6 +182,9 @@ public final class Intake {
                     .runSubscriptionOn(workers)
                     .chain(step -> process(d, msg, step))
                     .onFailure().recoverWithItem(t -> settlements.failed(d, t))
+                    .chain(s -> s instanceof Settlement.GiveUp g
+                            ? diversions.giveUp(d, msg, g.reason())
+                            : Uni.createFrom().item(s))
                     .emitOn(workers)
                     .subscribe().with(finish, t -> {
                         LOG.errorf("unexpected pipeline failure on %s/%d (given back for redelivery): %s", d.stream(),
@@ -271,7 +273,7 @@ public final class Intake {
             return;
         }
         inFlight.incrementAndGet();
-        Delivery d = new Delivery("dm", soul.org().subjects().inboxStream(), 0, 1, msg.getHeaders(), null);
+        Delivery d = new Delivery("dm", soul.org().subjects().inboxStream(), 0, 1, 0, msg.getHeaders(), null);
         AtomicBoolean finished = new AtomicBoolean();
         Consumer<Settlement> finish = settlement -> {
             if (finished.compareAndSet(false, true)) {

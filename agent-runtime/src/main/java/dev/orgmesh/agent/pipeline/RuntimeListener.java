@@ -43,7 +43,7 @@ public interface RuntimeListener {
     default void onEscalated(Envelope escalation) {
     }
 
-    /** This runtime stored {@code deadLetter} first (malformed input, or the server gave up on a message). */
+    /** This runtime stored {@code deadLetter} first (malformed or forged input, or a message whose last delivery failed). */
     default void onDeadLettered(DeadLetter deadLetter) {
     }
 

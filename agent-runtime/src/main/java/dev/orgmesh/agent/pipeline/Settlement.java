@@ -13,4 +13,12 @@ sealed interface Settlement {
     /** Not done: given back to the server, redelivered after {@code delay}. */
     record Nak(Duration delay, String reason) implements Settlement {
     }
+
+    /** Failed on its last delivery: to be dead-lettered by this agent, which has it in hand, then terminated. */
+    record GiveUp(String reason) implements Settlement {
+    }
+
+    /** Dead-lettered: terminated, so the server neither redelivers it nor announces it as undelivered. */
+    record Term(String why) implements Settlement {
+    }
 }

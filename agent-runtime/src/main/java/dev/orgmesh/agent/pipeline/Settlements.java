@@ -1,8 +1,6 @@
 package dev.orgmesh.agent.pipeline;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
@@ -19,24 +17,18 @@ import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 
 /**
- * Settles stream messages as the stages decided: an ack confirmed by the server, or a nak with the delay a failure
- * asks for (a {@link TransientException}'s own, else the backoff for this delivery). It keeps the last failure of each
- * message for its dead letter, and stops every settlement at once when the runtime crashes (or a fault test makes it
- * crash), so what the server has confirmed is exactly what completed.
+ * Settles stream messages as the stages decided: an ack confirmed by the server, a nak with the delay a failure asks
+ * for (a {@link TransientException}'s own, else the backoff for this delivery), or — a failure on the message's last
+ * delivery — a give-up, which {@link Diversions#giveUp} turns into a dead letter and a terminate. It stops every
+ * settlement at once when the runtime crashes (or a fault test makes it crash), so what the server has confirmed is
+ * exactly what completed.
  */
 public final class Settlements {
     private static final Logger LOG = Logger.getLogger(Settlements.class);
-    private static final int FAILURES_KEPT = 1024;
 
     private final Backoff nakBackoff;
     private final Duration ackTimeout;
     private final RuntimeListener listener;
-    private final Map<String, String> failures = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-            return size() > FAILURES_KEPT;
-        }
-    };
     /** Settlements hold the read lock; a crash takes the write lock so none is half done. */
     private final ReadWriteLock settling = new ReentrantReadWriteLock();
     private volatile boolean crashed;
@@ -52,7 +44,7 @@ public final class Settlements {
         return crashed;
     }
 
-    /** The settlement for a failed attempt, its reason kept for the message's dead letter. */
+    /** The settlement for a failed attempt: redelivery later, or, on the last delivery, giving up with the reason. */
     Settlement failed(Delivery d, Throwable t) {
         Throwable cause = unwrap(t);
         Duration delay = nakBackoff.delay((int) Math.max(1, d.delivery()));
@@ -67,29 +59,18 @@ public final class Settlements {
         } else {
             reason = ErrorCode.AGENT_HANDLER_FAILED.label() + " handler failed: " + cause;
         }
-        if (!d.core()) { // a core copy's failure is recorded by the inbox's copy that adopts it
-            remember(d, reason);
+        if (d.last()) {
+            LOG.warnf("%s from %s failed on its last delivery (%d of max_deliver %d), dead-lettered: %s", d.where(),
+                    d.source(), d.delivery(), d.maxDeliver(), reason);
+            return new Settlement.GiveUp(reason + "; delivered " + d.delivery() + " times, max_deliver "
+                    + d.maxDeliver());
         }
         LOG.warnf("%s from %s, delivery %d, will be redelivered in %d ms: %s", d.where(), d.source(), d.delivery(),
                 delay.toMillis(), reason);
         return new Settlement.Nak(delay, reason);
     }
 
-    /** Keeps {@code reason} as the last failure of {@code d}'s stream message. */
-    void remember(Delivery d, String reason) {
-        synchronized (failures) {
-            failures.put(d.streamKey(), reason + " (delivery " + d.delivery() + ")");
-        }
-    }
-
-    /** The last failure recorded for a stream message, for its dead letter. */
-    public String lastFailure(String stream, long seq) {
-        synchronized (failures) {
-            return failures.get(stream + ":" + seq);
-        }
-    }
-
-    /** Acks or naks {@code msg}; nothing once crashed. */
+    /** Acks, naks or terminates {@code msg}; nothing once crashed. */
     void settle(Delivery d, Message msg, Settlement s) {
         settling.readLock().lock();
         try {
@@ -109,6 +90,8 @@ public final class Settlements {
                     }
                 }
                 case Settlement.Nak n -> msg.nakWithDelay(n.delay());
+                case Settlement.Term t -> msg.term();
+                case Settlement.GiveUp g -> msg.nak(); // not dead-lettered: the server's advisory is left to the hub
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -17,8 +17,6 @@ import java.util.function.UnaryOperator;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
@@ -55,8 +53,6 @@ import dev.orgmesh.agent.pipeline.Settlements;
 import dev.orgmesh.agent.pipeline.Workers;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
-import dev.orgmesh.messaging.flow.DeadLetter;
-import dev.orgmesh.messaging.flow.DeadLetterMover;
 import dev.orgmesh.messaging.flow.DeadLetters;
 import dev.orgmesh.messaging.flow.Outbox;
 import dev.orgmesh.messaging.flow.PullSource;
@@ -64,15 +60,14 @@ import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
-import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.org.Router;
 
 /**
  * One agent's messaging core (docs/architecture.md, "The path of a message"), as a plain class over a jnats
  * {@link Connection} (on an agent machine, to the local leaf, with the hub's JetStream domain): it binds the agent's
  * durables and its ask subject, runs every message through the stages of its pipeline ({@link Intake} and
- * {@link AskLane}, then guards, brain, outgoing, settle), publishes through a store-and-forward {@link Outbox}, moves
- * what the server gives up on to the dead-letter stream and tells the sender's manager, and beacons presence.
+ * {@link AskLane}, then guards, brain, outgoing, settle), publishes through a store-and-forward {@link Outbox}, dead-letters
+ * a message whose last delivery failed and tells its sender's manager, and beacons presence.
  *
  * <p>The connection belongs to the caller: {@link #close()} stops the runtime gracefully and leaves the connection
  * open; {@link #kill()} stops it as a crash would (no further ack, nak or publish), for fault tests.
@@ -108,7 +103,6 @@ public final class AgentRuntime implements AutoCloseable {
     private final List<PullSource> sources = new ArrayList<>();
     private volatile Dispatcher askDispatcher;
     private volatile Dispatcher fastDispatcher;
-    private volatile DeadLetterMover mover;
     private volatile boolean started;
     private volatile boolean stopped;
     /** How long after a start that may follow a crash DMs are checked against the handled record (ADR 0006). */
@@ -224,7 +218,7 @@ public final class AgentRuntime implements AutoCloseable {
     }
 
     /**
-     * Binds every source, answers asks, starts beacons and the dead-letter mover. Returns at once — with the fast lane,
+     * Binds every source, answers asks, starts beacons. Returns at once — with the fast lane,
      * once its running mark is read and put (each bounded by the publish timeout).
      */
     public AgentRuntime start() {
@@ -244,17 +238,13 @@ public final class AgentRuntime implements AutoCloseable {
         if (options.fastLane()) {
             handled.markRunning(options.clock().instant());
         }
-        List<DeadLetterMover.Watched> watched = new ArrayList<>();
         for (Source s : Source.of(subjects, soul.agent())) {
             PullSource[] holder = new PullSource[1];
             holder[0] = new PullSource(s.name(), js, jsm, s.stream(), s.durable(), options.fetchBatch(),
                     options.fetchWait(), options.publishBackoff(), (msg, release) -> intake.onJetStream(s.name(), msg,
-                            ackWait(holder[0]), release));
+                            ackWait(holder[0]), maxDeliver(holder[0]), release));
             sources.add(holder[0].start());
-            watched.add(new DeadLetterMover.Watched(s.stream(), s.durable()));
         }
-        mover = DeadLetterMover.start(connection, deadLetters, watched, settlements::lastFailure, this::deadLettered,
-                workers);
         if (options.fastLane()) {
             // the core copy of every DM, as it crosses the hub; the inbox's copy settles it (ADR 0006)
             Dispatcher f = connection.createDispatcher(intake::onFast);
@@ -283,24 +273,8 @@ public final class AgentRuntime implements AutoCloseable {
         return source.consumerConfiguration() != null ? source.consumerConfiguration().getAckWait() : null;
     }
 
-    /** What the server gave up on is in the dead-letter stream now: tell the original sender's manager. */
-    private void deadLettered(DeadLetter dl) {
-        metrics.deadLettered();
-        listener.onDeadLettered(dl);
-        Envelope original = null;
-        ObjectNode raw = null;
-        try {
-            raw = EnvelopeCodec.parse(dl.body(), Integer.MAX_VALUE);
-            original = EnvelopeCodec.fromTree(raw);
-        } catch (OrgmeshException e) {
-            // an undecodable original still gets its escalation, without the envelope's fields
-        }
-        String to = escalations.forDeadLetterFrom(original != null ? original.from() : null);
-        Envelope esc = escalations.escalation(original, raw, to, ErrorCode.DEAD_LETTERED,
-                "message " + (original != null && original.id() != null ? original.id() : dl.msgId()) + " on "
-                        + dl.subject() + " was dead-lettered: " + dl.reason(),
-                "esc-" + dl.msgId());
-        outgoing.escalate(esc);
+    private static long maxDeliver(PullSource source) {
+        return source.consumerConfiguration() != null ? source.consumerConfiguration().getMaxDeliver() : 0;
     }
 
     /**
@@ -365,7 +339,6 @@ public final class AgentRuntime implements AutoCloseable {
         deadlines.close();
         timer.shutdownNow();
         sources.forEach(PullSource::close);
-        closeQuietly(mover);
         outbox.close();
         workers.stop(true);
         LOG.infof("agent %s killed", self);
@@ -417,7 +390,6 @@ public final class AgentRuntime implements AutoCloseable {
             handled.clearRunning();
         }
         deadlines.close();
-        closeQuietly(mover);
         timer.shutdownNow();
         outbox.close();
         workers.stop(false);

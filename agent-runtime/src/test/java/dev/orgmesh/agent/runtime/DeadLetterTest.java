@@ -8,10 +8,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
+import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.api.MessageInfo;
@@ -46,6 +48,14 @@ class DeadLetterTest {
                 return Outcome.nothing();
             }, null, Fixture.options());
 
+            // the agent dead-letters the poison itself and terminates it: the server announces a termination, never
+            // an undelivered message (which the hub's desk would move)
+            List<String> announced = new CopyOnWriteArrayList<>();
+            Dispatcher advisories = f.hubClient.createDispatcher(m -> announced.add(m.getSubject()));
+            advisories.subscribe("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>");
+            advisories.subscribe("$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.>");
+            f.hubClient.flush(Duration.ofSeconds(2));
+
             Envelope poison = Fixture.envelope("ceo", "cto", "task").id("poison-1").subject("poison").build();
             f.publish(f.subjects.dm("cto"), poison);
             // known sender, wrong field type: dead letter plus an error reply to ceo
@@ -72,6 +82,9 @@ class DeadLetterTest {
             assertThat(poisoned.getHeaders().getFirst(HeaderNames.DLQ_REASON)).contains("boom: cannot digest poison-1")
                     .contains("delivered 3 times");
             assertThat(poisonAttempts).hasValue(Fixture.MAX_DELIVER);
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(announced)
+                    .anyMatch(a -> a.startsWith("$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.")));
+            assertThat(announced).noneMatch(a -> a.startsWith("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES."));
             assertThat(dead).extracting(m -> m.getHeaders().getFirst(HeaderNames.DLQ_CODE)).contains(
                     String.valueOf(ErrorCode.ENVELOPE_WRONG_TYPE.code()),
                     String.valueOf(ErrorCode.ENVELOPE_MALFORMED_JSON.code()));
