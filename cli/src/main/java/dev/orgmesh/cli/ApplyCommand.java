@@ -8,12 +8,12 @@ import java.util.concurrent.Callable;
 
 import io.nats.client.Connection;
 
-import dev.orgmesh.hub.Bootstrap;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.assets.AssetChange;
 import dev.orgmesh.messaging.assets.AssetLimits;
 import dev.orgmesh.messaging.assets.AssetPlan;
+import dev.orgmesh.messaging.assets.OrgApplier;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.org.Org;
@@ -72,15 +72,15 @@ final class ApplyCommand implements Callable<Integer> {
         NatsSettings settings = nats.settings("orgmesh-apply");
         var out = spec.commandLine().getOut();
         try (Connection c = NatsConnector.connect(settings)) {
-            Bootstrap bootstrap = new Bootstrap(c, settings);
-            AssetPlan plan = bootstrap.plan(org, limits);
+            OrgApplier applier = new OrgApplier(c, settings);
+            AssetPlan plan = applier.plan(org, limits);
             out.print(plan.render());
             if (dryRun) {
                 out.println("dry run: nothing changed");
                 out.flush();
                 return 0;
             }
-            Bootstrap.Result r = bootstrap.apply(org, text, limits, prune);
+            OrgApplier.Result r = applier.apply(org, text, limits, prune);
             long changed = r.plan().changes().stream().filter(ch -> ch.action() != AssetChange.Action.KEEP_EXTRA)
                     .count();
             if (changed > 0) {

@@ -8,8 +8,8 @@ import java.util.concurrent.Callable;
 import dev.orgmesh.cli.fly.FlyOptions;
 import dev.orgmesh.cli.fly.FlyPlan;
 import dev.orgmesh.cli.fly.FlyWriter;
-import dev.orgmesh.hub.render.HubLayout;
 import dev.orgmesh.protocol.org.OrgInvalidException;
+import dev.orgmesh.render.HubLayout;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

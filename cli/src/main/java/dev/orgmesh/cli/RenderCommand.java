@@ -7,15 +7,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import dev.orgmesh.hub.render.ClusterOptions;
-import dev.orgmesh.hub.render.HubRenderer;
-import dev.orgmesh.hub.render.RenderOptions;
-import dev.orgmesh.hub.render.RenderResult;
-import dev.orgmesh.hub.render.TlsOptions;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgInvalidException;
 import dev.orgmesh.protocol.org.OrgLoader;
+import dev.orgmesh.render.ClusterOptions;
+import dev.orgmesh.render.HubRenderer;
+import dev.orgmesh.render.RenderOptions;
+import dev.orgmesh.render.RenderResult;
+import dev.orgmesh.render.TlsOptions;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;

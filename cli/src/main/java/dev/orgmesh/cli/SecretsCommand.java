@@ -15,9 +15,9 @@ import java.util.function.Supplier;
 
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
-import dev.orgmesh.vault.backend.EmbeddedStore;
-import dev.orgmesh.vault.backend.MasterKey;
-import dev.orgmesh.vault.policy.SecretPath;
+import dev.orgmesh.vault.store.EmbeddedStore;
+import dev.orgmesh.vault.store.MasterKey;
+import dev.orgmesh.vault.store.SecretPath;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -7,10 +7,10 @@ import java.util.concurrent.Callable;
 
 import io.nats.client.Connection;
 
-import dev.orgmesh.heartbeat.liveness.LivenessTracker;
-import dev.orgmesh.heartbeat.status.OrgStatus;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.messaging.ops.OrgStatus;
+import dev.orgmesh.protocol.Presence.Liveness;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
@@ -52,7 +52,7 @@ final class StatusCommand implements Callable<Integer> {
                     r.lastHeartbeat().map(t -> OrgStatus.relative(t, now)).orElse("-"),
                     r.nextHeartbeat().map(t -> OrgStatus.relative(t, now)).orElse("-"));
         }
-        long up = rows.stream().filter(r -> r.presence() == LivenessTracker.State.UP)
+        long up = rows.stream().filter(r -> r.presence() == Liveness.UP)
                 .count();
         out.printf("%d of %d agents present%n", up, org.agents().size());
         out.flush();

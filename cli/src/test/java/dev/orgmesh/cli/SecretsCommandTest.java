@@ -17,9 +17,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.orgmesh.vault.backend.EmbeddedStore;
-import dev.orgmesh.vault.backend.MasterKey;
-import dev.orgmesh.vault.policy.SecretPath;
+import dev.orgmesh.vault.store.EmbeddedStore;
+import dev.orgmesh.vault.store.MasterKey;
+import dev.orgmesh.vault.store.SecretPath;
 
 import picocli.CommandLine;
 

@@ -18,17 +18,17 @@ import io.nats.client.NKey;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 
-import dev.orgmesh.hub.render.HubLayout;
-import dev.orgmesh.hub.render.HubRenderer;
-import dev.orgmesh.hub.render.HubService;
-import dev.orgmesh.hub.render.Permissions;
-import dev.orgmesh.hub.render.RenderOptions;
-import dev.orgmesh.hub.render.RenderResult;
 import dev.orgmesh.messaging.assets.AssetApplier;
 import dev.orgmesh.messaging.assets.AssetLimits;
 import dev.orgmesh.messaging.assets.OrgAssets;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
+import dev.orgmesh.render.HubLayout;
+import dev.orgmesh.render.HubRenderer;
+import dev.orgmesh.render.HubService;
+import dev.orgmesh.render.Permissions;
+import dev.orgmesh.render.RenderOptions;
+import dev.orgmesh.render.RenderResult;
 import dev.orgmesh.testkit.FreePorts;
 import dev.orgmesh.testkit.NatsServer;
 

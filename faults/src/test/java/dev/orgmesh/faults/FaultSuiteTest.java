@@ -70,15 +70,15 @@ import dev.orgmesh.protocol.org.OrgLoader;
 import dev.orgmesh.testkit.ClusteredHubTopology;
 import dev.orgmesh.testkit.HubTopology;
 import dev.orgmesh.testkit.NatsServer;
-import dev.orgmesh.vault.backend.EmbeddedStore;
-import dev.orgmesh.vault.backend.MasterKey;
 import dev.orgmesh.vault.bridge.NatsEvents;
 import dev.orgmesh.vault.bridge.SecretService;
 import dev.orgmesh.vault.bridge.VaultResponder;
 import dev.orgmesh.vault.client.VaultClient;
 import dev.orgmesh.vault.crypto.ReplayGuard;
-import dev.orgmesh.vault.policy.SecretPath;
 import dev.orgmesh.vault.policy.SecretPolicy;
+import dev.orgmesh.vault.store.EmbeddedStore;
+import dev.orgmesh.vault.store.MasterKey;
+import dev.orgmesh.vault.store.SecretPath;
 
 /**
  * The fault suite (issue #10): a hub that is a 3-node JetStream cluster with R3 file streams, four agents each on its

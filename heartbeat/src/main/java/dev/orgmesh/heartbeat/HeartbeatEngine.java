@@ -33,6 +33,7 @@ import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Presence;
+import dev.orgmesh.protocol.Presence.Liveness;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.Org;
 
@@ -98,7 +99,7 @@ public final class HeartbeatEngine implements AutoCloseable {
     }
 
     /** The liveness tracker's view of one agent. */
-    public LivenessTracker.State state(String agent) {
+    public Liveness state(String agent) {
         return tracker.state(agent);
     }
 

@@ -24,12 +24,12 @@ import io.nats.client.PullSubscribeOptions;
 import io.nats.client.Subscription;
 import io.nats.client.api.StorageType;
 
-import dev.orgmesh.heartbeat.liveness.LivenessTracker;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.assets.AssetApplier;
 import dev.orgmesh.messaging.assets.AssetLimits;
 import dev.orgmesh.messaging.assets.OrgAssets;
 import dev.orgmesh.protocol.Presence;
+import dev.orgmesh.protocol.Presence.Liveness;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
@@ -89,8 +89,8 @@ class HeartbeatEngineTest {
                         throw new IllegalStateException(e);
                     }
                 }, 0, 100, TimeUnit.MILLISECONDS);
-                await().atMost(Duration.ofSeconds(5)).until(() -> e1.state("worker") == LivenessTracker.State.UP
-                        && e2.state("worker") == LivenessTracker.State.UP);
+                await().atMost(Duration.ofSeconds(5)).until(() -> e1.state("worker") == Liveness.UP
+                        && e2.state("worker") == Liveness.UP);
 
                 beating.cancel(false);
                 await().atMost(Duration.ofSeconds(2)).until(beating::isDone);
@@ -121,9 +121,9 @@ class HeartbeatEngineTest {
                     }
                 }, 0, 100, TimeUnit.MILLISECONDS);
                 await().atMost(Duration.ofSeconds(5)).until(() -> count(admin, s.event("heartbeat", "agent.up")) == 1);
-                assertThat(e1.state("worker")).isEqualTo(LivenessTracker.State.UP);
+                assertThat(e1.state("worker")).isEqualTo(Liveness.UP);
                 assertThat(inbox.fetch(10, Duration.ofMillis(500))).as("no further escalation").isEmpty();
-                assertThat(e1.state("lead")).as("never seen, so not paged").isEqualTo(LivenessTracker.State.UNKNOWN);
+                assertThat(e1.state("lead")).as("never seen, so not paged").isEqualTo(Liveness.UNKNOWN);
             }
         } finally {
             beaconer.shutdownNow();

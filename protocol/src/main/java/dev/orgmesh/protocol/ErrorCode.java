@@ -12,7 +12,7 @@ package dev.orgmesh.protocol;
  * <li>1000–1099 org file</li>
  * <li>1100–1199 envelope and wire</li>
  * <li>2000–2099 messaging (shared NATS plumbing)</li>
- * <li>3000–3099 hub-bootstrap</li>
+ * <li>3000–3099 the hub: render, apply, hub-bootstrap</li>
  * <li>4000–4099 agent-runtime</li>
  * <li>5000–5099 heartbeat</li>
  * <li>6000–6099 vault-bridge</li>
@@ -63,7 +63,7 @@ public enum ErrorCode {
     NATS_SERVER_START_FAILED(2008, "a nats-server was started but did not become ready"),
     DEAD_LETTER_REPLAY_REFUSED(2009, "a dead letter names a destination a replay may not publish to"),
 
-    // 3000–3099: hub-bootstrap
+    // 3000–3099: the hub (render, apply, hub-bootstrap)
     RENDER_FAILED(3000, "the hub or leaf configuration could not be rendered"),
     APPLY_FAILED(3001, "a JetStream asset could not be created or updated"),
     APPLY_REMOVAL_NEEDS_FLAG(3002, "the plan removes assets and --prune was not given"),

@@ -9,17 +9,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import dev.orgmesh.hub.render.HubLayout;
-import dev.orgmesh.hub.render.HubRenderer;
-import dev.orgmesh.hub.render.HubService;
-import dev.orgmesh.hub.render.Permissions;
-import dev.orgmesh.hub.render.RenderOptions;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.HubUrl;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
+import dev.orgmesh.render.HubLayout;
+import dev.orgmesh.render.HubRenderer;
+import dev.orgmesh.render.HubService;
+import dev.orgmesh.render.Permissions;
+import dev.orgmesh.render.RenderOptions;
 
 /**
  * An org laid out on Fly.io, computed without touching the disk: one app per deployable, each with its

@@ -11,10 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.orgmesh.hub.render.HubLayout;
-import dev.orgmesh.hub.render.HubRenderer;
-import dev.orgmesh.hub.render.HubService;
-import dev.orgmesh.hub.render.SecureFiles;
+import dev.orgmesh.render.HubLayout;
+import dev.orgmesh.render.HubRenderer;
+import dev.orgmesh.render.HubService;
+import dev.orgmesh.render.SecureFiles;
 
 /**
  * Writes a {@link FlyPlan}: renders the hub and leaf configs and credentials with hub-bootstrap's

@@ -21,23 +21,23 @@ import javax.crypto.spec.SecretKeySpec;
 
 import io.nats.client.Connection;
 
-import dev.orgmesh.heartbeat.liveness.LivenessTracker;
-import dev.orgmesh.heartbeat.status.OrgStatus;
-import dev.orgmesh.hub.Bootstrap;
-import dev.orgmesh.hub.render.HubLayout;
-import dev.orgmesh.hub.render.HubRenderer;
-import dev.orgmesh.hub.render.HubService;
-import dev.orgmesh.hub.render.Permissions;
-import dev.orgmesh.hub.render.RenderOptions;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.assets.AssetLimits;
+import dev.orgmesh.messaging.assets.OrgApplier;
+import dev.orgmesh.messaging.ops.OrgStatus;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.Presence.Liveness;
 import dev.orgmesh.protocol.nats.NatsServerInstall;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
+import dev.orgmesh.render.HubLayout;
+import dev.orgmesh.render.HubRenderer;
+import dev.orgmesh.render.HubService;
+import dev.orgmesh.render.Permissions;
+import dev.orgmesh.render.RenderOptions;
 
 /**
  * A whole org on this machine, on 127.0.0.1 ({@code deploy/README.md}, "Local"): the hub, one leaf per agent, the
@@ -125,7 +125,7 @@ public final class LocalOrg {
         NatsSettings operator = NatsSettings.of(hubUrl).withCreds(operatorCreds).withName("orgmesh-up");
         try (Connection c = awaitConnect(operator, Duration.ofSeconds(20))) {
             progress.accept("applying the org's JetStream assets");
-            new Bootstrap(c, operator).apply(org, Files.readString(orgFile), AssetLimits.defaults(), false);
+            new OrgApplier(c, operator).apply(org, Files.readString(orgFile), AssetLimits.defaults(), false);
         }
 
         for (Agent a : org.agents()) {
@@ -208,7 +208,7 @@ public final class LocalOrg {
             while (true) {
                 List<OrgStatus.Row> rows = OrgStatus.read(c, operator, org, Instant.now());
                 long up = rows.stream()
-                        .filter(r -> r.member() instanceof Agent && r.presence() == LivenessTracker.State.UP).count();
+                        .filter(r -> r.member() instanceof Agent && r.presence() == Liveness.UP).count();
                 if (up != lastUp) {
                     progress.accept(up + " of " + org.agents().size() + " agents present");
                     lastUp = up;

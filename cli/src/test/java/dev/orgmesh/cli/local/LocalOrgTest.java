@@ -30,12 +30,12 @@ import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 
-import dev.orgmesh.heartbeat.liveness.LivenessTracker;
-import dev.orgmesh.heartbeat.status.OrgStatus;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
+import dev.orgmesh.messaging.ops.OrgStatus;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
+import dev.orgmesh.protocol.Presence.Liveness;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.org.Org;
@@ -112,7 +112,7 @@ class LocalOrgTest {
             try (Connection c = NatsConnector.connect(operator)) {
                 assertThat(OrgStatus.read(c, operator, org, Instant.now()))
                         .filteredOn(r -> r.member() instanceof dev.orgmesh.protocol.org.Agent)
-                        .allMatch(r -> r.presence() == LivenessTracker.State.UP);
+                        .allMatch(r -> r.presence() == Liveness.UP);
 
                 Envelope question = Envelope.builder().from("board").to("cto-athena").type("question")
                         .subject("How is the migration going?").build().withIdIfAbsent();

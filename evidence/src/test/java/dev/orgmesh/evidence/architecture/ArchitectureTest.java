@@ -8,9 +8,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.lang.ArchRule;
@@ -18,13 +23,20 @@ import com.tngtech.archunit.lang.ArchRule;
 /**
  * Package rules over the compiled main classes of every module (issue 24), read with ArchUnit from each module's
  * {@code target/classes} (the reactor builds them before this module): no package depends, directly or through
- * others, on a package that depends back on it.
+ * others, on a package that depends back on it; the CLI uses libraries only; the libraries use neither Quarkus nor
+ * CDI.
  */
 class ArchitectureTest {
     /** The modules with main code, in the reactor's order; bench and the test-only modules are left out. */
-    static final List<String> MODULES = List.of("protocol", "testkit", "messaging", "service-support", "hub-bootstrap",
-            "vault-client",
-            "agent-runtime", "heartbeat", "vault-bridge", "console", "cli");
+    static final List<String> MODULES = List.of("protocol", "testkit", "messaging", "service-support", "render",
+            "hub-bootstrap", "vault-client", "agent-runtime", "heartbeat", "vault-bridge", "console", "cli");
+
+    /** Plain Java libraries: no Quarkus, no CDI; the CLI and the services both build on them. */
+    static final List<String> LIBRARIES = List.of("protocol", "messaging", "render", "vault-client");
+
+    /** The Quarkus services and their shared Quarkus glue: the CLI runs their packaged apps, never their classes. */
+    static final List<String> SERVICES = List.of("service-support", "hub-bootstrap", "agent-runtime", "heartbeat",
+            "vault-bridge", "console");
 
     static JavaClasses mainClasses() {
         List<Path> dirs = MODULES.stream().map(m -> Path.of("..", m, "target", "classes")).toList();
@@ -42,20 +54,68 @@ class ArchitectureTest {
     }
 
     /**
+     * The classes compiled from any of {@code modules}, told by the {@code target/classes} directory they were read
+     * from, so a rule names modules rather than every package a module happens to have.
+     */
+    static DescribedPredicate<JavaClass> inModules(List<String> modules) {
+        Set<String> dirs = modules.stream().map(m -> "/" + m + "/target/classes/").collect(Collectors.toSet());
+        return DescribedPredicate.describe("in modules " + modules,
+                c -> c.getSource().map(src -> src.getUri().toString())
+                        .filter(uri -> dirs.stream().anyMatch(uri::contains)).isPresent());
+    }
+
+    /**
      * The agent's pipeline is a row of stages that the runtime wires: no stage reaches back into the runtime or the
-     * service that start it (issue 24). The CLI uses libraries only: never the agent runtime or the console.
+     * service that start it (issue 24). The CLI uses libraries only (issue 24): no class of a service module, by
+     * module and by the services' packages (hub, heartbeat, the vault bridge's, agent, console), so a class moved into
+     * a service module or a package renamed in one is still caught.
      */
     static final ArchRule STAGES_DO_NOT_CALL_BACK = noClasses().that().resideInAPackage("dev.orgmesh.agent.pipeline..")
             .should().dependOnClassesThat().resideInAnyPackage("dev.orgmesh.agent.runtime..",
                     "dev.orgmesh.agent.service..");
     static final ArchRule CLI_USES_LIBRARIES = noClasses().that().resideInAPackage("dev.orgmesh.cli..")
-            .should().dependOnClassesThat().resideInAnyPackage("dev.orgmesh.agent..", "dev.orgmesh.console..");
+            .should().dependOnClassesThat().resideInAnyPackage("dev.orgmesh.agent..", "dev.orgmesh.console..",
+                    "dev.orgmesh.hub..", "dev.orgmesh.heartbeat..", "dev.orgmesh.vault.bridge..",
+                    "dev.orgmesh.vault.backend..", "dev.orgmesh.vault.keys..", "dev.orgmesh.vault.policy..",
+                    "dev.orgmesh.vault.service..", "dev.orgmesh.service..")
+            .orShould().dependOnClassesThat(inModules(SERVICES));
+
+    /** Libraries stay plain Java: nothing of Quarkus or CDI, so the CLI and any other client can use them as they are. */
+    static final ArchRule LIBRARIES_ARE_PLAIN_JAVA = noClasses().that(inModules(LIBRARIES))
+            .should().dependOnClassesThat().resideInAnyPackage("io.quarkus..", "jakarta.enterprise..",
+                    "jakarta.inject..");
 
     @Test
     void stagesDoNotCallBackAndTheCliUsesLibraries() {
         JavaClasses classes = mainClasses();
         STAGES_DO_NOT_CALL_BACK.check(classes);
         CLI_USES_LIBRARIES.check(classes);
+    }
+
+    @Test
+    void librariesUseNeitherQuarkusNorCdi() {
+        JavaClasses classes = mainClasses();
+        LIBRARIES_ARE_PLAIN_JAVA.check(classes);
+    }
+
+    /**
+     * The module rules are not vacuous: every module is recognised by where its classes were read from, as the origin
+     * and as the target of a dependency, and the libraries' rule fails once a service module is counted in.
+     */
+    @Test
+    void theModuleRulesRecogniseEveryModuleAndCanFail() {
+        JavaClasses classes = mainClasses();
+        for (String m : MODULES) {
+            assertThat(classes.that(inModules(List.of(m)))).as("classes of %s", m).isNotEmpty();
+        }
+        assertThatThrownBy(() -> noClasses().that(inModules(List.of("hub-bootstrap"))).should()
+                .dependOnClassesThat(inModules(List.of("render"))).check(classes))
+                .as("hub-bootstrap uses render").isInstanceOf(AssertionError.class)
+                .hasMessageContaining("dev.orgmesh.render");
+        List<String> withAService = Stream.concat(LIBRARIES.stream(), Stream.of("hub-bootstrap")).toList();
+        assertThatThrownBy(() -> noClasses().that(inModules(withAService)).should().dependOnClassesThat()
+                .resideInAnyPackage("io.quarkus..", "jakarta.enterprise..").check(classes))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("dev.orgmesh.hub");
     }
 
     /** The rule can fail: two test packages that import each other break it. */

@@ -18,10 +18,10 @@ import dev.orgmesh.evidence.RenderedHub;
 import dev.orgmesh.evidence.badinput.Garbage.Body;
 import dev.orgmesh.hub.directory.Directory;
 import dev.orgmesh.hub.directory.DirectoryService;
-import dev.orgmesh.hub.render.HubService;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.render.HubService;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

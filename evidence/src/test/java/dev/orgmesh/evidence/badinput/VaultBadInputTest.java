@@ -23,14 +23,12 @@ import io.nats.client.impl.Headers;
 
 import dev.orgmesh.evidence.RenderedHub;
 import dev.orgmesh.evidence.badinput.Garbage.Body;
-import dev.orgmesh.hub.render.HubService;
-import dev.orgmesh.hub.render.Permissions;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Subjects;
-import dev.orgmesh.vault.backend.EmbeddedStore;
-import dev.orgmesh.vault.backend.MasterKey;
+import dev.orgmesh.render.HubService;
+import dev.orgmesh.render.Permissions;
 import dev.orgmesh.vault.bridge.AuditSink;
 import dev.orgmesh.vault.bridge.SecretService;
 import dev.orgmesh.vault.bridge.VaultResponder;
@@ -39,8 +37,10 @@ import dev.orgmesh.vault.crypto.Hpke;
 import dev.orgmesh.vault.crypto.ReplayGuard;
 import dev.orgmesh.vault.crypto.Signatures;
 import dev.orgmesh.vault.keys.RenderedAgentKeys;
-import dev.orgmesh.vault.policy.SecretPath;
 import dev.orgmesh.vault.policy.SecretPolicy;
+import dev.orgmesh.vault.store.EmbeddedStore;
+import dev.orgmesh.vault.store.MasterKey;
+import dev.orgmesh.vault.store.SecretPath;
 import dev.orgmesh.vault.wire.SecretRequest;
 import dev.orgmesh.vault.wire.WireCodec;
 

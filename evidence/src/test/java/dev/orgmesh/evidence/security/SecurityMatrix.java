@@ -5,10 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.orgmesh.hub.render.Permissions;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.Org;
+import dev.orgmesh.render.Permissions;
 
 /**
  * The security matrix: for every member of the org (each agent, each human, the company's operator) and every class
@@ -288,7 +288,7 @@ public final class SecurityMatrix {
 
     /** Whether agent {@code a} chose to follow event {@code type} (one of its patterns matches it). */
     static boolean follows(Agent a, String type) {
-        return a.events().stream().anyMatch(p -> dev.orgmesh.hub.render.SubjectPattern.matches(p, type));
+        return a.events().stream().anyMatch(p -> dev.orgmesh.render.SubjectPattern.matches(p, type));
     }
 
     private static void sub(List<Cell> out, Member m, String subject, String probe, String cls) {

@@ -26,8 +26,8 @@ import dev.orgmesh.evidence.security.SecurityMatrix.Cell;
 import dev.orgmesh.evidence.security.SecurityMatrix.Kind;
 import dev.orgmesh.evidence.security.SecurityMatrix.Member;
 import dev.orgmesh.evidence.security.SecurityMatrix.Op;
-import dev.orgmesh.hub.render.HubService;
-import dev.orgmesh.hub.render.Permissions;
+import dev.orgmesh.render.HubService;
+import dev.orgmesh.render.Permissions;
 
 /**
  * The security matrix on a real hub: the seed's org rendered by hub-bootstrap and run by {@code nats-server}, every

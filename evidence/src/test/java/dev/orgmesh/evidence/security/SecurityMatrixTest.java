@@ -19,18 +19,18 @@ import dev.orgmesh.evidence.security.SecurityMatrix.Cell;
 import dev.orgmesh.evidence.security.SecurityMatrix.Kind;
 import dev.orgmesh.evidence.security.SecurityMatrix.Member;
 import dev.orgmesh.evidence.security.SecurityMatrix.Op;
-import dev.orgmesh.hub.render.HubRenderer;
-import dev.orgmesh.hub.render.HubService;
-import dev.orgmesh.hub.render.NatsUser;
-import dev.orgmesh.hub.render.Permissions;
-import dev.orgmesh.hub.render.RenderOptions;
-import dev.orgmesh.hub.render.RenderResult;
-import dev.orgmesh.hub.render.SubjectPattern;
-import dev.orgmesh.hub.render.UserPermissions;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
+import dev.orgmesh.render.HubRenderer;
+import dev.orgmesh.render.HubService;
+import dev.orgmesh.render.NatsUser;
+import dev.orgmesh.render.Permissions;
+import dev.orgmesh.render.RenderOptions;
+import dev.orgmesh.render.RenderResult;
+import dev.orgmesh.render.SubjectPattern;
+import dev.orgmesh.render.UserPermissions;
 
 /**
  * The security matrix over the permission sets hub-bootstrap renders into {@code hub.conf} for the seed's org

@@ -13,6 +13,7 @@ import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 
 import dev.orgmesh.protocol.HeaderNames;
+import dev.orgmesh.protocol.Presence.Liveness;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
@@ -40,7 +41,7 @@ public final class LivenessNotifier {
     public void publish(Org org, LivenessTracker.Transition t) {
         Subjects s = org.subjects();
         long seen = t.lastSeen().toEpochMilli();
-        boolean down = t.to() == LivenessTracker.State.DOWN;
+        boolean down = t.to() == Liveness.DOWN;
         String type = down ? "agent.down" : "agent.up";
         Envelope event = Envelope.builder()
                 .id((down ? "down-" : "up-") + t.agent() + "-" + seen)

@@ -10,22 +10,15 @@ import java.util.Optional;
 import java.util.Set;
 
 import dev.orgmesh.protocol.Presence;
+import dev.orgmesh.protocol.Presence.Liveness;
 
 /**
  * Who is alive, from presence beacons. An agent is <em>up</em> after a beacon and <em>down</em> once
- * {@value #MISSED_BEACONS} of its own beacon intervals pass without one (or it says it is stopping); each change is
- * reported once. An agent never seen since this tracker started is <em>unknown</em>, not down, so bringing an org
+ * {@value Presence#MISSED_BEACONS} of its own beacon intervals pass without one (or it says it is stopping; the rule
+ * is {@link Presence#liveness}); each change is reported once. An agent never seen since this tracker started is <em>unknown</em>, not down, so bringing an org
  * up member by member does not page anyone. No clock inside: callers pass {@code now}.
  */
 public final class LivenessTracker {
-    /** Beacon intervals an agent may miss before it is down. */
-    public static final int MISSED_BEACONS = 3;
-
-    /** An agent's liveness. */
-    public enum State {
-        UNKNOWN, UP, DOWN
-    }
-
     /**
      * A change of state.
      *
@@ -33,10 +26,10 @@ public final class LivenessTracker {
      * @param to the new state ({@code UP} or {@code DOWN})
      * @param lastSeen the beacon that decides it: the new one for UP, the last one for DOWN
      */
-    public record Transition(String agent, State to, Instant lastSeen) {
+    public record Transition(String agent, Liveness to, Instant lastSeen) {
     }
 
-    private record Seen(Instant ts, Duration interval, State state) {
+    private record Seen(Instant ts, Duration interval, Liveness state) {
     }
 
     private final Map<String, Seen> seen = new HashMap<>();
@@ -52,29 +45,28 @@ public final class LivenessTracker {
         if (before != null && !p.ts().isAfter(before.ts())) {
             return Optional.empty();
         }
-        boolean stale = now.isAfter(p.ts().plus(p.interval().multipliedBy(MISSED_BEACONS)));
-        boolean stopping = "stopping".equals(p.status());
-        State state = stale || stopping ? State.DOWN : State.UP;
+        Liveness state = p.liveness(now);
         seen.put(p.member(), new Seen(p.ts(), p.interval(), state));
         if (before == null) {
             return Optional.empty();
         }
-        if (state == State.UP && before.state() == State.DOWN) {
-            return Optional.of(new Transition(p.member(), State.UP, p.ts()));
+        if (state == Liveness.UP && before.state() == Liveness.DOWN) {
+            return Optional.of(new Transition(p.member(), Liveness.UP, p.ts()));
         }
-        if (state == State.DOWN && before.state() == State.UP) {
-            return Optional.of(new Transition(p.member(), State.DOWN, p.ts()));
+        if (state == Liveness.DOWN && before.state() == Liveness.UP) {
+            return Optional.of(new Transition(p.member(), Liveness.DOWN, p.ts()));
         }
         return Optional.empty();
     }
 
-    /** Marks down every up agent silent for {@value #MISSED_BEACONS} intervals; returns those transitions. */
+    /** Marks down every up agent silent for {@value Presence#MISSED_BEACONS} intervals; returns those transitions. */
     public List<Transition> check(Instant now) {
         List<Transition> out = new ArrayList<>();
         seen.replaceAll((agent, s) -> {
-            if (s.state() == State.UP && now.isAfter(s.ts().plus(s.interval().multipliedBy(MISSED_BEACONS)))) {
-                out.add(new Transition(agent, State.DOWN, s.ts()));
-                return new Seen(s.ts(), s.interval(), State.DOWN);
+            if (s.state() == Liveness.UP
+                    && now.isAfter(s.ts().plus(s.interval().multipliedBy(Presence.MISSED_BEACONS)))) {
+                out.add(new Transition(agent, Liveness.DOWN, s.ts()));
+                return new Seen(s.ts(), s.interval(), Liveness.DOWN);
             }
             return s;
         });
@@ -82,9 +74,9 @@ public final class LivenessTracker {
     }
 
     /** An agent's state. */
-    public State state(String agent) {
+    public Liveness state(String agent) {
         Seen s = seen.get(agent);
-        return s == null ? State.UNKNOWN : s.state();
+        return s == null ? Liveness.UNKNOWN : s.state();
     }
 
     /** An agent's last beacon. */

@@ -12,6 +12,8 @@ import org.jboss.logging.Logger;
 
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.Org;
+import dev.orgmesh.protocol.org.Schedule;
+import dev.orgmesh.protocol.org.Slot;
 
 /**
  * Every agent's next heartbeat in one priority queue, so the service sleeps until exactly the earliest one instead

@@ -1,5 +1,7 @@
 package dev.orgmesh.heartbeat.schedule;
 
+import dev.orgmesh.protocol.org.Slot;
+
 /**
  * A heartbeat owed to an agent.
  *

@@ -38,8 +38,6 @@ import io.nats.service.ServiceEndpoint;
 import io.nats.service.ServiceMessage;
 
 import dev.orgmesh.hub.metrics.HubMetrics;
-import dev.orgmesh.hub.render.Permissions;
-import dev.orgmesh.hub.render.UserPermissions;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.Replies;
@@ -60,6 +58,8 @@ import dev.orgmesh.protocol.org.ApprovalGate;
 import dev.orgmesh.protocol.org.Human;
 import dev.orgmesh.protocol.org.Member;
 import dev.orgmesh.protocol.org.Org;
+import dev.orgmesh.render.Permissions;
+import dev.orgmesh.render.UserPermissions;
 
 /**
  * The approval desk (docs/oversight.md): turns hold requests from runtimes into {@link Approval} records, asks the

@@ -21,7 +21,6 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
-import dev.orgmesh.hub.Bootstrap;
 import dev.orgmesh.hub.DeadLetterDesk;
 import dev.orgmesh.hub.directory.Directory;
 import dev.orgmesh.hub.directory.DirectoryService;
@@ -29,6 +28,7 @@ import dev.orgmesh.hub.metrics.HubMetrics;
 import dev.orgmesh.hub.oversight.ApprovalDesk;
 import dev.orgmesh.hub.oversight.BudgetDesk;
 import dev.orgmesh.messaging.assets.AssetLimits;
+import dev.orgmesh.messaging.assets.OrgApplier;
 import dev.orgmesh.messaging.assets.OrgDocument;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
@@ -110,10 +110,10 @@ public class BootstrapService {
     }
 
     private void run(Connection c) {
-        Bootstrap bootstrap = new Bootstrap(c, nats.settings());
-        String text = initialText(bootstrap);
+        OrgApplier applier = new OrgApplier(c, nats.settings());
+        String text = initialText(applier);
         Org org = OrgLoader.parse(text, config.orgFile().map(Path::toString).orElse("stored org"));
-        apply(bootstrap, org, text);
+        apply(applier, org, text);
         if (config.releaseOnly()) {
             LOG.info("release-only: applied; exiting");
             Quarkus.asyncExit(0);
@@ -130,10 +130,10 @@ public class BootstrapService {
                     e.getMessage());
         }
         LOG.infof("directory serving on %s", org.subjects().orgAll());
-        start.keep(OrgDocument.watch(bootstrap.orgBucket(org.subjects()), changed -> onChange(bootstrap, changed)));
+        start.keep(OrgDocument.watch(applier.orgBucket(org.subjects()), changed -> onChange(applier, changed)));
     }
 
-    private String initialText(Bootstrap bootstrap) {
+    private String initialText(OrgApplier applier) {
         if (config.orgFile().isPresent()) {
             Path file = config.orgFile().get();
             try {
@@ -145,7 +145,7 @@ public class BootstrapService {
         }
         String company = config.company().orElseThrow(() -> new OrgmeshException(ErrorCode.ORG_UNREADABLE,
                 "set orgmesh.bootstrap.org-file, or orgmesh.bootstrap.company to serve an org already stored on the hub"));
-        String stored = OrgDocument.get(bootstrap.orgBucket(Subjects.of(company)));
+        String stored = OrgDocument.get(applier.orgBucket(Subjects.of(company)));
         if (stored == null) {
             throw new OrgmeshException(ErrorCode.ORG_UNREADABLE,
                     "no org stored for company " + company + "; apply one first");
@@ -153,7 +153,7 @@ public class BootstrapService {
         return stored;
     }
 
-    private void onChange(Bootstrap bootstrap, String text) {
+    private void onChange(OrgApplier applier, String text) {
         try {
             Org next = OrgLoader.parse(text, "stored org");
             Org previous = current.get();
@@ -162,7 +162,7 @@ public class BootstrapService {
                         ErrorCode.ORG_INVALID.label(), next.company(), previous.company());
                 return;
             }
-            apply(bootstrap, next, null);
+            apply(applier, next, null);
             if (directory != null) {
                 directory.replace(new Directory(next));
             }
@@ -186,8 +186,8 @@ public class BootstrapService {
         }
     }
 
-    private void apply(Bootstrap bootstrap, Org org, String text) {
-        Bootstrap.Result r = bootstrap.apply(org, text, AssetLimits.defaults().withReplicas(config.replicas()), false);
+    private void apply(OrgApplier applier, Org org, String text) {
+        OrgApplier.Result r = applier.apply(org, text, AssetLimits.defaults().withReplicas(config.replicas()), false);
         current.set(org);
         LOG.infof("applied org %s: %s%s", org.company(), r.plan().render().strip().replace('\n', ';'),
                 r.orgStored() ? "; org stored" : "");

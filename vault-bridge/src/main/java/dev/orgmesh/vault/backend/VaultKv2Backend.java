@@ -29,7 +29,9 @@ import io.quarkus.vault.client.logging.LogConfidentialityLevel;
 
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
-import dev.orgmesh.vault.policy.SecretPath;
+import dev.orgmesh.vault.store.SecretBackend;
+import dev.orgmesh.vault.store.SecretPath;
+import dev.orgmesh.vault.store.SecretValue;
 
 /**
  * HashiCorp Vault KV v2 as the backend, through the plain-Java client of quarkiverse/quarkus-vault

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.orgmesh.protocol.ErrorCode;
-import dev.orgmesh.vault.policy.SecretPath;
+import dev.orgmesh.vault.store.SecretPath;
 
 /**
  * Where the bridge reports what it did: every access attempt and every rotation, with names and versions and never a

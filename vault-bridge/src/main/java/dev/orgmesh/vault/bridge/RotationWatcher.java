@@ -14,9 +14,9 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 import dev.orgmesh.protocol.OrgmeshException;
-import dev.orgmesh.vault.backend.SecretBackend;
-import dev.orgmesh.vault.policy.SecretPath;
 import dev.orgmesh.vault.policy.SecretPolicy;
+import dev.orgmesh.vault.store.SecretBackend;
+import dev.orgmesh.vault.store.SecretPath;
 
 /**
  * Notices changed secrets and announces them: every {@code interval} it reads the current version of every path

@@ -12,6 +12,7 @@ import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.Org;
+import dev.orgmesh.vault.store.SecretPath;
 
 /**
  * Who may read what, from the org file alone: an agent may read exactly the names its {@code secrets} list holds

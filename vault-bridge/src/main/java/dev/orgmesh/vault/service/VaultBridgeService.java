@@ -25,9 +25,6 @@ import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.service.NatsClient;
 import dev.orgmesh.service.ServiceStart;
-import dev.orgmesh.vault.backend.EmbeddedStore;
-import dev.orgmesh.vault.backend.MasterKey;
-import dev.orgmesh.vault.backend.SecretBackend;
 import dev.orgmesh.vault.backend.VaultKv2Backend;
 import dev.orgmesh.vault.bridge.KvNonceLedger;
 import dev.orgmesh.vault.bridge.NatsEvents;
@@ -39,6 +36,9 @@ import dev.orgmesh.vault.crypto.ReplayGuard;
 import dev.orgmesh.vault.keys.AgentKeys;
 import dev.orgmesh.vault.keys.RenderedAgentKeys;
 import dev.orgmesh.vault.policy.SecretPolicy;
+import dev.orgmesh.vault.store.EmbeddedStore;
+import dev.orgmesh.vault.store.MasterKey;
+import dev.orgmesh.vault.store.SecretBackend;
 
 /**
  * Entry point, kept thin: once NATS is up, builds the backend, the policy (from the org file, or following the org

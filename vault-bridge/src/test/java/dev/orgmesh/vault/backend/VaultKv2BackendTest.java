@@ -25,7 +25,8 @@ import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.testkit.FreePorts;
-import dev.orgmesh.vault.policy.SecretPath;
+import dev.orgmesh.vault.store.SecretPath;
+import dev.orgmesh.vault.store.SecretValue;
 
 /**
  * The KV v2 backend against a protocol-level fake of HashiCorp Vault (WireMock on 127.0.0.1): the HTTP requests and

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.org.OrgLoader;
+import dev.orgmesh.vault.store.SecretPath;
 
 class SecretPolicyTest {
     final SecretPolicy policy = SecretPolicy.of(OrgLoader.load(Path.of("..", "examples", "komodo-ai.yaml")));
