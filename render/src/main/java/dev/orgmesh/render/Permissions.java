@@ -193,7 +193,8 @@ public final class Permissions {
         // Acks go to the delivered message's reply subject: $JS.ACK.<stream>.<consumer>.… (2.9), or the newer
         // $JS.ACK.<domain>.<account hash>.<stream>.<consumer>.… form.
         b.publish("$JS.ACK." + sc + ".>", "$JS.ACK.*.*." + sc + ".>");
-        b.subscribe("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + sc);
+        // no advisories: a member dead-letters what fails on its last delivery itself, and what no member answered
+        // is moved by hub-bootstrap's dead-letter desk
     }
 
     private static void jsAccountInfo(UserPermissions.Builder b) {

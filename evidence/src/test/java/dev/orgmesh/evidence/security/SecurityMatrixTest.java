@@ -104,9 +104,6 @@ class SecurityMatrixTest {
                 // rotation: the vault bridge announces secret.rotated and agents refetch (its notices only)
                 subGrounds.add(S.event(Subjects.VAULT_SENDER, "secret.rotated"));
             }
-            // its own durables' max-deliveries advisories (the runtime dead-letters what its consumers give up on)
-            Permissions.consumersOf(ORG, a).forEach(r -> subGrounds
-                    .add("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + r.stream() + "." + r.consumer()));
             assertThat(unaccounted(p.subscribeAllow(), subGrounds)).as("%s subscribe", a.id()).isEmpty();
 
             // speaking only as itself (ADR 0010): its own id in every sender token
@@ -190,9 +187,7 @@ class SecurityMatrixTest {
             UserPermissions p = permissions(new Member(h.id(), Kind.HUMAN, null));
             List<String> subGrounds = new ArrayList<>(List.of(S.inbox(h.id()), S.allChannel(), S.eventsAll(),
                     S.dlqAll(),
-                    Permissions.inboxPrefix(h.id()) + ".>",
-                    "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + S.inboxStream() + "."
-                            + Subjects.inboxConsumer(h.id())));
+                    Permissions.inboxPrefix(h.id()) + ".>"));
             ORG.teams().keySet().forEach(t -> subGrounds.add(S.teamChannel(t)));
             assertThat(unaccounted(p.subscribeAllow(), subGrounds)).as("%s subscribe", h.id()).isEmpty();
 
