@@ -1,5 +1,6 @@
 package dev.orgmesh.evidence.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,12 +9,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.ReferencedClassObject;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
 
 /**
  * Package rules over the compiled main classes of every module (issue 24), read with ArchUnit from each module's
@@ -56,6 +64,63 @@ class ArchitectureTest {
         JavaClasses classes = mainClasses();
         STAGES_DO_NOT_CALL_BACK.check(classes);
         CLI_USES_LIBRARIES.check(classes);
+    }
+
+    /** Jackson's calls that decode JSON into a class given as a class literal. */
+    static final Set<String> DECODERS = Set.of("readValue", "treeToValue", "convertValue");
+    /**
+     * Where the modules that declare wire types and KV record formats (issue 24), protocol and vault-client, are read
+     * from: their {@code target/classes} or their jar.
+     */
+    static final Pattern WIRE_MODULES = Pattern.compile(
+            ".*/(protocol|vault-client)/target/classes/.*|.*/orgmesh-(protocol|vault-client)-[^/]*\\.jar!/.*");
+    /** Records decoded from files a module writes and reads only itself, not wire types. */
+    static final Set<String> OWN_FILES = Set.of("dev.orgmesh.vault.backend.EmbeddedStore$Document");
+
+    /**
+     * One model per concept (issue 24): a class that decodes JSON into a record decodes a record declared in protocol
+     * or vault-client, never a copy of its own. Wire types are read by another module or process, so a reader that
+     * declares its own record for one is a second definition of it. (A reader that parses a tree by hand escapes
+     * this rule; reviews catch those.)
+     */
+    static final ArchRule DECODES_ONLY_PROTOCOL_RECORDS = classes().should(
+            new ArchCondition<JavaClass>("decode JSON only into records declared in protocol or vault-client") {
+                @Override
+                public void check(JavaClass c, ConditionEvents events) {
+                    boolean decodes = c.getMethodCallsFromSelf().stream()
+                            .anyMatch(call -> call.getTargetOwner().getPackageName()
+                                    .startsWith("com.fasterxml.jackson.databind") && DECODERS.contains(call.getName()));
+                    if (!decodes) {
+                        return;
+                    }
+                    for (ReferencedClassObject r : c.getReferencedClassObjects()) {
+                        JavaClass t = r.getRawType();
+                        if (t.isRecord() && !declaredInAWireModule(t) && !OWN_FILES.contains(t.getName())) {
+                            events.add(SimpleConditionEvent.violated(c, c.getName() + " decodes JSON into "
+                                    + t.getName() + ", declared outside protocol and vault-client ("
+                                    + r.getSourceCodeLocation() + ")"));
+                        }
+                    }
+                }
+            });
+
+    static boolean declaredInAWireModule(JavaClass t) {
+        String where = t.getSource().map(s -> s.getUri().toString()).orElse("");
+        return WIRE_MODULES.matcher(where).matches();
+    }
+
+    @Test
+    void onlyProtocolDefinesWireTypes() {
+        DECODES_ONLY_PROTOCOL_RECORDS.check(mainClasses());
+    }
+
+    /** The wire rule can fail: a test class that decodes into its own copy of a wire type breaks it. */
+    @Test
+    void theWireRuleFindsAnOwnCopy() {
+        JavaClasses owncopy = new ClassFileImporter().importPackages("dev.orgmesh.evidence.architecture.wire");
+        assertThatThrownBy(() -> DECODES_ONLY_PROTOCOL_RECORDS.check(owncopy)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("OwnCopy$MyPresence").hasMessageNotContaining("decodes JSON into "
+                        + "dev.orgmesh.protocol.Presence");
     }
 
     /** The rule can fail: two test packages that import each other break it. */
