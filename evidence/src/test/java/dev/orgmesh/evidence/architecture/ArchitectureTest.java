@@ -26,7 +26,7 @@ import com.tngtech.archunit.lang.SimpleConditionEvent;
 /**
  * Package rules over the compiled main classes of every module (issue 24), read with ArchUnit from each module's
  * {@code target/classes} (the reactor builds them before this module): no package depends, directly or through
- * others, on a package that depends back on it.
+ * others, on a package that depends back on it; wire types are declared only in protocol and vault-client.
  */
 class ArchitectureTest {
     /** The modules with main code, in the reactor's order; bench and the test-only modules are left out. */
@@ -97,8 +97,8 @@ class ArchitectureTest {
                         JavaClass t = r.getRawType();
                         if (t.isRecord() && !declaredInAWireModule(t) && !OWN_FILES.contains(t.getName())) {
                             events.add(SimpleConditionEvent.violated(c, c.getName() + " decodes JSON into "
-                                    + t.getName() + ", declared outside protocol and vault-client ("
-                                    + r.getSourceCodeLocation() + ")"));
+                                    + t.getName() + ", declared outside protocol and vault-client "
+                                    + r.getSourceCodeLocation()));
                         }
                     }
                 }
