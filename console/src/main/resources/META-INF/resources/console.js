@@ -57,13 +57,25 @@ async function refresh() {
   document.getElementById('decider').textContent = s.decider || '–';
   if (!s.org) { document.getElementById('company').textContent = 'waiting for the org…'; return; }
   const first = state.org === null;
-  state.org = s.org;
+  state.org = withPresence(s.org);
   document.getElementById('company').textContent = s.org.name;
   document.title = s.org.name + ' · orgmesh console';
   renderChart(s.org);
   renderApprovals(s.approvals);
   renderBudgets(s.budgets);
   if (first) fillFilters(s.org);
+}
+
+// The org is the directory's chart reply plus `presence` (member id → presence): put each member's presence on the
+// member, and show the id where the org file gives no name.
+function withPresence(org) {
+  for (const m of org.members) {
+    m.presence = org.presence[m.id];
+    m.name = m.name || m.id;
+  }
+  for (const t of org.teams) t.name = t.name || t.id;
+  org.name = org.name || org.company;
+  return org;
 }
 
 function scheduleRefresh() {

@@ -3,8 +3,6 @@ package dev.orgmesh.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 import io.nats.client.Connection;
@@ -18,7 +16,6 @@ import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.Replies;
 import dev.orgmesh.protocol.Approval;
 import dev.orgmesh.protocol.ErrorCode;
-import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.org.Org;
@@ -147,18 +144,12 @@ final class ApprovalCommands {
         Org org = OrgLoader.load(orgFile);
         String by = as != null ? as : org.humans().isEmpty() ? Subjects.OPERATOR : org.humans().getFirst().id();
         NatsSettings settings = nats.settings("orgmesh-" + (approve ? "approve" : "deny"), org);
-        Map<String, String> body = new LinkedHashMap<>();
-        body.put("id", id);
-        body.put("by", by);
-        if (reason != null) {
-            body.put("reason", reason);
-        }
         try (Connection c = NatsConnector.connect(settings)) {
             // said as the decider: a human's own credentials may publish only under its own id (ADR 0010)
             String subject = approve ? org.subjects().humanApprove(by) : org.subjects().humanDeny(by);
             Message reply;
             try {
-                reply = c.request(subject, Json.write(body), Duration.ofSeconds(10));
+                reply = c.request(subject, new Approval.Decision(id, by, reason).encode(), Duration.ofSeconds(10));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw e;

@@ -16,7 +16,7 @@ import dev.orgmesh.protocol.ErrorBody;
  * their own.
  */
 @RegisterForReflection(targets = {Approval.class, ErrorBody.class, DeadLetterOps.Row.class, FeedEntry.class,
-        OrgView.class, OrgView.TeamView.class, OrgView.MemberView.class, PresenceView.class, BudgetRow.class})
+        OrgView.class, PresenceView.class, BudgetRow.class})
 public final class NativeRegistration {
     private NativeRegistration() {
     }

@@ -5,8 +5,6 @@ import java.time.Instant;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.KeyValue;
@@ -45,8 +43,8 @@ final class StandInDesk implements AutoCloseable {
 
     private void handle(Message m) {
         try {
-            JsonNode body = Json.mapper().readTree(m.getData());
-            Request r = new Request(m.getSubject(), text(body, "id"), text(body, "by"), text(body, "reason"));
+            Approval.Decision d = Json.mapper().readValue(m.getData(), Approval.Decision.class);
+            Request r = new Request(m.getSubject(), d.id(), d.by(), d.reason());
             requests.add(r);
             boolean approve = OrgFixture.S.attribution(m.getSubject()).map(Subjects.Attribution::contract)
                     .orElse("").equals(OrgFixture.S.humanApprove());
@@ -78,10 +76,6 @@ final class StandInDesk implements AutoCloseable {
         h.put(HeaderNames.SERVICE_ERROR, message);
         h.put(HeaderNames.SERVICE_ERROR_CODE, String.valueOf(code));
         connection.publish(m.getReplyTo(), h, ("{\"code\":" + code + "}").getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String text(JsonNode n, String field) {
-        return n.hasNonNull(field) ? n.get(field).asText() : null;
     }
 
     @Override

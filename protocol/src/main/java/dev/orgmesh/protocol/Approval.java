@@ -47,6 +47,20 @@ public record Approval(String id, String gate, String status, String subject, St
         approvers = approvers == null ? List.of() : List.copyOf(approvers);
     }
 
+    /**
+     * A human's decision, the request body on {@code {co}.human.approve.{human}} and {@code {co}.human.deny.{human}}
+     * that the approval desk answers (with the decided {@link Approval}, or a service error).
+     *
+     * @param id the approval id
+     * @param by the deciding human; the desk checks it against the subject's human (null: that human)
+     * @param reason why; required for a denial, null when none
+     */
+    public record Decision(String id, String by, String reason) {
+        public byte[] encode() {
+            return Json.write(this);
+        }
+    }
+
     /** The approval id for a message held by a gate: the same for every recipient, so one message is held once. */
     public static String idFor(String messageId, String gate) {
         try {

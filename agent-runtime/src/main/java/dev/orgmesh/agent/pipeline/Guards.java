@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nats.client.impl.Headers;
 
 import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.Handled;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Deadlines;
@@ -254,7 +255,7 @@ public final class Guards {
             if (handled == null || !x.lookup()) {
                 return null;
             }
-            HandledRecord.Done done = handled.lookup(x.source(), in.id());
+            Handled done = handled.lookup(x.source(), in.id());
             if (done != null) {
                 recent.add(in.id());
                 return duplicate(in, x.source(), done.by(), done.at());

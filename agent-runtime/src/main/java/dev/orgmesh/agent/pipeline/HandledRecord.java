@@ -7,14 +7,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
 
 import dev.orgmesh.protocol.ErrorCode;
-import dev.orgmesh.protocol.Json;
+import dev.orgmesh.protocol.Handled;
 import dev.orgmesh.protocol.Subjects;
 
 /**
@@ -46,15 +44,6 @@ public final class HandledRecord {
         KeyValue open() throws IOException;
     }
 
-    /**
-     * What the record says about a message that was handled.
-     *
-     * @param by the agent that completed it
-     * @param at when it was recorded, as that agent's clock said
-     */
-    record Done(String by, String at) {
-    }
-
     private final String bucket;
     private final String self;
     private final String role;
@@ -84,7 +73,7 @@ public final class HandledRecord {
      * Who completed message {@code id} from {@code source}, or {@code null} when nobody did as far as the record knows
      * — also when the record cannot be read, which is counted and logged (the caller goes on at least once).
      */
-    Done lookup(String source, String id) {
+    Handled lookup(String source, String id) {
         if (!available("lookup")) {
             return null;
         }
@@ -92,7 +81,7 @@ public final class HandledRecord {
         try {
             KeyValueEntry e = bucket().get(key);
             answered();
-            return e == null ? null : decode(e);
+            return e == null ? null : Handled.decode(e.getValue());
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             failed("lookup", key, e);
             return null;
@@ -111,7 +100,7 @@ public final class HandledRecord {
         }
         String key = key(source, id);
         try {
-            bucket().create(key, Json.mapper().writeValueAsBytes(new Done(self, at.toString())));
+            bucket().create(key, Handled.of(self, at).encode());
             answered();
             return true;
         } catch (JetStreamApiException e) {
@@ -167,7 +156,7 @@ public final class HandledRecord {
             return;
         }
         try {
-            bucket().put(runningKey(), Json.mapper().writeValueAsBytes(new Done(self, at.toString())));
+            bucket().put(runningKey(), Handled.of(self, at).encode());
             answered();
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             failed("mark", runningKey(), e);
@@ -218,19 +207,6 @@ public final class HandledRecord {
                     self, RETRY_AFTER);
         } else {
             LOG.debugf("handled record %s still unavailable (%s of %s: %s)", bucket, op, key, why);
-        }
-    }
-
-    private static Done decode(KeyValueEntry e) {
-        byte[] value = e.getValue();
-        if (value == null || value.length == 0) {
-            return new Done("?", "?");
-        }
-        try {
-            JsonNode n = Json.mapper().readTree(value);
-            return new Done(n.path("by").asText("?"), n.path("at").asText("?"));
-        } catch (IOException | RuntimeException bad) {
-            return new Done("?", "?"); // a key written by hand or by another version still means: handled
         }
     }
 }

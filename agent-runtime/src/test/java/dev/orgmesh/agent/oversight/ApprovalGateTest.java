@@ -31,7 +31,6 @@ import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.Replies;
 import dev.orgmesh.protocol.Approval;
 import dev.orgmesh.protocol.HeaderNames;
-import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
@@ -129,11 +128,8 @@ class ApprovalGateTest {
 
         /** A decision said by {@code speaker} whose body names {@code by}. */
         Message decideAs(String speaker, boolean approve, String id, String by, String reason) throws Exception {
-            String body = Json.mapper().writeValueAsString(reason == null
-                    ? java.util.Map.of("id", id, "by", by)
-                    : java.util.Map.of("id", id, "by", by, "reason", reason));
             return f.hubClient.request(approve ? f.subjects.humanApprove(speaker) : f.subjects.humanDeny(speaker),
-                    body.getBytes(java.nio.charset.StandardCharsets.UTF_8), Duration.ofSeconds(5));
+                    new Approval.Decision(id, by, reason).encode(), Duration.ofSeconds(5));
         }
     }
 

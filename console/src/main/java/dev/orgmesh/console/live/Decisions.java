@@ -6,15 +6,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.nats.client.Connection;
 import io.nats.client.Message;
 
 import dev.orgmesh.messaging.Replies;
 import dev.orgmesh.protocol.Approval;
 import dev.orgmesh.protocol.ErrorCode;
-import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Subjects;
 
 /**
@@ -64,15 +61,11 @@ public final class Decisions {
     }
 
     private Outcome send(String subject, String id, String by, String reason) {
-        ObjectNode body = Json.mapper().createObjectNode();
-        body.put("id", id);
-        body.put("by", by);
-        if (reason != null && !reason.isBlank()) {
-            body.put("reason", reason.strip());
-        }
+        Approval.Decision decision = new Approval.Decision(id, by,
+                reason == null || reason.isBlank() ? null : reason.strip());
         Message reply;
         try {
-            reply = connection.request(subject, Json.write(body)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            reply = connection.request(subject, decision.encode()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             return Outcome.error(ErrorCode.REQUEST_TIMEOUT.code(),
                     "the approval desk did not answer on " + subject + " within " + timeout.toMillis()

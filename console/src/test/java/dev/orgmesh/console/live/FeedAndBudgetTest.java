@@ -11,10 +11,15 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Presence;
+import dev.orgmesh.protocol.directory.DirectoryWire.ChartView;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
+import dev.orgmesh.protocol.org.Member;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
 
@@ -87,6 +92,22 @@ class FeedAndBudgetTest {
             assertThat(r.scope()).isEqualTo("line");
             assertThat(r.tokensToday()).isEqualTo(70);
         });
+    }
+
+    /** The page's chart is the directory's chart reply, field for field, with presence beside it. */
+    @Test
+    void theChartIsTheDirectorysChartWithPresence() throws Exception {
+        Presence athena = new Presence("cto-athena", NOW.minusSeconds(5), Duration.ofMinutes(1).toMillis(), "up");
+        JsonNode json = Json.mapper().readTree(Json.write(OrgView.of(ORG, Map.of("cto-athena", athena), NOW)));
+
+        ObjectNode chart = ((ObjectNode) json).deepCopy();
+        chart.remove("presence");
+        assertThat(Json.mapper().treeToValue(chart, ChartView.class)).isEqualTo(ChartView.of(ORG));
+        assertThat(json.get("members")).extracting(n -> n.get("id").textValue())
+                .containsExactlyElementsOf(ORG.members().stream().map(Member::id).toList());
+        assertThat(json.get("presence").get("cto-athena").get("state").textValue()).isEqualTo(PresenceView.UP);
+        assertThat(json.get("presence").get("board").get("state").textValue()).isEqualTo(PresenceView.UNKNOWN);
+        assertThat(json.get("presence")).hasSize(ORG.members().size());
     }
 
     @Test

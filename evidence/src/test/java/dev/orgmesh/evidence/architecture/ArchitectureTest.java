@@ -1,5 +1,6 @@
 package dev.orgmesh.evidence.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -17,14 +19,18 @@ import org.junit.jupiter.api.Test;
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.ReferencedClassObject;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
 
 /**
  * Package rules over the compiled main classes of every module (issue 24), read with ArchUnit from each module's
  * {@code target/classes} (the reactor builds them before this module): no package depends, directly or through
  * others, on a package that depends back on it; the CLI uses libraries only; the libraries use neither Quarkus nor
- * CDI.
+ * CDI; wire types are declared only in protocol and vault-client.
  */
 class ArchitectureTest {
     /** The modules with main code, in the reactor's order; bench and the test-only modules are left out. */
@@ -124,5 +130,60 @@ class ArchitectureTest {
         JavaClasses cyclic = new ClassFileImporter().importPackages("dev.orgmesh.evidence.architecture.cyclic");
         assertThatThrownBy(() -> NO_CYCLES.check(cyclic)).isInstanceOf(AssertionError.class)
                 .hasMessageContaining("cyclic.a").hasMessageContaining("cyclic.b");
+    }
+
+    /** Jackson's calls that decode JSON into a class given as a class literal. */
+    static final Set<String> DECODERS = Set.of("readValue", "treeToValue", "convertValue");
+    /**
+     * Where the modules that declare wire types and KV record formats (issue 24), protocol and vault-client, are read
+     * from: their {@code target/classes} or their jar.
+     */
+    static final Pattern WIRE_MODULES = Pattern.compile(
+            ".*/(protocol|vault-client)/target/classes/.*|.*/orgmesh-(protocol|vault-client)-[^/]*\\.jar!/.*");
+
+    /**
+     * One model per concept (issue 24): a class that decodes JSON into a record decodes a record declared in protocol
+     * or vault-client, never a copy of its own. Wire types are read by another module or process, so a reader that
+     * declares its own record for one is a second definition of it. (A reader that parses a tree by hand escapes
+     * this rule; reviews catch those.)
+     */
+    static final ArchRule DECODES_ONLY_PROTOCOL_RECORDS = classes().should(
+            new ArchCondition<JavaClass>("decode JSON only into records declared in protocol or vault-client") {
+                @Override
+                public void check(JavaClass c, ConditionEvents events) {
+                    boolean decodes = c.getMethodCallsFromSelf().stream()
+                            .anyMatch(call -> call.getTargetOwner().getPackageName()
+                                    .startsWith("com.fasterxml.jackson.databind") && DECODERS.contains(call.getName()));
+                    if (!decodes) {
+                        return;
+                    }
+                    for (ReferencedClassObject r : c.getReferencedClassObjects()) {
+                        JavaClass t = r.getRawType();
+                        if (t.isRecord() && !declaredInAWireModule(t)) {
+                            events.add(SimpleConditionEvent.violated(c, c.getName() + " decodes JSON into "
+                                    + t.getName() + ", declared outside protocol and vault-client "
+                                    + r.getSourceCodeLocation()));
+                        }
+                    }
+                }
+            });
+
+    static boolean declaredInAWireModule(JavaClass t) {
+        String where = t.getSource().map(s -> s.getUri().toString()).orElse("");
+        return WIRE_MODULES.matcher(where).matches();
+    }
+
+    @Test
+    void onlyProtocolDefinesWireTypes() {
+        DECODES_ONLY_PROTOCOL_RECORDS.check(mainClasses());
+    }
+
+    /** The wire rule can fail: a test class that decodes into its own copy of a wire type breaks it. */
+    @Test
+    void theWireRuleFindsAnOwnCopy() {
+        JavaClasses owncopy = new ClassFileImporter().importPackages("dev.orgmesh.evidence.architecture.wire");
+        assertThatThrownBy(() -> DECODES_ONLY_PROTOCOL_RECORDS.check(owncopy)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("OwnCopy$MyPresence").hasMessageNotContaining("decodes JSON into "
+                        + "dev.orgmesh.protocol.Presence");
     }
 }

@@ -252,10 +252,10 @@ public final class ApprovalDesk implements AutoCloseable {
 
     private void onDecision(ServiceMessage msg, boolean approve) {
         try {
-            JsonNode req = request(msg.getData());
-            String id = text(req, "id", true);
-            String by = text(req, "by", false);
-            String reason = text(req, "reason", false);
+            Approval.Decision req = decision(msg.getData());
+            String id = req.id();
+            String by = req.by();
+            String reason = req.reason();
             // the decider is who the hub let publish on {co}.human.approve.{human}: only that human (or the
             // operator, who speaks for anyone) may; what the request body says is checked against it, never trusted
             String decider = subjects.attribution(msg.getSubject()).map(Subjects.Attribution::sender).orElse(null);
@@ -652,6 +652,12 @@ public final class ApprovalDesk implements AutoCloseable {
     private static String summary(Envelope e) {
         String s = e.subject() != null ? e.subject() : e.summary() != null ? e.summary() : e.type();
         return s == null ? "(no subject)" : s.length() > 200 ? s.substring(0, 200) + "…" : s;
+    }
+
+    /** A human's decision, read field by field so a wrong one is named in the error. */
+    private static Approval.Decision decision(byte[] data) {
+        JsonNode n = request(data);
+        return new Approval.Decision(text(n, "id", true), text(n, "by", false), text(n, "reason", false));
     }
 
     private static JsonNode request(byte[] data) {

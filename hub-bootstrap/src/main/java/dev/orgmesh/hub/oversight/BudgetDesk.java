@@ -245,7 +245,7 @@ public final class BudgetDesk implements AutoCloseable {
             throw new OrgmeshException(ErrorCode.BUDGET_BAD_REQUEST, agent + " has no open reservation "
                     + req.reservation());
         }
-        SpendLedger.Reservation held = Json.mapper().readValue(e.getValue(), SpendLedger.Reservation.class);
+        BudgetRecords.Reservation held = Json.mapper().readValue(e.getValue(), BudgetRecords.Reservation.class);
         // removed first, on its revision: a second settle of the same reservation finds nothing
         budgets.delete(key, e.getRevision());
         ledger(o, agent).settle(held, req.tokens(), req.microUsd());

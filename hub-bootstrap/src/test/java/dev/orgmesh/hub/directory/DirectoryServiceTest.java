@@ -18,6 +18,9 @@ import io.nats.client.Nats;
 
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.directory.DirectoryWire.ChartView;
+import dev.orgmesh.protocol.directory.DirectoryWire.MemberView;
+import dev.orgmesh.protocol.directory.DirectoryWire.TeamView;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
 import dev.orgmesh.testkit.NatsCli;
@@ -88,6 +91,10 @@ class DirectoryServiceTest {
         JsonNode chart = json(ask("chart", null));
         assertThat(chart.get("text").textValue()).contains("└── board — The Board (human)");
         assertThat(chart.get("members")).hasSize(6);
+        assertThat(Json.mapper().treeToValue(chart, ChartView.class)).as("a client decodes protocol's type")
+                .isEqualTo(ChartView.of(ORG));
+        assertThat(Json.mapper().treeToValue(json(ask("team", "eng")), TeamView.class).members())
+                .extracting(MemberView::reportsTo).containsOnly("cto-athena");
     }
 
     @Test

@@ -19,6 +19,7 @@ import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.Budget;
 import dev.orgmesh.protocol.org.BudgetRecords;
+import dev.orgmesh.protocol.org.BudgetRecords.Reservation;
 import dev.orgmesh.protocol.org.BudgetRecords.Spend;
 import dev.orgmesh.protocol.org.Org;
 
@@ -38,11 +39,6 @@ public final class SpendLedger {
         String limitKey() {
             return BudgetRecords.limitKey(kind, id);
         }
-    }
-
-    /** What was reserved, to settle or release. */
-    public record Reservation(List<String> keys, long tokens) {
-        public static final Reservation NONE = new Reservation(List.of(), 0);
     }
 
     private final Supplier<KeyValue> bucket;

@@ -19,7 +19,7 @@ import dev.orgmesh.protocol.Subjects;
  * file's limit, {@code null} lifts it);</li>
  * <li>{@code spend.{scope}.{id}.{period}} — a counter, {@link Spend}, per day ({@code dYYYYMMDD}) and month
  * ({@code mYYYYMM}), UTC;</li>
- * <li>{@code reservation.{agent}.{id}} — an open reservation, until it is settled.</li>
+ * <li>{@code reservation.{agent}.{id}} — an open reservation, {@link Reservation}, until it is settled.</li>
  * </ul>
  * A scope is {@code agent}, {@code line} (a manager's reporting line), {@code team} or {@code company}.
  */
@@ -54,6 +54,19 @@ public final class BudgetRecords {
                 return ZERO;
             }
             return new Spend(n.path("tokens").asLong(0), n.path("micro_usd").asLong(0));
+        }
+    }
+
+    /**
+     * The value of a {@code reservation.{agent}.{id}} key: the counter keys a reservation took {@code tokens} on, so
+     * the settle that follows (maybe on another hub-bootstrap instance) puts the same counters right.
+     *
+     * @param keys the {@code spend.} keys reserved on
+     * @param tokens tokens reserved on each
+     */
+    public record Reservation(List<String> keys, long tokens) {
+        public Reservation {
+            keys = keys == null ? List.of() : List.copyOf(keys);
         }
     }
 
