@@ -43,8 +43,9 @@ import dev.orgmesh.vault.store.SecretValue;
  * KV v2 secret {@code <mount>/data/<prefix>/P}, and its value is the string in field {@code value} (configurable).
  * Vault's own versioning is used as is.
  *
- * <p>Errors: a 404 is "not stored" (empty); 403 means Vault refused the bridge (its policy lacks read on the path);
- * anything else, including an unreachable Vault, is {@code VAULT_BACKEND_UNAVAILABLE}. Messages name the Vault path
+ * <p>Errors: a 404 is "not stored" (empty); 403 means Vault refused the bridge (its policy lacks read on the path, or
+ * the token is not valid); a refused AppRole login says so; anything else, including an unreachable or sealed Vault,
+ * is {@code VAULT_BACKEND_UNAVAILABLE}. Messages name the Vault path
  * and status, never a value or a token.
  */
 public final class VaultKv2Backend implements SecretBackend {
@@ -200,6 +201,12 @@ public final class VaultKv2Backend implements SecretBackend {
     private RuntimeException translate(String what, Throwable cause) {
         if (cause instanceof VaultClientException v && v.getStatus() != null) {
             int status = v.getStatus();
+            String request = v.getRequestPath() == null ? "" : v.getRequestPath();
+            if (request.contains("auth/") && request.endsWith("/login")) {
+                return new OrgmeshException(ErrorCode.VAULT_BACKEND_UNAVAILABLE, "Vault refused the AppRole login"
+                        + " needed to " + what + " (HTTP " + status + "): check the bridge's role id and secret id,"
+                        + " and that AppRole is enabled at auth/approle");
+            }
             if (status == 404) {
                 return new NotFound();
             }
