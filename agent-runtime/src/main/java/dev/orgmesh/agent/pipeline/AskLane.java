@@ -7,6 +7,8 @@ import org.jboss.logging.Logger;
 
 import io.nats.client.Connection;
 import io.nats.client.Message;
+import io.nats.client.impl.Headers;
+import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
 
 import dev.orgmesh.agent.boot.AgentSoul;
@@ -30,6 +32,7 @@ public final class AskLane {
 
     private final AgentSoul soul;
     private final String self;
+    private final Tracing tracing;
     private final Connection connection;
     private final Guards guards;
     private final BrainCall brain;
@@ -41,11 +44,13 @@ public final class AskLane {
     private final AgentMetrics metrics;
     private final RuntimeListener listener;
 
-    public AskLane(AgentSoul soul, Connection connection, Guards guards, BrainCall brain, Outgoing outgoing,
+    public AskLane(AgentSoul soul, Tracing tracing, Connection connection, Guards guards, BrainCall brain,
+            Outgoing outgoing,
             Diversions diversions, Settlements settlements, DeadlineTracker deadlines, Clock clock,
             AgentMetrics metrics, RuntimeListener listener) {
         this.soul = soul;
         this.self = soul.agent().id();
+        this.tracing = tracing;
         this.connection = connection;
         this.guards = guards;
         this.brain = brain;
@@ -77,12 +82,12 @@ public final class AskLane {
                                 new OrgmeshException(r.code(), r.reason()));
                         case Step.Skip s -> Uni.createFrom().<byte[]>failure(
                                 new OrgmeshException(ErrorCode.AGENT_LOOP_DETECTED, s.why()));
-                        case Step.Work w -> answer(w.in());
+                        case Step.Work w -> answer(w.in(), msg.getHeaders());
                         case Step.Hold h -> Uni.createFrom().<byte[]>failure(new OrgmeshException(
                                 ErrorCode.APPROVAL_REQUIRED, "ask " + h.in().id() + " from " + h.in().from()
                                         + " matches approval gate '" + h.gate().gate().id() + "'; an ask cannot wait"
                                         + " for a human: send it as a DM or task, which the gate holds"));
-                        case Step.Defer x -> answer(x.in()); // requests are never redelivered
+                        case Step.Defer x -> answer(x.in(), msg.getHeaders()); // requests are never redelivered
                     })
                     .subscribe().with(body -> {
                         if (replyTo != null && !settlements.crashed()) {
@@ -115,27 +120,32 @@ public final class AskLane {
         }
     }
 
-    private Uni<byte[]> answer(Envelope in) {
+    private Uni<byte[]> answer(Envelope in, Headers headers) {
         HandlerContext ctx = new HandlerContext(soul.agent(), soul.org(), "ask", 1, clock, List.of());
         String key = in.id() != null ? in.id() : Ids.next();
         long start = System.nanoTime();
-        return brain.call(in, ctx).map(outcome -> {
-            metrics.handled(System.nanoTime() - start, outcome);
-            listener.onHandled(in, "ask", outcome);
-            // what else the answer causes is sent, not awaited: the requester is waiting on a short timeout
-            for (Outgoing.Ready r : outgoing.prepare(in, key, outcome, true, null)) {
-                outgoing.publish(r.message());
-                deadlines.track(r.envelope());
-            }
-            return switch (outcome) {
-                case Outcome.Reply r -> EnvelopeCodec.encode(outgoing.own(Outgoing.continuing(r.reply().toBuilder()
-                        .to(r.reply().to() != null ? r.reply().to() : in.from())
-                        .re(r.reply().re() != null ? r.reply().re() : in.id()).build(), in), null));
-                case Outcome.Blocked b -> throw new OrgmeshException(ErrorCode.AGENT_BLOCKED, b.reason());
-                case Outcome.Failed f -> throw new OrgmeshException(ErrorCode.AGENT_HANDLER_FAILED, f.reason());
-                default ->
-                    EnvelopeCodec.encode(outgoing.own(in.reply(self, "answer").status("received").build(), null));
-            };
-        });
+        Span span = tracing.handle(self, "ask", in, headers);
+        Span brainSpan = tracing.brain(span);
+        return brain.call(in, ctx).onTermination().invoke((o, failure, cancelled) -> Tracing.end(brainSpan, failure))
+                .map(outcome -> {
+                    metrics.handled(System.nanoTime() - start, outcome);
+                    listener.onHandled(in, "ask", outcome);
+                    // what else the answer causes is sent, not awaited: the requester is waiting on a short timeout
+                    for (Outgoing.Ready r : outgoing.prepare(in, key, outcome, true, headers, span)) {
+                        outgoing.publish(r.message());
+                        deadlines.track(r.envelope());
+                    }
+                    return switch (outcome) {
+                        case Outcome.Reply r ->
+                            EnvelopeCodec.encode(outgoing.own(Outgoing.continuing(r.reply().toBuilder()
+                                    .to(r.reply().to() != null ? r.reply().to() : in.from())
+                                    .re(r.reply().re() != null ? r.reply().re() : in.id()).build(), in), null));
+                        case Outcome.Blocked b -> throw new OrgmeshException(ErrorCode.AGENT_BLOCKED, b.reason());
+                        case Outcome.Failed f -> throw new OrgmeshException(ErrorCode.AGENT_HANDLER_FAILED, f.reason());
+                        default ->
+                            EnvelopeCodec
+                                    .encode(outgoing.own(in.reply(self, "answer").status("received").build(), null));
+                    };
+                }).onTermination().invoke((body, failure, cancelled) -> Tracing.end(span, failure));
     }
 }

@@ -18,6 +18,7 @@ import org.jboss.logging.Logger;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsJetStreamMetaData;
+import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
 
 import dev.orgmesh.agent.boot.AgentSoul;
@@ -58,6 +59,7 @@ public final class Intake {
     static final Duration GIVEN_BACK_DELAY = Duration.ofSeconds(1);
 
     private final AgentSoul soul;
+    private final Tracing tracing;
     private final Guards guards;
     private final BrainCall brain;
     private final Outgoing outgoing;
@@ -84,12 +86,14 @@ public final class Intake {
      * @param concurrency how many messages are worked at once (the fast lane's slots)
      * @param recentIds how many ids of handled messages this runtime remembers (the fast lane's too)
      */
-    public Intake(AgentSoul soul, Guards guards, BrainCall brain, Outgoing outgoing, Diversions diversions,
+    public Intake(AgentSoul soul, Tracing tracing, Guards guards, BrainCall brain, Outgoing outgoing,
+            Diversions diversions,
             Settlements settlements, DeadlineTracker deadlines, RecentIds recent, HandledRecord handled,
             boolean fastLane, int concurrency, int recentIds, Executor workers, ScheduledExecutorService timer,
             Clock clock, AgentMetrics metrics, RuntimeListener listener) {
         MutinyStart.ensure();
         this.soul = soul;
+        this.tracing = tracing;
         this.guards = guards;
         this.brain = brain;
         this.outgoing = outgoing;
@@ -220,17 +224,21 @@ public final class Intake {
         HandlerContext ctx = new HandlerContext(soul.agent(), soul.org(), d.source(), d.delivery(), clock, List.of());
         String key = d.keyOf(in);
         long start = System.nanoTime();
+        Span span = tracing.handle(soul.agent().id(), d.source(), in, d.headers());
+        Span brainSpan = tracing.brain(span);
         return brain.call(in, ctx)
+                .onTermination().invoke((o, failure, cancelled) -> Tracing.end(brainSpan, failure))
                 .invoke(outcome -> {
                     metrics.handled(System.nanoTime() - start, outcome);
                     listener.onHandled(in, d.source(), outcome);
                 })
                 .chain(outcome -> {
-                    List<Outgoing.Ready> ready = outgoing.prepare(in, key, outcome, false, d.headers());
+                    List<Outgoing.Ready> ready = outgoing.prepare(in, key, outcome, false, d.headers(), span);
                     ready.forEach(r -> deadlines.track(r.envelope()));
                     return outgoing.store(ready.stream().map(Outgoing.Ready::message).toList());
                 })
-                .chain(ignored -> handledThen(d, in, key, new Settlement.Ack(in, "handled")));
+                .chain(ignored -> handledThen(d, in, key, new Settlement.Ack(in, "handled")))
+                .onTermination().invoke((s, failure, cancelled) -> Tracing.end(span, failure));
     }
 
     /**

@@ -12,15 +12,14 @@ import org.jboss.logging.Logger;
 
 import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
+import io.opentelemetry.api.trace.Span;
 import io.smallrye.mutiny.Uni;
 
 import dev.orgmesh.agent.brain.Outcome;
 import dev.orgmesh.messaging.flow.OutboundMessage;
 import dev.orgmesh.messaging.flow.Outbox;
 import dev.orgmesh.protocol.ErrorCode;
-import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.OrgmeshException;
-import dev.orgmesh.protocol.TraceContext;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.org.Router;
@@ -111,10 +110,14 @@ public final class Outgoing {
      * the trace of {@code incoming} (what it answers) or starting one from its thread.
      */
     public OutboundMessage message(Envelope ready, Headers incoming) {
+        return message(ready, incoming, null);
+    }
+
+    /** As {@link #message(Envelope, Headers)}, sent while {@code handling} a message (its span; see {@link Tracing}). */
+    OutboundMessage message(Envelope ready, Headers incoming, Span handling) {
         String subject = router.subjectFor(ready);
-        String parent = incoming == null ? null : incoming.getFirst(HeaderNames.TRACEPARENT);
-        Headers h = new Headers().put(HeaderNames.TRACEPARENT,
-                TraceContext.traceparent(parent, ready.threadOrId(), ready.id()));
+        Headers h = new Headers();
+        Tracing.traceparent(h, ready, incoming, handling);
         return new OutboundMessage(subject, h, scrub.apply(EnvelopeCodec.encode(ready)), ready.id());
     }
 
@@ -124,12 +127,13 @@ public final class Outgoing {
      * publishes nothing new inside the stream's duplicate window, with the fields of {@link #continuing}; plus an
      * escalation to the agent's manager for blocked or failed.
      */
-    List<Ready> prepare(Envelope in, String key, Outcome outcome, boolean request, Headers incoming) {
+    List<Ready> prepare(Envelope in, String key, Outcome outcome, boolean request, Headers incoming,
+            Span handling) {
         List<Ready> out = new ArrayList<>();
         int n = 0;
         for (Envelope e : outcome.published(request)) {
             Envelope ready = own(continuing(e, in), key + "-" + self + "-" + (++n));
-            out.add(new Ready(ready, message(ready, incoming)));
+            out.add(new Ready(ready, message(ready, incoming, handling)));
         }
         Envelope esc = switch (outcome) {
             case Outcome.Blocked b -> escalations.escalation(in, null, escalations.ownManager(),
@@ -139,7 +143,7 @@ public final class Outgoing {
             default -> null;
         };
         if (esc != null) {
-            out.add(new Ready(esc, message(esc, incoming)));
+            out.add(new Ready(esc, message(esc, incoming, handling)));
         }
         return out;
     }

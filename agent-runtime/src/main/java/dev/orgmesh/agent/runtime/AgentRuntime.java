@@ -26,6 +26,7 @@ import io.nats.client.JetStreamOptions;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueOptions;
 import io.nats.client.api.PublishAck;
+import io.opentelemetry.api.OpenTelemetry;
 import io.smallrye.mutiny.Uni;
 
 import dev.orgmesh.agent.ask.Asker;
@@ -50,6 +51,7 @@ import dev.orgmesh.agent.pipeline.Outgoing;
 import dev.orgmesh.agent.pipeline.RecentIds;
 import dev.orgmesh.agent.pipeline.RuntimeListener;
 import dev.orgmesh.agent.pipeline.Settlements;
+import dev.orgmesh.agent.pipeline.Tracing;
 import dev.orgmesh.agent.pipeline.Workers;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
@@ -117,6 +119,15 @@ public final class AgentRuntime implements AutoCloseable {
      */
     public AgentRuntime(Connection connection, NatsSettings settings, AgentSoul soul, Handler handler,
             RuntimeOptions options, MeterRegistry registry, RuntimeListener listener) {
+        this(connection, settings, soul, handler, options, registry, listener, OpenTelemetry.noop());
+    }
+
+    /**
+     * As {@link #AgentRuntime(Connection, NatsSettings, AgentSoul, Handler, RuntimeOptions, MeterRegistry,
+     * RuntimeListener)}, with spans for every message it handles recorded by {@code otel} (see {@link Tracing}).
+     */
+    public AgentRuntime(Connection connection, NatsSettings settings, AgentSoul soul, Handler handler,
+            RuntimeOptions options, MeterRegistry registry, RuntimeListener listener, OpenTelemetry otel) {
         this.connection = connection;
         this.soul = soul;
         this.options = options;
@@ -155,10 +166,13 @@ public final class AgentRuntime implements AutoCloseable {
         this.settlements = new Settlements(options.nakBackoff(), options.ackTimeout(), this.listener);
         Diversions diversions = new Diversions(self, soul.org(), deadLetters, escalations, outgoing, workers, metrics,
                 this.listener);
-        this.intake = new Intake(soul, guards, brain, outgoing, diversions, settlements, deadlines, recent, handled,
+        Tracing tracing = new Tracing(otel);
+        this.intake = new Intake(soul, tracing, guards, brain, outgoing, diversions, settlements, deadlines, recent,
+                handled,
                 options.fastLane(), options.concurrency(), options.recentIds(), workers, timer, options.clock(),
                 metrics, this.listener);
-        this.askLane = new AskLane(soul, connection, guards, brain, outgoing, diversions, settlements, deadlines,
+        this.askLane = new AskLane(soul, tracing, connection, guards, brain, outgoing, diversions, settlements,
+                deadlines,
                 options.clock(), metrics, this.listener);
         this.presence = new Presence(connection, NatsConnector.jetStreamOptions(settings), subjects, self,
                 options.beaconInterval());

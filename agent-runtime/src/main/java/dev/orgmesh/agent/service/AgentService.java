@@ -18,6 +18,7 @@ import org.jboss.logging.Logger;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.NKey;
+import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
@@ -54,6 +55,7 @@ public class AgentService {
     private final NatsClient nats;
     private final AgentConfig config;
     private final MeterRegistry registry;
+    private final OpenTelemetry otel;
     private volatile AgentRuntime runtime;
     private volatile AgentSoul soul;
     private volatile Workspace workspace;
@@ -63,10 +65,11 @@ public class AgentService {
     private volatile LeafSupervisor leaf;
     private volatile Map<String, S3Artifacts.Settings> s3Settings = Map.of();
 
-    public AgentService(NatsClient nats, AgentConfig config, MeterRegistry registry) {
+    public AgentService(NatsClient nats, AgentConfig config, MeterRegistry registry, OpenTelemetry otel) {
         this.nats = nats;
         this.config = config;
         this.registry = registry;
+        this.otel = otel;
         this.start = new ServiceStart("agent-runtime", nats, ErrorCode.NATS_UNAVAILABLE);
     }
 
@@ -118,7 +121,7 @@ public class AgentService {
             s.followRotations(c);
             s.fetch(c, config.secretsPatience()); // before the first message reaches the brain
         }
-        AgentRuntime r = new AgentRuntime(c, nats.settings(), soul, handler, options, registry, null)
+        AgentRuntime r = new AgentRuntime(c, nats.settings(), soul, handler, options, registry, null, otel)
                 .heartbeatChecklist(workspace.dir().resolve("HEARTBEAT.md"));
         if (s != null) {
             r.filterOutgoing(s::scrub);
