@@ -197,8 +197,11 @@ public final class Fixture implements AutoCloseable {
         String bucket = subjects.artifactBucket();
         Map<String, ArtifactStore> stores = new java.util.HashMap<>();
         s3.forEach((scheme, settings) -> stores.put(scheme, new S3Artifacts(settings, () -> secrets)));
-        return runtime(leaf, id, c -> new ArtifactStage(brain, ws, new ArtifactStores(new ObjectStoreArtifacts(c,
-                NatsConnector.jetStreamOptions(settings(leaf, id)), bucket), stores), bucket), listener, options);
+        Running running = runtime(leaf, id, c -> new ArtifactStage(brain, ws, new ArtifactStores(
+                new ObjectStoreArtifacts(c, NatsConnector.jetStreamOptions(settings(leaf, id)), bucket), stores),
+                bucket), listener, options);
+        running.runtime().actionTools(() -> secrets, ws.dir());
+        return running;
     }
 
     /** Reads everything a member's DM durable holds, from the hub side (that member must not be running). */

@@ -80,6 +80,12 @@ public enum ErrorCode {
     AGENT_LOOP_DETECTED(4004, "the hand-off limit was reached or the thread came back through the chain"),
     AGENT_BLOCKED(4005, "the brain reported it is blocked"),
     AGENT_HANDLED_RECORD_UNAVAILABLE(4006, "the handled record could not be read or written; the runtime goes on at least once"),
+    ACTION_UNKNOWN(4050, "a brain asked for an action orgmesh does not have"),
+    ACTION_MALFORMED(4051, "an action is not a JSON object of the documented shape, or a field has the wrong type"),
+    ACTION_FORBIDDEN(4052, "the agent's role may not take that action (roles.<role>.actions in the org file)"),
+    ACTION_TOO_MANY(4053, "a brain asked for more actions, or bigger ones, than one message may cause"),
+    ACTION_UNKNOWN_SECRET(4054, "the agent has no secret of that name"),
+    ACTION_FAILED(4055, "the action was valid but could not be carried out (no answer, a store or bridge away)"),
 
     // 5000–5099: heartbeat
     HEARTBEAT_BAD_SCHEDULE(5000, "a heartbeat schedule cannot be computed"),

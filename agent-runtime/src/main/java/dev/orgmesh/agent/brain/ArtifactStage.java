@@ -85,10 +85,9 @@ public final class ArtifactStage implements Handler {
         } catch (Refused r) {
             return Outcome.failed(r.getMessage());
         }
-        Outcome outcome = brain.handle(in, ctx.withArtifacts(files));
-        if (outcome == null) {
-            return Outcome.nothing();
-        }
+        Outcome decided = brain.handle(in, ctx.withArtifacts(files));
+        // what the brain's actions queued is published here too, so the artifacts they reference are stored first
+        Outcome outcome = (decided != null ? decided : Outcome.nothing()).with(ctx.actions().drain());
         try {
             return switch (outcome) {
                 case Outcome.Reply r -> new Outcome.Reply(publish(r.reply(), ctx, fetchedDigests), r.also().stream()

@@ -19,14 +19,22 @@ import dev.orgmesh.protocol.org.Org;
  * @param artifacts the artifacts the message references, fetched into the workspace before the brain runs (one
  *        entry per reference; a reference that could not be fetched has no path and says why)
  * @param usage where the brain reports what its model calls spent (tokens, money)
+ * @param actions where the brain takes actions while it handles this message (the runtime's; {@link Actions#NONE}
+ *        outside it)
  */
 public record HandlerContext(Agent self, Org org, String source, long delivery, Clock clock,
-        List<ArtifactFile> artifacts, UsageMeter usage) {
+        List<ArtifactFile> artifacts, UsageMeter usage, Actions actions) {
 
     public HandlerContext {
         clock = clock != null ? clock : Clock.systemUTC();
         usage = usage != null ? usage : new UsageMeter();
         artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
+        actions = actions != null ? actions : Actions.NONE;
+    }
+
+    public HandlerContext(Agent self, Org org, String source, long delivery, Clock clock,
+            List<ArtifactFile> artifacts, UsageMeter usage) {
+        this(self, org, source, delivery, clock, artifacts, usage, null);
     }
 
     public HandlerContext(Agent self, Org org, String source, long delivery, Clock clock,
@@ -41,6 +49,11 @@ public record HandlerContext(Agent self, Org org, String source, long delivery, 
 
     /** This context with the fetched artifacts of the message. */
     public HandlerContext withArtifacts(List<ArtifactFile> fetched) {
-        return new HandlerContext(self, org, source, delivery, clock, fetched, usage);
+        return new HandlerContext(self, org, source, delivery, clock, fetched, usage, actions);
+    }
+
+    /** This context with the actions of the message being handled. */
+    public HandlerContext withActions(Actions acts) {
+        return new HandlerContext(self, org, source, delivery, clock, artifacts, usage, acts);
     }
 }

@@ -30,12 +30,32 @@ public sealed interface Outcome {
         }
     }
 
-    /** The brain cannot proceed without help; the manager is told, the message is done. */
-    record Blocked(String reason) implements Outcome {
+    /**
+     * The brain cannot proceed without help; the manager is told, the message is done. {@code also}: what its actions
+     * sent before it stopped, which still leaves.
+     */
+    record Blocked(String reason, List<Envelope> also) implements Outcome {
+        public Blocked {
+            also = also == null ? List.of() : List.copyOf(also);
+        }
+
+        public Blocked(String reason) {
+            this(reason, List.of());
+        }
     }
 
-    /** The brain tried and failed for a reason retrying will not fix; the manager is told, the message is done. */
-    record Failed(String reason) implements Outcome {
+    /**
+     * The brain tried and failed for a reason retrying will not fix; the manager is told, the message is done.
+     * {@code also}: what its actions sent before it failed, which still leaves.
+     */
+    record Failed(String reason, List<Envelope> also) implements Outcome {
+        public Failed {
+            also = also == null ? List.of() : List.copyOf(also);
+        }
+
+        public Failed(String reason) {
+            this(reason, List.of());
+        }
     }
 
     /** Nothing to say. */
@@ -62,6 +82,26 @@ public sealed interface Outcome {
         return new Nothing();
     }
 
+    /** This outcome with {@code acted} (what the brain's actions queued) sent as well, after its own messages. */
+    default Outcome with(List<Envelope> acted) {
+        if (acted.isEmpty()) {
+            return this;
+        }
+        return switch (this) {
+            case Reply r -> new Reply(r.reply(), concat(r.also(), acted));
+            case Send s -> new Send(concat(s.messages(), acted));
+            case Blocked b -> new Blocked(b.reason(), concat(b.also(), acted));
+            case Failed f -> new Failed(f.reason(), concat(f.also(), acted));
+            case Nothing n -> new Send(acted);
+        };
+    }
+
+    private static List<Envelope> concat(List<Envelope> a, List<Envelope> b) {
+        ArrayList<Envelope> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
     /** Every envelope this outcome publishes through the outbox (for a request, the reply is not among them). */
     default List<Envelope> published(boolean isRequest) {
         return switch (this) {
@@ -75,7 +115,9 @@ public sealed interface Outcome {
                 yield all;
             }
             case Send s -> s.messages();
-            default -> List.of();
+            case Blocked b -> b.also();
+            case Failed f -> f.also();
+            case Nothing n -> List.of();
         };
     }
 }

@@ -16,6 +16,7 @@ import org.jboss.logging.Logger;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.unchecked.Unchecked;
 
+import dev.orgmesh.agent.brain.Actions;
 import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.brain.HandlerContext;
 import dev.orgmesh.agent.brain.Outcome;
@@ -56,6 +57,7 @@ public final class BrainCall {
     private final Clock clock;
     private final Escalations escalations;
     private final Outgoing outgoing;
+    private final Acting acting;
     /** Whether it was said once that spend goes uncounted (no desk, no budgets in the org). */
     private final AtomicBoolean uncountedSaid = new AtomicBoolean();
     /** In an org without budgets, when to ask an unreachable budget desk again ({@link System#nanoTime}; 0: now). */
@@ -67,10 +69,11 @@ public final class BrainCall {
      * @param budgets the budget desk's client; {@code null}: nothing counted
      * @param slots how many brain calls may run at once
      * @param timeout how long one call may take before the message is given back
+     * @param acting the action set the brain uses while it handles a message
      */
     public BrainCall(String self, Org org, Handler handler, Budgets budgets, Semaphore slots, Executor workers,
             ScheduledExecutorService timer, Duration timeout, Clock clock, Escalations escalations,
-            Outgoing outgoing) {
+            Outgoing outgoing, Acting acting) {
         this.self = self;
         this.org = org;
         this.subjects = org.subjects();
@@ -83,6 +86,7 @@ public final class BrainCall {
         this.clock = clock;
         this.escalations = escalations;
         this.outgoing = outgoing;
+        this.acting = acting;
     }
 
     /** A stopped (crashed) runtime's messages stop waiting for budget. */
@@ -94,7 +98,13 @@ public final class BrainCall {
      * Reserves budget (a stream message waits for it while a hard limit is reached; a request, {@code ask} in
      * {@code ctx}, does not), runs the handler under its timeout, then settles the reservation.
      */
-    Uni<Outcome> call(Envelope in, HandlerContext ctx) {
+    Uni<Outcome> call(Envelope in, HandlerContext handling) {
+        Actions acts = acting != null ? acting.open(in) : Actions.NONE;
+        HandlerContext ctx = handling.withActions(acts);
+        return reserveAndInvoke(in, ctx).map(o -> o.with(acts.drain()));
+    }
+
+    private Uni<Outcome> reserveAndInvoke(Envelope in, HandlerContext ctx) {
         return reserve(in, !"ask".equals(ctx.source())).chain(r -> r.none()
                 // nothing reserved, nothing to settle: no hop to another thread (it showed in the ask's p99)
                 ? invoke(in, ctx)

@@ -35,6 +35,7 @@ import dev.orgmesh.agent.boot.AgentSoul;
 import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.brain.TransientException;
 import dev.orgmesh.agent.budget.Budgets;
+import dev.orgmesh.agent.pipeline.Acting;
 import dev.orgmesh.agent.pipeline.AgentMetrics;
 import dev.orgmesh.agent.pipeline.AskLane;
 import dev.orgmesh.agent.pipeline.BrainCall;
@@ -101,6 +102,7 @@ public final class AgentRuntime implements AutoCloseable {
     private final DeadlineTracker deadlines;
     private final Presence presence;
     private final Asker asker;
+    private final Acting acting;
     private final HandledRecord handled;
     private final List<PullSource> sources = new ArrayList<>();
     private volatile Dispatcher askDispatcher;
@@ -160,9 +162,11 @@ public final class AgentRuntime implements AutoCloseable {
                         Gatekeeper.Records.of(bucket(connection, settings, subjects.approvalsBucket()))),
                 new LoopGuards(self, options.maxChainRepeats(), options.pairRateLimit(), options.clock()),
                 options.maxHops(), options.clock(), soul.zone(), metrics, this.listener);
+        this.asker = new Asker(connection, soul.org(), self);
+        this.acting = new Acting(soul.agent(), soul.org(), asker, escalations, outgoing, options.clock());
         this.brain = new BrainCall(self, soul.org(), handler, new Budgets(connection, subjects, self,
                 options.publishTimeout()), permits, workers, timer, options.handlerTimeout(), options.clock(),
-                escalations, outgoing);
+                escalations, outgoing, acting);
         this.settlements = new Settlements(options.nakBackoff(), options.ackTimeout(), this.listener);
         Diversions diversions = new Diversions(self, soul.org(), deadLetters, escalations, outgoing, workers, metrics,
                 this.listener);
@@ -176,7 +180,6 @@ public final class AgentRuntime implements AutoCloseable {
                 options.clock(), metrics, this.listener);
         this.presence = new Presence(connection, NatsConnector.jetStreamOptions(settings), subjects, self,
                 options.beaconInterval());
-        this.asker = new Asker(connection, soul.org(), self);
     }
 
     /** A KV bucket (approvals, budgets), opened on first use: most messages never need it. */
@@ -305,6 +308,16 @@ public final class AgentRuntime implements AutoCloseable {
         } catch (OrgmeshException ex) {
             return CompletableFuture.failedFuture(ex);
         }
+    }
+
+    /**
+     * What the brain's {@code secret} and {@code artifact} actions use: the agent's secrets (fetched from the vault
+     * bridge) and its workspace. Without them those actions are refused.
+     */
+    public AgentRuntime actionTools(Supplier<Map<String, String>> secrets, Path workspace) {
+        acting.secrets(secrets);
+        acting.workspace(workspace);
+        return this;
     }
 
     /** Asks another agent, with a per-attempt timeout and a fallback (see {@link Asker}). */

@@ -126,6 +126,7 @@ public class AgentService {
         if (s != null) {
             r.filterOutgoing(s::scrub);
         }
+        r.actionTools(s != null ? s::current : Map::of, workspace.dir());
         runtime = r.start();
     }
 

@@ -16,13 +16,22 @@ import java.util.Map;
  * @param events event patterns this agent follows ({@code deployment}, {@code security.>})
  * @param heartbeat its heartbeat schedule
  * @param brain which brain drives it
+ * @param ask how this agent's asks wait and fall back ({@code ask:} on the agent); {@code null}: its role's
  */
 public record Agent(String id, String name, String role, String team, String reportsTo, Map<String, Object> soul,
-        List<String> secrets, List<String> events, HeartbeatSpec heartbeat, BrainSpec brain) implements Member {
+        List<String> secrets, List<String> events, HeartbeatSpec heartbeat, BrainSpec brain, RolePolicy.AskPolicy ask)
+        implements
+            Member {
 
     public Agent {
         soul = soul == null ? Map.of() : Map.copyOf(soul);
         secrets = secrets == null ? List.of() : List.copyOf(secrets);
         events = events == null ? List.of() : List.copyOf(events);
+    }
+
+    /** An agent whose asks follow its role's policy. */
+    public Agent(String id, String name, String role, String team, String reportsTo, Map<String, Object> soul,
+            List<String> secrets, List<String> events, HeartbeatSpec heartbeat, BrainSpec brain) {
+        this(id, name, role, team, reportsTo, soul, secrets, events, heartbeat, brain, null);
     }
 }

@@ -22,15 +22,33 @@ import dev.orgmesh.protocol.Subjects;
  * @param humans humans, in file order
  * @param agents agents with defaults applied, in file order
  * @param oversight approval gates and budgets
+ * @param rolePolicies what the brains of each role may do ({@code roles:}); a role not named has {@link RolePolicy#DEFAULT}
  */
 public record Org(String company, String name, HubSpec hub, Map<String, Team> teams, List<Human> humans,
-        List<Agent> agents, Oversight oversight) {
+        List<Agent> agents, Oversight oversight, Map<String, RolePolicy> rolePolicies) {
 
     public Org {
         oversight = oversight == null ? Oversight.NONE : oversight;
+        rolePolicies = rolePolicies == null ? Map.of() : Map.copyOf(rolePolicies);
         teams = Collections.unmodifiableMap(new LinkedHashMap<>(teams));
         humans = List.copyOf(humans);
         agents = List.copyOf(agents);
+    }
+
+    /** An org whose roles have the default policy. */
+    public Org(String company, String name, HubSpec hub, Map<String, Team> teams, List<Human> humans,
+            List<Agent> agents, Oversight oversight) {
+        this(company, name, hub, teams, humans, agents, oversight, Map.of());
+    }
+
+    /** What the brains of {@code role} may do. */
+    public RolePolicy policy(String role) {
+        return rolePolicies.getOrDefault(role, RolePolicy.DEFAULT);
+    }
+
+    /** How {@code agent}'s asks wait and fall back: its own {@code ask:}, else its role's. */
+    public RolePolicy.AskPolicy askPolicy(Agent agent) {
+        return agent.ask() != null ? agent.ask() : policy(agent.role()).ask();
     }
 
     /** The subject and stream names of this company. */

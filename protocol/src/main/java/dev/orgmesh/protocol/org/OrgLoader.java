@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -44,7 +45,9 @@ public final class OrgLoader {
     static final Pattern SECRET_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private static final Set<String> TOP_KEYS = Set.of("company", "name", "hub", "defaults", "teams", "humans",
-            "agents", "approvals", "budgets");
+            "agents", "approvals", "budgets", "roles");
+    private static final Set<String> ROLE_KEYS = Set.of("actions", "ask");
+    private static final Set<String> ASK_KEYS = Set.of("timeout", "fallback", "retries", "default_answer");
     private static final Set<String> GATE_KEYS = Set.of("id", "match", "approvers", "timeout", "on_timeout");
     private static final Set<String> MATCH_KEYS = Set.of("type", "from", "to", "priority", "team");
     private static final Set<String> BUDGETS_KEYS = Set.of("company", "teams", "agents", "reserve_tokens");
@@ -55,7 +58,7 @@ public final class OrgLoader {
     private static final Set<String> TEAM_KEYS = Set.of("name", "description", "defaults");
     private static final Set<String> HUMAN_KEYS = Set.of("id", "name", "email");
     private static final Set<String> AGENT_KEYS = Set.of("id", "name", "role", "team", "reports_to", "description",
-            "heartbeat", "brain", "soul", "secrets", "events");
+            "heartbeat", "brain", "soul", "secrets", "events", "ask");
     private static final Set<String> HEARTBEAT_KEYS = Set.of("enabled", "every", "cron", "active_hours", "tz",
             "prompt");
 
@@ -315,6 +318,12 @@ public final class OrgLoader {
             Set<String> humanIds = new HashSet<>();
             humans.forEach(h -> humanIds.add(h.id()));
             Oversight oversight = oversight(root, humanIds, memberIds, teams.keySet(), agentIds);
+            Map<String, RolePolicy> roles = roles(root);
+            List<RolePolicy.AskPolicy> agentAsks = new ArrayList<>();
+            for (int i = 0; i < agentNodes.size(); i++) {
+                JsonNode a = agentNodes.get(i);
+                agentAsks.add(a == null ? null : askPolicy(a.get("ask"), "agents[" + i + "].ask."));
+            }
 
             if (!problems.isEmpty() || company == null) {
                 return null;
@@ -337,10 +346,108 @@ public final class OrgLoader {
                 String name = a.hasNonNull("name") ? a.get("name").textValue() : id;
                 agents.add(new Agent(id, name, a.get("role").textValue(), team, a.get("reports_to").textValue(),
                         soul(eff.get("soul")), strings(eff.get("secrets")), strings(eff.get("events")),
-                        heartbeat(eff.get("heartbeat")), brain(eff.get("brain"))));
+                        heartbeat(eff.get("heartbeat")), brain(eff.get("brain")), agentAsks.get(i)));
             }
             return new Org(company, companyName != null ? companyName : company, hub, teams, humans, agents,
-                    oversight);
+                    oversight, roles);
+        }
+
+        /** {@code roles:}: per role, which actions its brains may take and how its asks fall back. */
+        private Map<String, RolePolicy> roles(JsonNode root) {
+            Map<String, RolePolicy> out = new LinkedHashMap<>();
+            JsonNode rolesNode = object(root, "roles", "");
+            if (rolesNode == null) {
+                return out;
+            }
+            rolesNode.properties().forEach(e -> {
+                String path = "roles." + e.getKey();
+                if (!Subjects.SAFE_TOKEN.matcher(e.getKey()).matches()) {
+                    badId(path, e.getKey());
+                    return;
+                }
+                JsonNode r = e.getValue();
+                if (!r.isObject()) {
+                    problem(ErrorCode.ORG_BAD_VALUE, path, "must be a mapping",
+                            "role-devops: { actions: { publish: allowed, secret: off } }");
+                    return;
+                }
+                unknownKeys(r, path + ".", ROLE_KEYS);
+                Map<ActionKind, RolePolicy.Permission> actions = new LinkedHashMap<>();
+                JsonNode an = object(r, "actions", path + ".");
+                if (an != null) {
+                    an.properties().forEach(x -> {
+                        String at = path + ".actions." + x.getKey();
+                        Optional<ActionKind> kind = ActionKind.parse(x.getKey());
+                        if (kind.isEmpty()) {
+                            problem(ErrorCode.ORG_UNKNOWN_FIELD, at, "unknown action '" + x.getKey() + "'",
+                                    "one of " + ActionKind.names());
+                            return;
+                        }
+                        String v = x.getValue().isTextual() ? x.getValue().textValue() : null;
+                        try {
+                            actions.put(kind.get(), RolePolicy.Permission.parse(String.valueOf(v)));
+                        } catch (IllegalArgumentException ex) {
+                            problem(ErrorCode.ORG_BAD_VALUE, at, "unknown permission '" + v + "'",
+                                    "one of allowed, approval, off");
+                        }
+                    });
+                }
+                out.put(e.getKey(), new RolePolicy(actions, askPolicy(r.get("ask"), path + ".ask.")));
+            });
+            return out;
+        }
+
+        /** An {@code ask:} mapping (of a role or an agent); {@code null} when absent. */
+        private RolePolicy.AskPolicy askPolicy(JsonNode n, String prefix) {
+            if (n == null || n.isNull()) {
+                return null;
+            }
+            String path = prefix.substring(0, prefix.length() - 1);
+            if (!n.isObject()) {
+                problem(ErrorCode.ORG_BAD_VALUE, path, "must be a mapping",
+                        "ask: { timeout: 30s, fallback: retry, retries: 2 }");
+                return null;
+            }
+            unknownKeys(n, prefix, ASK_KEYS);
+            RolePolicy.AskPolicy d = RolePolicy.AskPolicy.DEFAULT;
+            Duration timeout = d.timeout();
+            String t = text(n, "timeout", prefix, false);
+            if (t != null) {
+                try {
+                    timeout = Durations.parse(t);
+                } catch (IllegalArgumentException e) {
+                    problem(ErrorCode.ORG_BAD_DURATION, prefix + "timeout", e.getMessage(), null);
+                }
+            }
+            RolePolicy.AskPolicy.Fallback fallback = d.fallback();
+            String f = text(n, "fallback", prefix, false);
+            if (f != null) {
+                try {
+                    fallback = RolePolicy.AskPolicy.Fallback.parse(f);
+                } catch (IllegalArgumentException e) {
+                    problem(ErrorCode.ORG_BAD_VALUE, prefix + "fallback", "unknown fallback '" + f + "'",
+                            "one of none, retry, ask_manager, default");
+                }
+            }
+            int retries = 0;
+            JsonNode r = n.get("retries");
+            if (r != null && !r.isNull()) {
+                if (!r.canConvertToInt() || r.asInt() < 1 || r.asInt() > 10) {
+                    problem(ErrorCode.ORG_BAD_VALUE, prefix + "retries", "must be a whole number from 1 to 10",
+                            "retries: 2");
+                } else {
+                    retries = r.asInt();
+                }
+            }
+            if (fallback == RolePolicy.AskPolicy.Fallback.RETRY && retries == 0) {
+                retries = 1;
+            }
+            String answer = text(n, "default_answer", prefix, false);
+            if (fallback == RolePolicy.AskPolicy.Fallback.DEFAULT && answer == null) {
+                problem(ErrorCode.ORG_MISSING_FIELD, prefix + "default_answer", "missing",
+                        "fallback: default needs the answer to give, e.g. default_answer: \"unknown, ask again later\"");
+            }
+            return new RolePolicy.AskPolicy(timeout, fallback, retries, answer);
         }
 
         private Oversight oversight(JsonNode root, Set<String> humanIds, Set<String> memberIds, Set<String> teamIds,
@@ -361,6 +468,11 @@ public final class OrgLoader {
                     String id = text(g, "id", path + ".", true);
                     if (id != null && !Subjects.SAFE_TOKEN.matcher(id).matches()) {
                         badId(path + ".id", id);
+                    } else if (id != null && id.startsWith(ActionKind.HOLD_GATE_PREFIX)) {
+                        problem(ErrorCode.ORG_BAD_VALUE, path + ".id", "gate ids starting with '"
+                                + ActionKind.HOLD_GATE_PREFIX
+                                + "' are reserved for actions held by roles.<role>.actions",
+                                "pick another id, e.g. prod-deploys");
                     } else if (id != null && !seen.add(id)) {
                         problem(ErrorCode.ORG_DUPLICATE_ID, path + ".id", "duplicate gate id '" + id + "'", null);
                     }

@@ -37,7 +37,7 @@ public final class Router {
             case MEMBER -> members.contains(r.id());
             case TEAM -> org.teams().containsKey(r.id());
             case ROLE -> roles.contains(r.id());
-            case ALL -> true;
+            case ALL, EVENT -> true;
         };
         if (!known) {
             throw new OrgmeshException(ErrorCode.ENVELOPE_BAD_VALUE,

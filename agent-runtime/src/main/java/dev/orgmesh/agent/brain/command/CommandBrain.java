@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,13 +17,17 @@ import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.orgmesh.agent.artifact.ArtifactFile;
+import dev.orgmesh.agent.brain.ActionCodec;
+import dev.orgmesh.agent.brain.ActionResult;
 import dev.orgmesh.agent.brain.Drafts;
 import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.brain.HandlerContext;
 import dev.orgmesh.agent.brain.Outcome;
 import dev.orgmesh.agent.workspace.Workspace;
+import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.envelope.Envelope;
@@ -34,7 +39,15 @@ import dev.orgmesh.protocol.envelope.EnvelopeCodec;
  * <ul>
  * <li><b>stdin</b>: the message, one envelope as JSON; then closed.</li>
  * <li><b>stdout</b>: the answer — one envelope, an array of envelopes (the first is the reply), nothing, or
- * {@code {"status": "blocked"|"failed", "summary": "..."}} (see {@link Drafts}).</li>
+ * {@code {"status": "blocked"|"failed", "summary": "..."}} (see {@link Drafts}); or <b>JSON lines</b>, one per
+ * line: actions of the action set ({@code {"action": "publish", "event": "deployment", ...}}, see
+ * {@link ActionCodec}), {@code {"action": "reply", ...}} for the answer and {@code {"action": "blocked"|"failed",
+ * "reason": ...}}. Lines are taken in order once the command exits; a refused action fails the message with its
+ * code, so it is tried again and, after the consumer's deliveries, dead-lettered with the reason.</li>
+ * <li><b>the {@code orgmesh} tool</b>: first on the command's {@code PATH} while it runs; each call is one action
+ * taken at once with the agent's identity and permissions, its result printed as JSON (an ask's answer, a secret's
+ * value). It talks to the runtime over a Unix socket ({@code ORGMESH_TOOL_SOCKET}) in a directory only this user can
+ * enter, and needs {@code python3}.</li>
  * <li><b>exit code</b>: non-zero is a failure; its stderr tail is the reason.</li>
  * <li><b>environment</b>: built explicitly, nothing inherited by accident: {@code PATH}, {@code HOME}, {@code LANG},
  * {@code TZ}, {@code TMPDIR} when set, the variables named in {@code pass_env}, the {@code env} map, the agent's
@@ -83,9 +96,17 @@ public final class CommandBrain implements Handler {
 
     @Override
     public Outcome handle(Envelope in, HandlerContext ctx) throws Exception {
+        try (ToolSocket tool = ToolSocket.open(ctx.actions())) {
+            return run(in, ctx, tool);
+        }
+    }
+
+    private Outcome run(Envelope in, HandlerContext ctx, ToolSocket tool) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(argv).directory(workspace.dir().toFile());
         pb.environment().clear();
         pb.environment().putAll(environment(in, ctx));
+        pb.environment().put("ORGMESH_TOOL_SOCKET", tool.socket().toString());
+        pb.environment().put("PATH", tool.bin() + ":" + pb.environment().get("PATH"));
         long start = System.nanoTime();
         Process p = pb.start();
         Capture out = Capture.start(p.getInputStream(), MAX_STDOUT, "stdout");
@@ -126,15 +147,75 @@ public final class CommandBrain implements Handler {
         if (text.isEmpty()) {
             return Outcome.nothing();
         }
+        JsonNode answer;
         try {
-            JsonNode answer = Json.mapper().readTree(text);
+            answer = Json.mapper().readTree(text);
+        } catch (IOException notOneDocument) {
+            return lines(text, in, ctx);
+        }
+        if (answer.isObject() && answer.has("action")) {
+            return lines(text, in, ctx);
+        }
+        try {
             return Drafts.outcome(answer, in);
-        } catch (IOException e) {
-            return Outcome.failed("command " + argv.getFirst() + " answered something that is not JSON: "
-                    + tail(text, 200));
         } catch (OrgmeshException e) {
             return Outcome.failed("command " + argv.getFirst() + " answered an invalid message: " + e.getMessage());
         }
+    }
+
+    /**
+     * The JSON-lines protocol: each line an action, {@code reply}, {@code blocked} or {@code failed}. A line that is
+     * not JSON or an action that is refused fails this delivery with its code (the message is tried again).
+     */
+    private Outcome lines(String text, Envelope in, HandlerContext ctx) {
+        Envelope reply = null;
+        List<Envelope> also = new ArrayList<>();
+        int n = 0;
+        for (String line : text.split("\n")) {
+            n++;
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode json;
+            try {
+                json = Json.mapper().readTree(line);
+            } catch (IOException e) {
+                throw new OrgmeshException(ErrorCode.ACTION_MALFORMED, "command " + argv.getFirst() + ", line " + n
+                        + ": not JSON: " + tail(line, 200));
+            }
+            if (!json.isObject()) {
+                throw new OrgmeshException(ErrorCode.ACTION_MALFORMED, "command " + argv.getFirst() + ", line " + n
+                        + ": an action is a JSON object, got " + json.getNodeType());
+            }
+            String action = json.path("action").asText("");
+            ObjectNode o = ((ObjectNode) json).deepCopy();
+            o.remove("action");
+            switch (action) {
+                case "reply", "" -> {
+                    Envelope e = Drafts.envelope(o, in);
+                    if (reply == null) {
+                        reply = e;
+                    } else {
+                        also.add(e);
+                    }
+                }
+                case "blocked", "failed" -> {
+                    String reason = o.path("reason").asText(o.path("summary").asText("(no reason given)"));
+                    return action.equals("blocked") ? Outcome.blocked(reason) : Outcome.failed(reason);
+                }
+                default -> {
+                    ActionResult r = ctx.actions().run(json);
+                    if (!r.ok()) {
+                        throw new OrgmeshException(r.code(), "command " + argv.getFirst() + ", line " + n + ": the "
+                                + r.action() + " action was refused: " + r.message());
+                    }
+                }
+            }
+        }
+        if (reply == null) {
+            return also.isEmpty() ? Outcome.nothing() : new Outcome.Send(also);
+        }
+        return new Outcome.Reply(reply, also);
     }
 
     /** The complete environment of the process for {@code in}. */

@@ -34,18 +34,27 @@ import dev.orgmesh.protocol.OrgmeshException;
  *       context: { regex: "EOL|end of life" }   # or { equals: }, { contains: }, { present: true|false }
  *     files:                            # written into the workspace first (published when referenced)
  *       "r2://komodo-ai/reports/x.md": "# Report on {{subject}}"
+ *     ask:                              # questions asked first; the answer's fields are {{answer.summary}}, ...
+ *       - { to: security-argus, subject: "Is {{subject}} safe?", timeout: 30s }
  *     send:                             # messages, each a partial envelope; the first is the reply
- *       - { type: report, status: complete, summary: "Done: {{subject}}" }      # to: the sender
+ *       - { type: report, status: complete, summary: "Done: {{subject}} ({{answer.summary}})" }  # to: the sender
  *       - { to: "role:role-backend", type: task, subject: "Implement {{subject}}", deadline: "{{now+2d}}" }
+ *     enqueue:                          # tasks on a role's queue (the enqueue action)
+ *       - { role: role-backend, subject: "Migrate {{subject}}" }
+ *     publish:                          # events (the publish action), for whoever subscribes
+ *       - { event: deployment, subject: "Deployed {{subject}}", context: "{{context}}" }
  *   - name: cannot
  *     when: { type: task }
  *     blocked: "I have no tool for {{subject}}"   # or failed: "..."
  * </pre>
  *
  * The first rule that matches decides; a message no rule matches is left alone. Values are {@link Template}s.
+ * {@code ask}, {@code enqueue} and {@code publish} are actions of the brain's action set (checked against the role's
+ * permissions like any brain's); one that is refused fails the message with the refusal's code and reason.
  */
 public final class RuleBook {
-    private static final Set<String> RULE_KEYS = Set.of("name", "when", "send", "files", "blocked", "failed");
+    private static final Set<String> RULE_KEYS = Set.of("name", "when", "send", "files", "blocked", "failed",
+            "ask", "publish", "enqueue");
     private static final Set<String> CONDITION_KEYS = Set.of("equals", "contains", "regex", "present");
     /** Fields compared whole; every other field matches by case-insensitive substring. */
     static final Set<String> EXACT_FIELDS = Set.of("id", "from", "to", "type", "source", "status", "priority", "re",
@@ -62,6 +71,11 @@ public final class RuleBook {
     /** Whether any rule writes workspace files (the only thing a scripted brain does that touches the disk). */
     public boolean writesFiles() {
         return rules.stream().anyMatch(r -> !r.files().isEmpty());
+    }
+
+    /** Whether any rule asks another member (and so waits for an answer). */
+    public boolean asks() {
+        return rules.stream().anyMatch(Rule::waits);
     }
 
     /** Whether any rule's messages carry artifact references ({@code artifacts}, {@code artifact_path}). */
@@ -170,6 +184,24 @@ public final class RuleBook {
                 f.properties().forEach(e -> files.put(e.getKey(), e.getValue().asText()));
             }
         }
+        List<ObjectNode> asks = drafts(n, "ask", path, problems);
+        List<ObjectNode> enqueue = drafts(n, "enqueue", path, problems);
+        List<ObjectNode> publish = drafts(n, "publish", path, problems);
+        for (int i = 0; i < asks.size(); i++) {
+            if (!asks.get(i).hasNonNull("to")) {
+                problems.add(path + ".ask[" + i + "].to: missing (the member to ask)");
+            }
+        }
+        for (int i = 0; i < enqueue.size(); i++) {
+            if (!enqueue.get(i).hasNonNull("role")) {
+                problems.add(path + ".enqueue[" + i + "].role: missing (the role whose queue takes the task)");
+            }
+        }
+        for (int i = 0; i < publish.size(); i++) {
+            if (!publish.get(i).hasNonNull("event")) {
+                problems.add(path + ".publish[" + i + "].event: missing (the event type, e.g. deployment)");
+            }
+        }
         String blocked = n.hasNonNull("blocked") ? n.get("blocked").asText() : null;
         String failed = n.hasNonNull("failed") ? n.get("failed").asText() : null;
         if ((blocked != null || failed != null) && !send.isEmpty()) {
@@ -179,7 +211,31 @@ public final class RuleBook {
         if (blocked != null && failed != null) {
             problems.add(path + ": has both blocked and failed");
         }
-        return problems.size() > before ? null : new Rule(name, when, send, files, blocked, failed);
+        return problems.size() > before
+                ? null
+                : new Rule(name, when, send, files, blocked, failed, asks, enqueue, publish);
+    }
+
+    /** The drafts under {@code key}: one mapping or a list of them. */
+    private static List<ObjectNode> drafts(JsonNode n, String key, String path, List<String> problems) {
+        List<ObjectNode> out = new ArrayList<>();
+        JsonNode s = n.get(key);
+        if (s == null || s.isNull()) {
+            return out;
+        }
+        JsonNode items = s.isObject() ? Json.mapper().createArrayNode().add(s) : s;
+        if (!items.isArray()) {
+            problems.add(path + "." + key + ": must be a list of mappings");
+            return out;
+        }
+        for (int i = 0; i < items.size(); i++) {
+            if (!items.get(i).isObject()) {
+                problems.add(path + "." + key + "[" + i + "]: must be a mapping");
+            } else {
+                out.add((ObjectNode) items.get(i));
+            }
+        }
+        return out;
     }
 
     private static Condition condition(String field, JsonNode v, String path, List<String> problems) {
@@ -245,9 +301,17 @@ public final class RuleBook {
      * @param files workspace files to write (key: an artifact reference or a workspace path)
      * @param blocked reason template when the rule gives up as blocked
      * @param failed reason template when the rule gives up as failed
+     * @param asks questions asked before anything is sent (the ask action)
+     * @param enqueue tasks for roles' queues (the enqueue action)
+     * @param publish events (the publish action)
      */
     public record Rule(String name, Map<String, Condition> when, List<ObjectNode> send, Map<String, String> files,
-            String blocked, String failed) {
+            String blocked, String failed, List<ObjectNode> asks, List<ObjectNode> enqueue, List<ObjectNode> publish) {
+
+        /** Whether this rule takes actions that wait on the network (asks). */
+        boolean waits() {
+            return !asks.isEmpty();
+        }
 
         boolean matches(ObjectNode message, String source) {
             for (Map.Entry<String, Condition> c : when.entrySet()) {

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.orgmesh.agent.artifact.ArtifactRef;
+import dev.orgmesh.agent.brain.ActionResult;
 import dev.orgmesh.agent.brain.Drafts;
 import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.brain.HandlerContext;
@@ -41,7 +42,7 @@ public final class ScriptedBrain implements Handler {
     public ScriptedBrain(RuleBook rules, Workspace workspace) {
         this.rules = rules;
         this.workspace = workspace;
-        this.blocking = rules.writesFiles() || rules.referencesArtifacts();
+        this.blocking = rules.writesFiles() || rules.referencesArtifacts() || rules.asks();
     }
 
     /**
@@ -76,12 +77,50 @@ public final class ScriptedBrain implements Handler {
         if (rule.failed() != null) {
             return Outcome.failed(t.renderText(rule.failed()));
         }
+        if (!rule.asks().isEmpty()) {
+            Map<String, String> names = names(ctx);
+            for (ObjectNode ask : rule.asks()) {
+                ObjectNode a = (ObjectNode) t.render(ask);
+                a.put("action", "ask");
+                ActionResult r = ctx.actions().run(a);
+                if (!r.ok()) {
+                    return refused(rule, r);
+                }
+                r.data().properties().forEach(e -> names.put("answer." + e.getKey(), e.getValue().isTextual()
+                        ? e.getValue().textValue()
+                        : e.getValue().toString()));
+            }
+            t = new Template(message, names, ctx.clock().instant(), zone(ctx.self()));
+        }
+        for (ObjectNode task : rule.enqueue()) {
+            ObjectNode a = (ObjectNode) t.render(task);
+            a.put("action", "enqueue");
+            ActionResult r = ctx.actions().run(a);
+            if (!r.ok()) {
+                return refused(rule, r);
+            }
+        }
+        for (ObjectNode event : rule.publish()) {
+            ObjectNode a = (ObjectNode) t.render(event);
+            a.put("action", "publish");
+            ActionResult r = ctx.actions().run(a);
+            if (!r.ok()) {
+                return refused(rule, r);
+            }
+        }
         List<Envelope> out = new ArrayList<>();
         for (ObjectNode draft : rule.send()) {
             JsonNode rendered = t.render(draft);
             out.add(Drafts.envelope((ObjectNode) rendered, in));
         }
         return out.isEmpty() ? Outcome.nothing() : new Outcome.Reply(out.getFirst(), out.subList(1, out.size()));
+    }
+
+    /** A refused action fails the message: the rules file asks for something the org does not allow. */
+    private static Outcome refused(RuleBook.Rule rule, ActionResult r) {
+        LOG.infof("rule %s: %s refused: %s", rule.name(), r.action(), r.message());
+        return Outcome.failed("rule " + rule.name() + ": the " + r.action() + " action was refused: "
+                + r.code().label() + " " + r.code().name() + ": " + r.message());
     }
 
     private static Map<String, String> names(HandlerContext ctx) {
