@@ -33,7 +33,9 @@ import dev.orgmesh.protocol.envelope.Envelope;
  * the stages after it, as one Mutiny {@link Uni} on the runtime's virtual threads:
  * <ul>
  * <li>the <b>stream lane</b>: a message from one of the agent's durables (inbox, team, all, tasks, events,
- * heartbeat), kept in progress every third of {@code ack_wait} while it is worked;</li>
+ * heartbeat), taken from the server only when its durable's {@link StreamLane} (a Mutiny {@code Multi} with
+ * back-pressure and bounded concurrency) has room for it, and kept in progress every third of {@code ack_wait} while it
+ * is worked;</li>
  * <li>the <b>fast lane</b> (ADR 0006): the core copy of a DM as it crossed the hub, worked at once when it is the first
  * copy of its id; its inbox copy, a moment behind, takes its settlement.</li>
  * </ul>
@@ -115,12 +117,11 @@ public final class Intake {
 
     /**
      * Works one message from the durable of {@code source} (whose {@code ack_wait} and {@code max_deliver} are given;
-     * null or 0: the server's defaults); {@code release} is called once it is settled (its slot is free). Returns at
-     * once: the work runs on a virtual thread.
+     * null or 0: the server's defaults); {@code settled} is called once it is settled. Returns at once: the work runs
+     * on a virtual thread. Throws only when nothing of it started (and {@code settled} is then not called).
      */
-    public void onJetStream(String source, Message msg, Duration ackWait, long maxDeliver, Runnable release) {
+    void onJetStream(String source, Message msg, Duration ackWait, long maxDeliver, Runnable settled) {
         metrics.received(source);
-        inFlight.incrementAndGet();
         NatsJetStreamMetaData meta = msg.metaData();
         Delivery d = new Delivery(source, meta.getStream(), meta.streamSequence(), meta.deliveredCount(),
                 Math.max(0, maxDeliver), msg.getHeaders(),
@@ -129,6 +130,7 @@ public final class Intake {
         long period = Math.max(100, wait.toMillis() / 3);
         ScheduledFuture<?> keepAlive = timer.scheduleAtFixedRate(() -> inProgress(msg), period, period,
                 TimeUnit.MILLISECONDS);
+        inFlight.incrementAndGet();
 
         // a direct message whose core copy was claimed by the fast lane is settled as that copy came out
         String fastId = fast != null && "dm".equals(source) ? messageId(msg.getHeaders()) : null;
@@ -148,7 +150,7 @@ public final class Intake {
                         fast.release(fastId);
                     }
                     inFlight.decrementAndGet();
-                    release.run();
+                    settled.run();
                 }
             }
         };

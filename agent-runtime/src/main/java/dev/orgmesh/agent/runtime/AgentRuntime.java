@@ -52,13 +52,13 @@ import dev.orgmesh.agent.pipeline.Outgoing;
 import dev.orgmesh.agent.pipeline.RecentIds;
 import dev.orgmesh.agent.pipeline.RuntimeListener;
 import dev.orgmesh.agent.pipeline.Settlements;
+import dev.orgmesh.agent.pipeline.StreamLane;
 import dev.orgmesh.agent.pipeline.Tracing;
 import dev.orgmesh.agent.pipeline.Workers;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.flow.DeadLetters;
 import dev.orgmesh.messaging.flow.Outbox;
-import dev.orgmesh.messaging.flow.PullSource;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
@@ -104,7 +104,7 @@ public final class AgentRuntime implements AutoCloseable {
     private final Asker asker;
     private final Acting acting;
     private final HandledRecord handled;
-    private final List<PullSource> sources = new ArrayList<>();
+    private final List<StreamLane> sources = new ArrayList<>();
     private volatile Dispatcher askDispatcher;
     private volatile Dispatcher fastDispatcher;
     private volatile boolean started;
@@ -256,11 +256,9 @@ public final class AgentRuntime implements AutoCloseable {
             handled.markRunning(options.clock().instant());
         }
         for (Source s : Source.of(subjects, soul.agent())) {
-            PullSource[] holder = new PullSource[1];
-            holder[0] = new PullSource(s.name(), js, jsm, s.stream(), s.durable(), options.fetchBatch(),
-                    options.fetchWait(), options.publishBackoff(), (msg, release) -> intake.onJetStream(s.name(), msg,
-                            ackWait(holder[0]), maxDeliver(holder[0]), release));
-            sources.add(holder[0].start());
+            // a Multi per durable: at most fetchBatch of its messages taken from the server and not yet settled
+            sources.add(new StreamLane(s.name(), js, jsm, s.stream(), s.durable(), options.fetchBatch(),
+                    options.fetchWait(), options.publishBackoff(), intake).start());
         }
         if (options.fastLane()) {
             // the core copy of every DM, as it crosses the hub; the inbox's copy settles it (ADR 0006)
@@ -284,14 +282,6 @@ public final class AgentRuntime implements AutoCloseable {
         LOG.infof("agent %s of %s started: %d sources, concurrency %d", self, subjects.company(), sources.size(),
                 options.concurrency());
         return this;
-    }
-
-    private static Duration ackWait(PullSource source) {
-        return source.consumerConfiguration() != null ? source.consumerConfiguration().getAckWait() : null;
-    }
-
-    private static long maxDeliver(PullSource source) {
-        return source.consumerConfiguration() != null ? source.consumerConfiguration().getMaxDeliver() : 0;
     }
 
     /**
@@ -327,7 +317,7 @@ public final class AgentRuntime implements AutoCloseable {
 
     /** Ready once every source is bound and the ask subject is subscribed. */
     public boolean isReady() {
-        return started && !stopped && askDispatcher != null && sources.stream().allMatch(PullSource::isBound)
+        return started && !stopped && askDispatcher != null && sources.stream().allMatch(StreamLane::isBound)
                 && connection.getStatus() == Connection.Status.CONNECTED;
     }
 
@@ -365,7 +355,7 @@ public final class AgentRuntime implements AutoCloseable {
         closeDispatcher(fastDispatcher);
         deadlines.close();
         timer.shutdownNow();
-        sources.forEach(PullSource::close);
+        sources.forEach(StreamLane::close);
         outbox.close();
         workers.stop(true);
         LOG.infof("agent %s killed", self);
@@ -394,7 +384,7 @@ public final class AgentRuntime implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         boolean drained = intake.fastPending() == 0;
-        sources.forEach(PullSource::close);
+        sources.forEach(StreamLane::close);
         if (askDispatcher != null) {
             connection.closeDispatcher(askDispatcher);
         }

@@ -12,7 +12,8 @@ import dev.orgmesh.messaging.flow.Backoff;
  *
  * @param concurrency handlers running at once, across every source
  * @param fetchBatch most messages one source holds at once (being worked or waiting for a handler slot, kept alive
- *        with in-progress acks meanwhile); small, so agents sharing a task queue share its work
+ *        with in-progress acks meanwhile): its stream lane's bounded concurrency, and so the most it asks the server
+ *        for; small, so agents sharing a task queue share its work
  * @param fetchWait how long an idle pull waits before asking again (messages arrive as soon as they exist)
  * @param beaconInterval pause between presence beacons
  * @param maxHops a message with more hand-offs than this is a loop: not handled, escalated

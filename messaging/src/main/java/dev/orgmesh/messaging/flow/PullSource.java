@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
@@ -29,12 +30,20 @@ import io.nats.client.api.ConsumerInfo;
  * busy process does not hoard messages a peer on the same durable (a shared task queue) could take, and a message
  * never waits unseen in a client buffer while its {@code ack_wait} runs out.
  *
+ * <p>On demand ({@link #onDemand}), the credits are not given back by a release but granted by {@link #request}: a
+ * reactive subscriber's demand (the agent's intake, a Mutiny {@code Multi} per durable) decides how many messages are
+ * taken from the server, and the rest stay in the stream.
+ *
  * <p>The loop runs on a virtual thread. Until the consumer can be bound (the hub is unreachable, or the consumer is
  * not applied yet) it retries with {@link Backoff}; fetch errors during an outage are retried the same way, and the
  * subscription keeps working once the hub is back.
  */
 public final class PullSource implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PullSource.class);
+    /** Most messages one pull of an {@link #onDemand} source asks for, however much was requested. */
+    private static final int MAX_PULL = 256;
+    /** Most credits an {@link #onDemand} source holds: an unbounded request is taken as this many. */
+    private static final int MAX_GRANT = 1 << 20;
 
     private final String name;
     private final JetStream js;
@@ -83,16 +92,45 @@ public final class PullSource implements AutoCloseable {
      */
     public PullSource(String name, JetStream js, JetStreamManagement jsm, String stream, String durable, int credits,
             Duration maxWait, Backoff backoff, BiConsumer<Message, Runnable> sink) {
+        this(name, js, jsm, stream, durable, credits, credits, maxWait, backoff, sink);
+    }
+
+    private PullSource(String name, JetStream js, JetStreamManagement jsm, String stream, String durable,
+            int credits, int batch, Duration maxWait, Backoff backoff, BiConsumer<Message, Runnable> sink) {
         this.name = name;
         this.js = js;
         this.jsm = jsm;
         this.stream = stream;
         this.durable = durable;
         this.credits = new Semaphore(credits);
-        this.batch = credits;
+        this.batch = batch;
         this.maxWait = maxWait;
         this.backoff = backoff;
         this.sink = sink;
+    }
+
+    /**
+     * A source that takes from the server only what {@link #request} granted: no credit to begin with, one used by
+     * every message handed to {@code sink}, none given back when it is settled. A sink that throws has not taken its
+     * message: its credit is granted again (and the message nak'd, as always).
+     *
+     * @param maxWait how long one pull waits for messages (see the main constructor)
+     * @param sink receives each message on the loop thread, and must hand it off quickly
+     */
+    public static PullSource onDemand(String name, JetStream js, JetStreamManagement jsm, String stream,
+            String durable, Duration maxWait, Backoff backoff, Consumer<Message> sink) {
+        return new PullSource(name, js, jsm, stream, durable, 0, MAX_PULL, maxWait, backoff,
+                (m, release) -> sink.accept(m));
+    }
+
+    /**
+     * Grants {@code n} more messages to an {@link #onDemand} source (a subscriber's request); an unbounded request
+     * ({@code Long.MAX_VALUE}) grants as many as the loop can ever hold. Never blocks.
+     */
+    public void request(long n) {
+        if (n > 0) {
+            credits.release((int) Math.min(n, MAX_GRANT - credits.availablePermits()));
+        }
     }
 
     /** Starts the loop; returns at once. */
@@ -324,7 +362,7 @@ public final class PullSource implements AutoCloseable {
         running = false;
         Watchdog.LIVE.remove(this);
         Thread t = loop;
-        if (t != null) {
+        if (t != null && t != Thread.currentThread()) {
             t.interrupt();
             try {
                 t.join(Duration.ofSeconds(5));

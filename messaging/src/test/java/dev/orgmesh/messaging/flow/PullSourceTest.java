@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
@@ -23,7 +24,10 @@ import io.nats.client.api.StreamConfiguration;
 import dev.orgmesh.testkit.NatsServer;
 import dev.orgmesh.testkit.NatsTest;
 
-/** The pull loop on a real server: it delivers, and its watchdog names a loop that is stuck instead of staying silent. */
+/**
+ * The pull loop on a real server: it delivers, its watchdog names a loop that is stuck instead of staying silent, and on
+ * demand it takes only what was requested.
+ */
 @NatsTest
 class PullSourceTest {
 
@@ -108,6 +112,38 @@ class PullSourceTest {
                         .containsExactlyInAnyOrder(1L, 2L, 1L);
                 await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
                         jsm.getConsumerInfo("PT", "d").getNumAckPending()).isZero());
+            } finally {
+                source.close();
+            }
+        }
+    }
+    @Test
+    void onDemandItTakesFromTheServerOnlyWhatWasRequested(NatsServer server) throws Exception {
+        try (Connection c = Nats.connect(server.clientUrl())) {
+            JetStreamManagement jsm = streamWithDurable(c, "PD", "pd", Duration.ofMinutes(5));
+            for (int i = 0; i < 5; i++) {
+                c.jetStream().publish("pd.a", ("m" + i).getBytes(StandardCharsets.UTF_8));
+            }
+            List<Message> got = new CopyOnWriteArrayList<>();
+            PullSource source = PullSource.onDemand("test", c.jetStream(), jsm, "PD", "d", Duration.ofMillis(300),
+                    Backoff.defaults(), got::add).start();
+            try {
+                await().atMost(Duration.ofSeconds(5)).until(source::isBound);
+                // over several pulls' waits: nothing requested, nothing taken
+                await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(got::isEmpty);
+
+                source.request(2);
+                await().atMost(Duration.ofSeconds(5)).until(() -> got.size() == 2);
+                await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).untilAsserted(() -> {
+                    assertThat(got).hasSize(2);
+                    assertThat(jsm.getConsumerInfo("PD", "d").getNumPending()).as("left in the stream").isEqualTo(3);
+                });
+
+                source.request(3);
+                await().atMost(Duration.ofSeconds(5)).until(() -> got.size() == 5);
+                assertThat(got).extracting(m -> new String(m.getData(), StandardCharsets.UTF_8))
+                        .containsExactly("m0", "m1", "m2", "m3", "m4");
+                assertThat(jsm.getConsumerInfo("PD", "d").getNumAckPending()).as("settling is the sink's").isEqualTo(5);
             } finally {
                 source.close();
             }
