@@ -24,20 +24,13 @@ public final class Json {
             .maxStringLength(4 * 1024 * 1024)
             .build();
 
-    private static final ObjectMapper MAPPER = configure(JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build());
+    private static final ObjectMapper MAPPER = applyTo(JsonMapper.builder().build());
 
     private static final ObjectMapper YAML = configure(YAMLMapper.builder(YAMLFactory.builder()
             .streamReadConstraints(CONSTRAINTS)
             .build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build());
-
-    static {
-        MAPPER.getFactory().setStreamReadConstraints(CONSTRAINTS);
-    }
 
     private Json() {
     }
@@ -47,6 +40,19 @@ public final class Json {
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .findAndRegisterModules();
+    }
+
+    /**
+     * Gives {@code mapper} orgmesh's JSON settings (snake_case, unknown fields ignored, ISO-8601 instants, no trailing
+     * tokens, no duplicate keys, the nesting and string bounds) and returns it. {@link #mapper()} is built with it, and
+     * so is the {@code ObjectMapper} Quarkus manages in every service (service-support's {@code WireJsonCustomizer}),
+     * so a wire type reads and writes the same through either.
+     */
+    public static ObjectMapper applyTo(ObjectMapper mapper) {
+        configure(mapper).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION.mappedFeature());
+        mapper.getFactory().setStreamReadConstraints(CONSTRAINTS);
+        return mapper;
     }
 
     /** The shared JSON mapper. Thread-safe; never reconfigure it. */

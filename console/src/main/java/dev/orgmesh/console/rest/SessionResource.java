@@ -19,7 +19,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.orgmesh.console.access.ConsoleAccess;
-import dev.orgmesh.console.metrics.ConsoleMetrics;
+import dev.orgmesh.console.service.ConsoleMetrics;
 import dev.orgmesh.protocol.ErrorBody;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Json;

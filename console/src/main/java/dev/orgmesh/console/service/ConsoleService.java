@@ -16,7 +16,6 @@ import dev.orgmesh.console.live.Decisions;
 import dev.orgmesh.console.live.FeedEntry;
 import dev.orgmesh.console.live.LiveState;
 import dev.orgmesh.console.live.NatsFollower;
-import dev.orgmesh.console.metrics.ConsoleMetrics;
 import dev.orgmesh.messaging.ops.DeadLetterOps;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;

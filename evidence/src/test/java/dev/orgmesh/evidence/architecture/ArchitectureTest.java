@@ -30,7 +30,7 @@ import com.tngtech.archunit.lang.SimpleConditionEvent;
  * Package rules over the compiled main classes of every module (issue 24), read with ArchUnit from each module's
  * {@code target/classes} (the reactor builds them before this module): no package depends, directly or through
  * others, on a package that depends back on it; the CLI uses libraries only; the libraries use neither Quarkus nor
- * CDI; wire types are declared only in protocol and vault-client.
+ * CDI; wire types are declared only in protocol and vault-client; the services' entry points stay thin.
  */
 class ArchitectureTest {
     /** The modules with main code, in the reactor's order; bench and the test-only modules are left out. */
@@ -130,6 +130,65 @@ class ArchitectureTest {
         JavaClasses cyclic = new ClassFileImporter().importPackages("dev.orgmesh.evidence.architecture.cyclic");
         assertThatThrownBy(() -> NO_CYCLES.check(cyclic)).isInstanceOf(AssertionError.class)
                 .hasMessageContaining("cyclic.a").hasMessageContaining("cyclic.b");
+    }
+
+    /** The packages of the annotations that make a class a Quarkus entry point. */
+    static final List<String> ENTRY_POINT_ANNOTATIONS = List.of("jakarta.enterprise.", "jakarta.inject",
+            "io.quarkus.", "jakarta.ws.rs", "org.eclipse.microprofile.health", "io.smallrye.config");
+
+    /**
+     * What makes a class a Quarkus entry point: a CDI scope or {@code @Singleton}, {@code @Startup}, a JAX-RS
+     * {@code @Path} or {@code @Provider}, a health check, a {@code @ConfigMapping}; told by the annotation's package.
+     */
+    static final DescribedPredicate<JavaClass> QUARKUS_ENTRY_POINT = DescribedPredicate.describe(
+            "annotated for Quarkus or CDI", c -> c.getAnnotations().stream().map(a -> a.getRawType().getPackageName())
+                    .anyMatch(p -> ENTRY_POINT_ANNOTATIONS.stream().anyMatch(p::startsWith)));
+    /**
+     * The packages a service's entry points live in: {@code service} (start-up, beans, config, health) and {@code rest}
+     * (JAX-RS resources and filters).
+     */
+    static final String[] ENTRY_POINT_PACKAGES = {"dev.orgmesh..service..", "dev.orgmesh..rest.."};
+
+    /**
+     * Entry points are thin (issue 24, STYLE.md "Code" 1). ArchUnit cannot count a method's lines, so two rules stand
+     * for it: every class annotated for Quarkus or CDI lives in an entry-point package, and no class outside those
+     * packages depends on one inside them. Logic therefore lives in plain classes the entry points call, which
+     * cannot call back into the Quarkus layer and are unit-testable without it.
+     */
+    static ArchRule entryPointsLiveInServicePackages(DescribedPredicate<JavaClass> scope) {
+        return classes().that(scope).and(QUARKUS_ENTRY_POINT).should().resideInAnyPackage(ENTRY_POINT_PACKAGES)
+                .as("classes annotated for Quarkus or CDI live in service or rest packages");
+    }
+
+    /** The second half of the rule above: the Quarkus layer is called, never called back. */
+    static ArchRule nothingDependsOnEntryPoints(DescribedPredicate<JavaClass> scope) {
+        return noClasses().that(scope).and().resideOutsideOfPackages(ENTRY_POINT_PACKAGES).should()
+                .dependOnClassesThat().resideInAnyPackage(ENTRY_POINT_PACKAGES)
+                .as("no class outside the service and rest packages depends on one inside them");
+    }
+
+    @Test
+    void entryPointsStayThin() {
+        JavaClasses classes = mainClasses();
+        assertThat(classes.that(inModules(SERVICES)).that(QUARKUS_ENTRY_POINT)).as("entry points found")
+                .hasSizeGreaterThan(15);
+        entryPointsLiveInServicePackages(inModules(SERVICES)).check(classes);
+        nothingDependsOnEntryPoints(inModules(SERVICES)).check(classes);
+    }
+
+    /**
+     * The thin-entry-point rules can fail: in the test package {@code thin}, a bean outside the service package and a
+     * plain class that calls a service bean break them, and the service bean itself breaks neither.
+     */
+    @Test
+    void theThinEntryPointRulesFindLogicInTheQuarkusLayer() {
+        JavaClasses thin = new ClassFileImporter().importPackages("dev.orgmesh.evidence.architecture.thin");
+        DescribedPredicate<JavaClass> all = DescribedPredicate.describe("all", c -> true);
+        assertThatThrownBy(() -> entryPointsLiveInServicePackages(all).check(thin))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("thin.logic.StrayBean")
+                .hasMessageNotContaining("thin.service.PlanService>");
+        assertThatThrownBy(() -> nothingDependsOnEntryPoints(all).check(thin)).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("thin.logic.Planner").hasMessageContaining("thin.service.PlanService");
     }
 
     /** Jackson's calls that decode JSON into a class given as a class literal. */

@@ -1,4 +1,4 @@
-package dev.orgmesh.console.access;
+package dev.orgmesh.console.rest;
 
 import java.security.SecureRandom;
 import java.util.List;
@@ -17,6 +17,7 @@ import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import dev.orgmesh.console.access.ConsoleAccess;
 import dev.orgmesh.console.service.ConsoleConfig;
 import dev.orgmesh.protocol.ErrorBody;
 import dev.orgmesh.protocol.Json;

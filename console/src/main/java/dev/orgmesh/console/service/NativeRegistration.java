@@ -1,4 +1,4 @@
-package dev.orgmesh.console;
+package dev.orgmesh.console.service;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 

@@ -1,4 +1,4 @@
-package dev.orgmesh.console.metrics;
+package dev.orgmesh.console.service;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
