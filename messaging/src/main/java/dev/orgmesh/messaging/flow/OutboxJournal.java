@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,6 +84,9 @@ public final class OutboxJournal implements AutoCloseable {
     /** The highest sequence known to be on disk (guarded by {@link #forcing}). */
     private volatile long synced;
     private boolean closed;
+    /** Held while open: two outboxes appending to one journal would each replay the other's messages. */
+    private FileChannel lockFile;
+    private FileLock lock;
 
     private OutboxJournal(Path dir, long segmentBytes, long maxBytes) {
         this.dir = dir;
@@ -116,13 +121,29 @@ public final class OutboxJournal implements AutoCloseable {
                     // not a POSIX file system: its default permissions stand
                 }
             }
+            j.lock();
             j.recover();
-        } catch (IOException e) {
+        } catch (IOException | OrgmeshException e) {
             j.close();
-            throw new OrgmeshException(ErrorCode.OUTBOX_JOURNAL, "outbox journal in " + dir + " unusable: "
-                    + e.getMessage(), e);
+            throw e instanceof OrgmeshException o
+                    ? o
+                    : new OrgmeshException(ErrorCode.OUTBOX_JOURNAL, "outbox journal in " + dir + " unusable: "
+                            + e.getMessage(), e);
         }
         return j;
+    }
+
+    private void lock() throws IOException {
+        lockFile = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            lock = lockFile.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null; // this JVM holds it already
+        }
+        if (lock == null) {
+            throw new OrgmeshException(ErrorCode.OUTBOX_JOURNAL, "outbox journal in " + dir
+                    + " is in use by another outbox (one agent process per journal directory)");
+        }
     }
 
     private void recover() throws IOException {
@@ -437,12 +458,15 @@ public final class OutboxJournal implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        for (Segment s : segments.values()) {
-            try {
+        try {
+            for (Segment s : segments.values()) {
                 s.channel.close();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
             }
+            if (lockFile != null) {
+                lockFile.close(); // releases the lock
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

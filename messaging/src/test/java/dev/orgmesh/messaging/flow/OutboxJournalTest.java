@@ -150,6 +150,20 @@ class OutboxJournalTest {
         }
     }
 
+    @Test
+    void oneJournalServesOneOutboxAtATime() {
+        try (OutboxJournal j = OutboxJournal.open(dir)) {
+            assertThatThrownBy(() -> OutboxJournal.open(dir)).isInstanceOfSatisfying(OrgmeshException.class,
+                    e -> assertThat(e.code()).isEqualTo(ErrorCode.OUTBOX_JOURNAL)).hasMessageContaining("in use");
+            assertThatThrownBy(() -> OutboxJournal.open(dir)).as("the refused attempt did not release the lock")
+                    .hasMessageContaining("in use");
+            j.sync(j.append(message(1)));
+        }
+        try (OutboxJournal j = OutboxJournal.open(dir)) {
+            assertThat(ids(j)).as("free again once closed").containsExactly("id-1");
+        }
+    }
+
     static List<Path> segments(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> p.toString().endsWith(OutboxJournal.SUFFIX)).sorted().toList();
