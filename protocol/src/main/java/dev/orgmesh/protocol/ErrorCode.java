@@ -62,6 +62,7 @@ public enum ErrorCode {
     NATS_SERVER_TOO_OLD(2007, "the nats-server found is older than the oldest release orgmesh supports"),
     NATS_SERVER_START_FAILED(2008, "a nats-server was started but did not become ready"),
     DEAD_LETTER_REPLAY_REFUSED(2009, "a dead letter names a destination a replay may not publish to"),
+    OUTBOX_JOURNAL(2010, "the outbox's journal on disk could not be written or read"),
 
     // 3000–3099: the hub (render, apply, hub-bootstrap)
     RENDER_FAILED(3000, "the hub or leaf configuration could not be rendered"),

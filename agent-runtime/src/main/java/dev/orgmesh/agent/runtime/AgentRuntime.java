@@ -59,6 +59,7 @@ import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.flow.DeadLetters;
 import dev.orgmesh.messaging.flow.Outbox;
+import dev.orgmesh.messaging.flow.OutboxJournal;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
@@ -69,7 +70,8 @@ import dev.orgmesh.protocol.org.Router;
  * One agent's messaging core (docs/architecture.md, "The path of a message"), as a plain class over a jnats
  * {@link Connection} (on an agent machine, to the local leaf, with the hub's JetStream domain): it binds the agent's
  * durables and its ask subject, runs every message through the stages of its pipeline ({@link Intake} and
- * {@link AskLane}, then guards, brain, outgoing, settle), publishes through a store-and-forward {@link Outbox}, dead-letters
+ * {@link AskLane}, then guards, brain, outgoing, settle), publishes through a store-and-forward {@link Outbox} (with its
+ * journal on disk when {@link RuntimeOptions#outboxJournal()} names one), dead-letters
  * a message whose last delivery failed and tells its sender's manager, and beacons presence.
  *
  * <p>The connection belongs to the caller: {@link #close()} stops the runtime gracefully and leaves the connection
@@ -145,7 +147,9 @@ public final class AgentRuntime implements AutoCloseable {
         this.metrics = new AgentMetrics(registry, self);
         this.handled = handledRecord(connection, settings, soul, options, metrics);
         this.permits = new Semaphore(options.concurrency());
-        this.outbox = new Outbox(js, options.outboxCapacity(), options.publishBackoff(), options.publishTimeout());
+        // with a journal, what a killed run accepted and did not store is queued first, before anything new
+        this.outbox = new Outbox(js, options.outboxCapacity(), options.publishBackoff(), options.publishTimeout(),
+                options.outboxJournal() != null ? OutboxJournal.open(options.outboxJournal()) : null);
         this.metrics.outboxPending(outbox::pending);
         this.deadLetters = new DeadLetters(js, jsm, subjects, options.publishTimeout(), self);
         // the stages of the pipeline, in the order a message meets them (docs/architecture.md); each is handed what it

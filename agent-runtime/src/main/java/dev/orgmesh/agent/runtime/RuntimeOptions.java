@@ -1,5 +1,6 @@
 package dev.orgmesh.agent.runtime;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -34,11 +35,15 @@ import dev.orgmesh.messaging.flow.Backoff;
  *        not handled
  * @param clock what "now" is for deadlines, templates and the rate limit (a fixed-offset clock replays a scenario
  *        written for another date, such as the seed's walkthrough)
+ * @param fastLane work a direct message from its core copy ahead of the inbox's copy (ADR 0006)
+ * @param outboxJournal the directory of the outbox's journal on disk (ADR 0003, "Update (issue 23)"): every message
+ *        the agent sends is forced to disk there before it is accepted and sent again after a crash; {@code null}
+ *        keeps the outbox in memory only (the plain runtime's default, for tests that do not need it)
  */
 public record RuntimeOptions(int concurrency, int fetchBatch, Duration fetchWait, Duration beaconInterval, int maxHops,
         int recentIds, int outboxCapacity, Duration outboxWait, Duration publishTimeout, Backoff publishBackoff,
         Backoff nakBackoff, Duration handlerTimeout, Duration ackTimeout, int maxChainRepeats, int pairRateLimit,
-        Clock clock, boolean fastLane) {
+        Clock clock, boolean fastLane, Path outboxJournal) {
 
     public RuntimeOptions {
         if (concurrency < 1 || fetchBatch < 1 || maxHops < 1 || recentIds < 1 || outboxCapacity < 1
@@ -54,69 +59,76 @@ public record RuntimeOptions(int concurrency, int fetchBatch, Duration fetchWait
         return new RuntimeOptions(4, 4, Duration.ofSeconds(5), Duration.ofSeconds(10), 10, 10_000, 10_000,
                 Duration.ofMinutes(2), Duration.ofSeconds(2), Backoff.defaults(),
                 new Backoff(Duration.ofMillis(250), Duration.ofSeconds(30)), Duration.ofMinutes(15),
-                Duration.ofSeconds(5), 3, 20, Clock.systemUTC(), true);
+                Duration.ofSeconds(5), 3, 20, Clock.systemUTC(), true, null);
     }
 
     public RuntimeOptions withConcurrency(int n) {
         return new RuntimeOptions(n, Math.min(fetchBatch, n), fetchWait, beaconInterval, maxHops, recentIds,
                 outboxCapacity, outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout,
-                maxChainRepeats, pairRateLimit, clock, fastLane);
+                maxChainRepeats, pairRateLimit, clock, fastLane, outboxJournal);
     }
 
     public RuntimeOptions withBeaconInterval(Duration d) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, d, maxHops, recentIds, outboxCapacity,
                 outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout, maxChainRepeats,
-                pairRateLimit, clock, fastLane);
+                pairRateLimit, clock, fastLane, outboxJournal);
     }
 
     public RuntimeOptions withNakBackoff(Backoff b) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds,
                 outboxCapacity, outboxWait, publishTimeout, publishBackoff, b, handlerTimeout, ackTimeout,
-                maxChainRepeats, pairRateLimit, clock, fastLane);
+                maxChainRepeats, pairRateLimit, clock, fastLane, outboxJournal);
     }
 
     public RuntimeOptions withFetchWait(Duration d) {
         return new RuntimeOptions(concurrency, fetchBatch, d, beaconInterval, maxHops, recentIds, outboxCapacity,
                 outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout, maxChainRepeats,
-                pairRateLimit, clock, fastLane);
+                pairRateLimit, clock, fastLane, outboxJournal);
     }
 
     public RuntimeOptions withMaxHops(int n) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, n, recentIds, outboxCapacity,
                 outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout, maxChainRepeats,
-                pairRateLimit, clock, fastLane);
+                pairRateLimit, clock, fastLane, outboxJournal);
     }
 
     public RuntimeOptions withOutbox(int capacity, Duration wait) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds, capacity,
                 wait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout, maxChainRepeats,
-                pairRateLimit, clock, fastLane);
+                pairRateLimit, clock, fastLane, outboxJournal);
     }
 
     /** These options with other loop limits: visits of one thread, messages per sender and minute. */
     public RuntimeOptions withLoopLimits(int chainRepeats, int perPairPerMinute) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds,
                 outboxCapacity, outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout,
-                chainRepeats, perPairPerMinute, clock, fastLane);
+                chainRepeats, perPairPerMinute, clock, fastLane, outboxJournal);
     }
 
     public RuntimeOptions withHandlerTimeout(Duration d) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds,
                 outboxCapacity, outboxWait, publishTimeout, publishBackoff, nakBackoff, d, ackTimeout, maxChainRepeats,
-                pairRateLimit, clock, fastLane);
+                pairRateLimit, clock, fastLane, outboxJournal);
     }
 
     public RuntimeOptions withClock(Clock c) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds,
                 outboxCapacity, outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout,
-                maxChainRepeats, pairRateLimit, c, fastLane);
+                maxChainRepeats, pairRateLimit, c, fastLane, outboxJournal);
+    }
+
+    /** These options with the outbox's journal in {@code dir} ({@code null}: memory only). */
+    public RuntimeOptions withOutboxJournal(Path dir) {
+        return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds,
+                outboxCapacity, outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout,
+                maxChainRepeats, pairRateLimit, clock, fastLane, dir);
     }
 
     /** These options with the fast lane for direct messages on or off. */
     public RuntimeOptions withFastLane(boolean on) {
         return new RuntimeOptions(concurrency, fetchBatch, fetchWait, beaconInterval, maxHops, recentIds,
                 outboxCapacity, outboxWait, publishTimeout, publishBackoff, nakBackoff, handlerTimeout, ackTimeout,
-                maxChainRepeats, pairRateLimit, clock, on);
+                maxChainRepeats, pairRateLimit, clock, on, outboxJournal);
     }
 
     /** The loop limits, as the workspace tells them to the brain. */

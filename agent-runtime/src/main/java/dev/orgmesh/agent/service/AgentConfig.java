@@ -143,6 +143,22 @@ public interface AgentConfig {
     @WithDefault("10000")
     int outboxCapacity();
 
+    /** The outbox's journal on disk ({@code orgmesh.agent.outbox-journal.*}). */
+    Journal outboxJournal();
+
+    /**
+     * {@code orgmesh.agent.outbox-journal.*}: every message the agent sends is forced to disk before it is accepted
+     * and sent again after the process dies (ADR 0003, "Update (issue 23)"); it holds only scrubbed messages.
+     */
+    interface Journal {
+        /** Off: the outbox is memory only, and a message the agent initiated is lost if its process dies. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The journal's directory; defaults to {@code <id>-outbox} beside the workspace (out of the brain's reach). */
+        Optional<Path> dir();
+    }
+
     /** How long a handled message waits for its outgoing messages to be stored before it is redelivered. */
     @WithDefault("2m")
     Duration outboxWait();
@@ -189,7 +205,7 @@ public interface AgentConfig {
     @WithDefault("true")
     boolean fastLane();
 
-    /** The options for the plain runtime. */
+    /** The options for the plain runtime; the service adds the journal's directory, which depends on the workspace. */
     default RuntimeOptions options() {
         RuntimeOptions d = RuntimeOptions.defaults();
         Clock clock = clockStart().map(s -> Clock.offset(Clock.systemUTC(), Duration.between(Instant.now(),
@@ -197,6 +213,6 @@ public interface AgentConfig {
         return new RuntimeOptions(concurrency(), Math.min(d.fetchBatch(), concurrency()), d.fetchWait(),
                 beaconInterval(), maxHops(), d.recentIds(), outboxCapacity(), outboxWait(), d.publishTimeout(),
                 d.publishBackoff(), d.nakBackoff(), handlerTimeout(), d.ackTimeout(), maxChainRepeats(),
-                pairRateLimit(), clock, fastLane());
+                pairRateLimit(), clock, fastLane(), null);
     }
 }

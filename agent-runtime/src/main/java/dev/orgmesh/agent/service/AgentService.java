@@ -77,10 +77,15 @@ public class AgentService {
         soul = AgentSoul.load(config.orgFile(), config.id(), config.hubUrl());
         LOG.infof("agent %s (%s) of %s; hub %s", soul.agent().id(), soul.agent().role(), soul.org().company(),
                 soul.hubUrl().orElse("(not set)"));
-        RuntimeOptions options = config.options();
+        RuntimeOptions plain = config.options();
         workspace = Workspace.at(config.workspace().orElseGet(() -> Path.of(System.getProperty("user.home"),
                 ".orgmesh", "workspaces", soul.org().company(), soul.agent().id())));
-        workspace.materialize(soul, options.loopLimits());
+        workspace.materialize(soul, plain.loopLimits());
+        // the outbox's journal beside the workspace, not in it: a command brain works in the workspace
+        RuntimeOptions options = config.outboxJournal().enabled()
+                ? plain.withOutboxJournal(config.outboxJournal().dir().orElseGet(() -> workspace.dir()
+                        .toAbsolutePath().getParent().resolve(soul.agent().id() + "-outbox")))
+                : plain;
         Path baseDir = config.orgFile().toAbsolutePath().getParent();
         config.leaf().conf().ifPresent(conf -> {
             Path log = config.leaf().log().orElseGet(() -> workspace.dir().toAbsolutePath().getParent().resolve(

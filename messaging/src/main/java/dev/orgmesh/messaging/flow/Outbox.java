@@ -30,9 +30,14 @@ import dev.orgmesh.protocol.OrgmeshException;
  * so every message is stored once as long as it is retried inside that window.
  *
  * <p>An API error (the stream refused the message: too large, wrong stream, …) is not retried: the future fails
- * with {@code PUBLISH_NOT_ACKNOWLEDGED}. The queue lives in memory only: a process that dies loses what it had not
- * yet published; callers that must not lose work (the agent pipeline) ack their input only after the future
- * completes, so the input is redelivered instead.
+ * with {@code PUBLISH_NOT_ACKNOWLEDGED}.
+ *
+ * <p>Without a journal the queue lives in memory only: a process that dies loses what it had not yet published, and
+ * callers that must not lose work ack their input only after the future completes, so the input is redelivered
+ * instead. With an {@link OutboxJournal}, {@link #publish} returns only once the message is forced to disk (or with
+ * a future already failed), each message is marked acknowledged in the journal when its stream stores it (or refuses
+ * it), and what the journal held at its opening is queued first, in order: a message accepted once is stored once
+ * even if the process is killed before the hub comes back.
  */
 public final class Outbox implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Outbox.class);
@@ -41,6 +46,8 @@ public final class Outbox implements AutoCloseable {
     private final Backoff backoff;
     private final Duration publishTimeout;
     private final BlockingQueue<Pending> queue;
+    private final int capacity;
+    private final OutboxJournal journal;
     private final Thread drainer;
     private final AtomicLong published = new AtomicLong();
     private volatile boolean closed;
@@ -65,10 +72,38 @@ public final class Outbox implements AutoCloseable {
      * @param publishTimeout how long one attempt waits for the stream's acknowledgement
      */
     public Outbox(JetStream js, int capacity, Backoff backoff, Duration publishTimeout) {
+        this(js, capacity, backoff, publishTimeout, null);
+    }
+
+    /**
+     * As {@link #Outbox(JetStream, int, Backoff, Duration)}, with every message written to {@code journal} before it
+     * is accepted; what the journal recovered at its opening is queued first, in order. The outbox closes the journal
+     * when it closes.
+     *
+     * @param journal the journal on disk, or {@code null} for memory only
+     */
+    public Outbox(JetStream js, int capacity, Backoff backoff, Duration publishTimeout, OutboxJournal journal) {
         this.js = js;
         this.backoff = backoff;
         this.publishTimeout = publishTimeout;
-        this.queue = new LinkedBlockingQueue<>(capacity);
+        this.capacity = capacity;
+        this.journal = journal;
+        this.queue = new LinkedBlockingQueue<>();
+        if (journal != null) {
+            // sent again in the order they were accepted, before anything new; nobody waits for them but the log
+            for (OutboxJournal.Entry e : journal.recovered()) {
+                Pending p = new Pending(e.message(), new CompletableFuture<>());
+                p.seq = e.seq();
+                p.future.whenComplete((ack, t) -> {
+                    if (t != null) {
+                        LOG.warnf("journaled message %s to %s not sent again: %s", e.message().msgId(),
+                                e.message().subject(), t.getMessage());
+                    }
+                });
+                queue.add(p);
+                unsent++;
+            }
+        }
         this.drainer = Thread.ofVirtual().name("outbox").start(this::drain);
     }
 
@@ -84,10 +119,18 @@ public final class Outbox implements AutoCloseable {
             return p.future;
         }
         synchronized (this) {
-            if (queue.remainingCapacity() == 0) {
+            if (queue.size() >= capacity) {
                 p.future.completeExceptionally(new OrgmeshException(ErrorCode.PUBLISH_NOT_ACKNOWLEDGED,
                         "outbox full (" + (queue.size() + 1) + " waiting); publish to " + m.subject() + " refused"));
                 return p.future;
+            }
+            if (journal != null) {
+                try {
+                    p.seq = journal.append(m); // in the queue's order; forced below, outside this lock
+                } catch (OrgmeshException e) {
+                    p.future.completeExceptionally(e);
+                    return p.future;
+                }
             }
             // nothing unsent ahead of it and the window not full: its first attempt leaves now, from the caller's
             // thread, in the order of the queue (this lock), instead of after the drainer has waited for every
@@ -96,6 +139,15 @@ public final class Outbox implements AutoCloseable {
                 unsent++;
             }
             queue.add(p);
+        }
+        if (journal != null) {
+            // one force for every message appended meanwhile (group commit). The first attempt may already be on its
+            // way: a message stored before it is on disk is not lost, and the caller learns it was accepted only now
+            try {
+                journal.sync(p.seq);
+            } catch (OrgmeshException e) {
+                p.future.completeExceptionally(e); // not promised; it may still leave from memory, once (its msg-id)
+            }
         }
         return p.future;
     }
@@ -198,8 +250,7 @@ public final class Outbox implements AutoCloseable {
         if (p.first != null) {
             try {
                 PublishAck ack = p.first.get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
-                published.incrementAndGet();
-                p.future.complete(ack);
+                stored(p, ack);
                 return;
             } catch (ExecutionException e) {
                 JetStreamApiException refused = apiError(e);
@@ -229,11 +280,10 @@ public final class Outbox implements AutoCloseable {
             }
             try {
                 PublishAck ack = js.publish(m.subject(), m.headers(), m.body(), options);
-                published.incrementAndGet();
                 if (attempt > 1) {
                     LOG.infof("published %s to %s after %d attempts", m.msgId(), m.subject(), attempt);
                 }
-                p.future.complete(ack);
+                stored(p, ack);
                 return;
             } catch (JetStreamApiException e) {
                 refuse(p, e);
@@ -248,12 +298,24 @@ public final class Outbox implements AutoCloseable {
         }
     }
 
+    /** The stream has {@code p}: the journal forgets it, its caller learns it. */
+    private void stored(Pending p, PublishAck ack) {
+        published.incrementAndGet();
+        if (journal != null) {
+            journal.acknowledge(p.seq);
+        }
+        p.future.complete(ack);
+    }
+
     /** An attempt failed: no new first attempt until those already made are settled (see {@link #retrying}). */
     private synchronized void holdWindow() {
         retrying = true;
     }
 
     private void refuse(Pending p, JetStreamApiException e) {
+        if (journal != null) {
+            journal.acknowledge(p.seq); // a refusal does not change on a retry: nothing to send again after a restart
+        }
         LOG.warnf("%s stream refused %s on %s: %s", ErrorCode.PUBLISH_NOT_ACKNOWLEDGED.label(), p.message.msgId(),
                 p.message.subject(), e.getMessage());
         p.future.completeExceptionally(new OrgmeshException(ErrorCode.PUBLISH_NOT_ACKNOWLEDGED,
@@ -289,8 +351,9 @@ public final class Outbox implements AutoCloseable {
         return null;
     }
 
-    private static OrgmeshException closedError() {
-        return new OrgmeshException(ErrorCode.NATS_UNAVAILABLE, "outbox closed before the message was published");
+    private OrgmeshException closedError() {
+        return new OrgmeshException(ErrorCode.NATS_UNAVAILABLE, "outbox closed before the message was published"
+                + (journal != null ? " (kept in the journal in " + journal.dir() + ", sent on the next start)" : ""));
     }
 
     /** Stops publishing; every message not yet acknowledged fails with {@code NATS_UNAVAILABLE}. */
@@ -307,6 +370,9 @@ public final class Outbox implements AutoCloseable {
         if (p != null) {
             p.future.completeExceptionally(closedError());
         }
+        if (journal != null) {
+            journal.close();
+        }
     }
 
     /** A message, its caller's future, and the first attempt when the caller's thread started it. */
@@ -314,6 +380,8 @@ public final class Outbox implements AutoCloseable {
         final OutboundMessage message;
         final CompletableFuture<PublishAck> future;
         CompletableFuture<PublishAck> first;
+        /** Its sequence in the journal, when there is one. */
+        long seq;
 
         Pending(OutboundMessage message, CompletableFuture<PublishAck> future) {
             this.message = message;

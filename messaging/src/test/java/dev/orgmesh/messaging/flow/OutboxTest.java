@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,10 +13,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Nats;
+import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
@@ -167,6 +170,38 @@ class OutboxTest {
                     assertThat(e.getCause().getMessage()).contains("stream refused");
                 }
                 assertThat(small.get(5, TimeUnit.SECONDS).getSeqno()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void whatTheJournalHeldIsSentFirstInOrderAndOneAlreadyStoredIsADuplicateTheStreamDrops(NatsServer server,
+            @TempDir Path dir) throws Exception {
+        try (Connection c = Nats.connect(server.clientUrl())) {
+            JetStreamManagement jsm = c.jetStreamManagement();
+            jsm.addStream(StreamConfiguration.builder().name("OB6").subjects("ob6.>").storageType(StorageType.Memory)
+                    .build());
+            // a run that died: j-1 was stored but its acknowledgement never reached the journal, j-2 and j-3 were not
+            try (OutboxJournal before = OutboxJournal.open(dir)) {
+                for (int i = 1; i <= 3; i++) {
+                    before.sync(before.append(message("ob6.x", "j-" + i)));
+                }
+            }
+            c.jetStream().publish("ob6.x", null, "j-1".getBytes(StandardCharsets.UTF_8),
+                    PublishOptions.builder().messageId("j-1").build());
+
+            OutboxJournal journal = OutboxJournal.open(dir);
+            assertThat(journal.recovered()).hasSize(3);
+            try (Outbox outbox = new Outbox(c.jetStream(), 100, QUICK, Duration.ofSeconds(2), journal)) {
+                outbox.publish(message("ob6.x", "new")).get(5, TimeUnit.SECONDS);
+                await().atMost(Duration.ofSeconds(5)).until(() -> outbox.pending() == 0);
+                assertThat(journal.liveCount()).as("all acknowledged in the journal").isZero();
+                assertThat(stored(jsm, "OB6", 4)).as("once each, the journal's first")
+                        .containsExactly("j-1", "j-2", "j-3", "new");
+                assertThat(jsm.getStreamInfo("OB6").getStreamState().getMsgCount()).isEqualTo(4);
+            }
+            try (OutboxJournal after = OutboxJournal.open(dir)) {
+                assertThat(after.recovered()).as("nothing to send again").isEmpty();
             }
         }
     }
