@@ -34,12 +34,14 @@ class ActionCodecTest {
         assertThat(send.message().type()).isEqualTo("report");
         assertThat(send.message().re()).isEqualTo("t-1");
 
-        Action.Enqueue q = (Action.Enqueue) read("{\"action\":\"enqueue\",\"role\":\"role-backend\",\"subject\":\"x\"}");
+        Action.Enqueue q = (Action.Enqueue) read(
+                "{\"action\":\"enqueue\",\"role\":\"role-backend\",\"subject\":\"x\"}");
         assertThat(q.role()).isEqualTo("role-backend");
         assertThat(q.task().to()).isEqualTo("role:role-backend");
         assertThat(q.task().type()).isEqualTo("task");
 
-        Action.Publish p = (Action.Publish) read("{\"action\":\"publish\",\"event\":\"security.scan\",\"context\":\"c\"}");
+        Action.Publish p = (Action.Publish) read(
+                "{\"action\":\"publish\",\"event\":\"security.scan\",\"context\":\"c\"}");
         assertThat(p.type()).isEqualTo("security.scan");
         assertThat(p.event().to()).isEqualTo("event:security.scan");
         assertThat(p.event().type()).isEqualTo("event");

@@ -383,7 +383,14 @@ public final class OrgLoader {
                                     "one of " + ActionKind.names());
                             return;
                         }
-                        String v = x.getValue().isTextual() ? x.getValue().textValue() : null;
+                        if (x.getValue().isBoolean()) {
+                            // YAML 1.1 reads a bare off / on as a boolean
+                            actions.put(kind.get(), x.getValue().booleanValue()
+                                    ? RolePolicy.Permission.ALLOWED
+                                    : RolePolicy.Permission.OFF);
+                            return;
+                        }
+                        String v = x.getValue().isTextual() ? x.getValue().textValue() : x.getValue().toString();
                         try {
                             actions.put(kind.get(), RolePolicy.Permission.parse(String.valueOf(v)));
                         } catch (IllegalArgumentException ex) {

@@ -42,7 +42,8 @@ import dev.orgmesh.protocol.envelope.EnvelopeCodec;
  * {@code {"status": "blocked"|"failed", "summary": "..."}} (see {@link Drafts}); or <b>JSON lines</b>, one per
  * line: actions of the action set ({@code {"action": "publish", "event": "deployment", ...}}, see
  * {@link ActionCodec}), {@code {"action": "reply", ...}} for the answer and {@code {"action": "blocked"|"failed",
- * "reason": ...}}. Lines are taken in order once the command exits; a refused action fails the message with its
+ * "reason": ...}}. Lines are taken in order once the command exits (results the {@code orgmesh} tool printed, which
+ * carry an {@code ok} field, are skipped: that action was already taken); a refused action fails the message with its
  * code, so it is tried again and, after the consumer's deliveries, dead-lettered with the reason.</li>
  * <li><b>the {@code orgmesh} tool</b>: first on the command's {@code PATH} while it runs; each call is one action
  * taken at once with the agent's identity and permissions, its result printed as JSON (an ask's answer, a secret's
@@ -186,6 +187,9 @@ public final class CommandBrain implements Handler {
             if (!json.isObject()) {
                 throw new OrgmeshException(ErrorCode.ACTION_MALFORMED, "command " + argv.getFirst() + ", line " + n
                         + ": an action is a JSON object, got " + json.getNodeType());
+            }
+            if (json.path("ok").isBoolean()) {
+                continue; // a result the orgmesh tool printed (the command did not redirect it): already taken
             }
             String action = json.path("action").asText("");
             ObjectNode o = ((ObjectNode) json).deepCopy();

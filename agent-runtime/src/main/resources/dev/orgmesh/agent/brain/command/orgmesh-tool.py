@@ -88,7 +88,7 @@ def main(argv):
                 break
             buf += chunk
     result = json.loads(buf.decode("utf-8"))
-    print(json.dumps(result))
+    print(json.dumps(result, separators=(",", ":")))
     if not result.get("ok"):
         sys.stderr.write("orgmesh: %s %s: %s\n" % (result.get("action"), result.get("error"), result.get("message")))
         return 1
