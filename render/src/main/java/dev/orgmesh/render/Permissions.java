@@ -4,9 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.org.ActionKind;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.Human;
 import dev.orgmesh.protocol.org.Org;
+import dev.orgmesh.protocol.org.RolePolicy;
 
 /**
  * Derives every user's NATS permissions from the org (docs/architecture.md, "Who may hear and say what"). This is the
@@ -68,6 +70,11 @@ public final class Permissions {
 
     /** An agent's permissions. */
     public static UserPermissions forAgent(Org org, Agent agent) {
+        return forAgent(org, agent, org.policy(agent.role()));
+    }
+
+    /** An agent's permissions were its role's actions {@code policy} (the approval desk's check of a held action). */
+    public static UserPermissions forAgent(Org org, Agent agent, RolePolicy policy) {
         Subjects s = org.subjects();
         String co = s.company();
         String id = agent.id();
@@ -83,7 +90,7 @@ public final class Permissions {
             b.subscribe(s.event(Subjects.VAULT_SENDER, "secret.rotated"));
         }
 
-        speakAs(b, org, id);
+        speakAs(b, org, id, policy);
         b.publish(s.dlq(Subjects.ANY, id), s.presence(id), s.vaultGet(id), s.orgAll(), ALL_INBOXES);
 
         List<ConsumerRef> consumers = consumersOf(org, agent);
@@ -156,8 +163,9 @@ public final class Permissions {
                 String me = service.id();
                 b.publish(s.event(me, ">"), s.dlq(Subjects.ANY, me), s.dm(Subjects.ANY, me), ALL_INBOXES);
                 // the approval desk releases a held message to where it was going, under its sender's name, after
-                // checking that the hold came from that sender (ApprovalDesk)
-                b.publish(s.dmAll(), s.allChannel(), s.tasksAll());
+                // checking that the hold came from that sender (ApprovalDesk); events too, for a role whose publish
+                // action needs approval
+                b.publish(s.dmAll(), s.allChannel(), s.tasksAll(), s.eventsAll());
                 for (String team : org.teams().keySet()) {
                     b.publish(s.teamChannel(team));
                 }
@@ -174,9 +182,28 @@ public final class Permissions {
      * events and asks with {@code id} in the sender token.
      */
     private static void speakAs(UserPermissions.Builder b, Org org, String id) {
+        speakAs(b, org, id, RolePolicy.DEFAULT_HUMAN);
+    }
+
+    /**
+     * As {@link #speakAs(UserPermissions.Builder, Org, String)}, within the actions the member's role may take
+     * ({@code roles.<role>.actions}): a role whose {@code publish} or {@code enqueue} is not {@code allowed} (off, or
+     * only with approval, which the approval desk releases) cannot publish events or post tasks with its own
+     * credentials either, so a runtime run with stolen credentials gets no further than its brain would. The events its
+     * runtime raises about itself ({@code action.refused}, {@code budget.exhausted}) stay allowed. A DM cannot be
+     * withheld this way: replies are DMs.
+     */
+    private static void speakAs(UserPermissions.Builder b, Org org, String id, RolePolicy policy) {
         Subjects s = org.subjects();
-        b.publish(s.dm(Subjects.ANY, id), s.all(id), s.tasks(Subjects.ANY, id), s.event(id, ">"),
-                s.ask(Subjects.ANY, id));
+        b.publish(s.dm(Subjects.ANY, id), s.all(id), s.ask(Subjects.ANY, id));
+        if (policy.permission(ActionKind.ENQUEUE) == RolePolicy.Permission.ALLOWED) {
+            b.publish(s.tasks(Subjects.ANY, id));
+        }
+        if (policy.permission(ActionKind.PUBLISH) == RolePolicy.Permission.ALLOWED) {
+            b.publish(s.event(id, ">"));
+        } else {
+            b.publish(s.event(id, "action.refused"), s.event(id, "budget.exhausted"));
+        }
         for (String team : org.teams().keySet()) {
             b.publish(s.team(team, id));
         }

@@ -53,11 +53,14 @@ import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.envelope.Priority;
+import dev.orgmesh.protocol.envelope.Recipient;
+import dev.orgmesh.protocol.org.ActionKind;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.ApprovalGate;
 import dev.orgmesh.protocol.org.Human;
 import dev.orgmesh.protocol.org.Member;
 import dev.orgmesh.protocol.org.Org;
+import dev.orgmesh.protocol.org.RolePolicy;
 import dev.orgmesh.render.Permissions;
 import dev.orgmesh.render.UserPermissions;
 
@@ -202,6 +205,11 @@ public final class ApprovalDesk implements AutoCloseable {
             return;
         }
         Org o = org.get();
+        Optional<ActionKind> action = ActionKind.ofHoldGate(gateId);
+        if (action.isPresent()) {
+            holdAction(msg, id, env, tree, subject, action.get(), o);
+            return;
+        }
         Optional<ApprovalGate> gate = o.oversight().approvals().stream().filter(g -> g.id().equals(gateId))
                 .findFirst();
         Instant now = clock.instant();
@@ -227,6 +235,12 @@ public final class ApprovalDesk implements AutoCloseable {
         ApprovalGate g = gate.get();
         Approval a = new Approval(id, g.id(), Approval.PENDING, subject, env.id(), env.from(), recipient, env.type(),
                 summary(env), tree, g.approvers(), now, now.plus(g.timeout()), g.onTimeout().wire(), null, null, null);
+        open(a, "Gate '" + g.id() + "' holds " + describe(a));
+    }
+
+    /** Records a pending approval and asks its approvers; does nothing when another desk recorded it first. */
+    private void open(Approval a, String what) throws IOException, JetStreamApiException {
+        String id = a.id();
         try {
             approvals.create(id, a.encode());
         } catch (JetStreamApiException e) {
@@ -236,16 +250,97 @@ public final class ApprovalDesk implements AutoCloseable {
             throw e;
         }
         due.put(id, a.timeoutAt());
-        for (String approver : g.approvers()) {
+        for (String approver : a.approvers()) {
             dm(approver, "approval.request", Priority.HIGH, "Approval needed: " + a.summary(),
-                    "Gate '" + g.id() + "' holds " + describe(a) + ". Approve with `orgmesh approve " + id
+                    what + ". Approve with `orgmesh approve " + id
                             + "` or deny with `orgmesh deny " + id + " --reason ...` (or in the console). If nobody"
-                            + " decides by " + a.timeoutAt() + " the gate will " + g.onTimeout().wire() + " it.",
+                            + " decides by " + a.timeoutAt() + " the gate will " + a.onTimeout() + " it.",
                     a, "-ask-" + approver);
         }
         event("approval.requested", a);
-        LOG.infof("held %s as %s (gate %s, %s on timeout at %s)", env.id(), id, g.id(), g.onTimeout().wire(),
+        LOG.infof("held %s as %s (gate %s, %s on timeout at %s)", a.messageId(), id, a.gate(), a.onTimeout(),
                 a.timeoutAt());
+    }
+
+    /**
+     * A message an agent's own action produced, which its role may send only with approval
+     * ({@code roles.<role>.actions.<action>: approval}): filed by that agent before it leaves, so the desk checks that
+     * the filer is its sender, that the role really holds that action, and that the sender could send it if the action
+     * were allowed. Every human of the org may decide; nobody deciding within {@link #ACTION_HOLD_TIMEOUT} denies it.
+     */
+    private void holdAction(Message msg, String id, Envelope env, JsonNode tree, String subject, ActionKind kind,
+            Org o) throws IOException, JetStreamApiException {
+        String recipient = Optional.ofNullable(header(msg, HeaderNames.HOLD_RECIPIENT)).orElse(env.to());
+        Optional<String> forbidden = actionHoldProblem(o, msg.getSubject(), env, recipient, subject, kind);
+        if (forbidden.isPresent()) {
+            refuse(msg, ErrorCode.APPROVAL_FORBIDDEN_RELEASE, "hold " + id + " of message " + env.id() + " ("
+                    + kind.wire() + " action, to " + recipient + ") would be released to " + subject + ", but "
+                    + forbidden.get() + "; refused, not released");
+            return;
+        }
+        Instant now = clock.instant();
+        List<String> approvers = o.humans().stream().map(Human::id).toList();
+        Approval a = new Approval(id, kind.holdGate(), Approval.PENDING, subject, env.id(), env.from(), recipient,
+                env.type(), summary(env), tree, approvers, now, now.plus(ACTION_HOLD_TIMEOUT),
+                ApprovalGate.OnTimeout.DENY.wire(), null, null, null);
+        open(a, env.from() + "'s role needs approval for its " + kind.wire() + " action: " + describe(a));
+    }
+
+    /** How long a held action waits for a human before it is denied. */
+    static final Duration ACTION_HOLD_TIMEOUT = Duration.ofHours(24);
+
+    /**
+     * Why a held action may not be recorded, if it may not: only the acting agent files it (the hold subject's sender
+     * is the message's {@code from} and the release subject's sender), its role holds that action for approval, the
+     * release subject is where a message to {@code recipient} goes, and the sender could publish there were the action
+     * allowed.
+     */
+    static Optional<String> actionHoldProblem(Org o, String holdSubject, Envelope env, String recipient,
+            String release, ActionKind kind) {
+        Subjects s = o.subjects();
+        String filer = s.attribution(holdSubject).map(Subjects.Attribution::sender).orElse(null);
+        if (filer == null || !filer.equals(env.from())) {
+            return Optional.of("an action is held by the agent that takes it, and '" + filer
+                    + "' filed a message from '" + env.from() + "'");
+        }
+        Optional<Agent> agent = o.agent(filer);
+        if (agent.isEmpty()) {
+            return Optional.of("'" + filer + "' is not an agent of " + o.company());
+        }
+        if (o.policy(agent.get().role()).permission(kind) != RolePolicy.Permission.APPROVAL) {
+            return Optional.of("role " + agent.get().role() + " does not hold its " + kind.wire()
+                    + " action for approval");
+        }
+        Optional<Subjects.Attribution> carried = s.attribution(release);
+        if (carried.isEmpty() || !carried.get().sender().equals(filer)) {
+            return Optional.of(release + " is not a subject '" + filer + "' speaks on");
+        }
+        Optional<String> destination = destinationOf(o, recipient);
+        if (destination.filter(carried.get().contract()::equals).isEmpty()) {
+            return Optional.of("a message to " + recipient + " goes to "
+                    + destination.orElse("no subject of " + o.company()));
+        }
+        return releaseProblem(o, agent.get(), kind, release);
+    }
+
+    /** {@link #releaseProblem(Org, String, String)} for an agent whose role were allowed {@code kind}. */
+    static Optional<String> releaseProblem(Org o, Agent a, ActionKind kind, String subject) {
+        UserPermissions p = Permissions.forAgent(o, a, o.policy(a.role()).allowing(kind));
+        if (subject == null || !p.allowsPublish(subject)) {
+            return Optional.of(a.id() + " may not publish to " + subject + " even with its " + kind.wire()
+                    + " action allowed");
+        }
+        return Optional.empty();
+    }
+
+    /** Why the desk may not release {@code a}, if it may not (an action hold is checked as its action allowed). */
+    static Optional<String> releaseProblem(Org o, Approval a) {
+        Optional<ActionKind> kind = ActionKind.ofHoldGate(a.gate());
+        Optional<Agent> agent = o.agent(a.from());
+        if (kind.isPresent() && agent.isPresent()) {
+            return releaseProblem(o, agent.get(), kind.get(), a.subject());
+        }
+        return releaseProblem(o, a.from(), a.subject());
     }
 
     // ---- decisions -----------------------------------------------------------------------------------------------
@@ -302,7 +397,7 @@ public final class ApprovalDesk implements AutoCloseable {
         }
         Org o = org.get();
         if (approve) {
-            Optional<String> forbidden = releaseProblem(o, a.from(), a.subject());
+            Optional<String> forbidden = releaseProblem(o, a);
             if (forbidden.isPresent()) {
                 // the org changed since the hold was recorded: approving would send what the sender may not
                 throw new OrgmeshException(ErrorCode.APPROVAL_FORBIDDEN_RELEASE, id + " cannot be approved: "
@@ -403,6 +498,10 @@ public final class ApprovalDesk implements AutoCloseable {
         if (recipient.equals("all")) {
             return Optional.of(s.all());
         }
+        if (recipient.startsWith("event:")) {
+            String type = recipient.substring(6);
+            return Recipient.EVENT_TYPE.matcher(type).matches() ? Optional.of(s.events(type)) : Optional.empty();
+        }
         if (recipient.startsWith("role:")) {
             String role = recipient.substring(5);
             return o.roles().contains(role) ? Optional.of(s.tasks(role)) : Optional.empty();
@@ -502,7 +601,7 @@ public final class ApprovalDesk implements AutoCloseable {
 
     /** Republishes the held message to its subject; the runtime lets it through because the record says approved. */
     private void release(Approval a) throws IOException, JetStreamApiException {
-        Optional<String> forbidden = releaseProblem(org.get(), a.from(), a.subject());
+        Optional<String> forbidden = releaseProblem(org.get(), a);
         if (forbidden.isPresent()) {
             // decide() and expire() check before the record turns approved; this is the last guard only
             throw new OrgmeshException(ErrorCode.APPROVAL_FORBIDDEN_RELEASE,
@@ -561,7 +660,7 @@ public final class ApprovalDesk implements AutoCloseable {
                 settle(done, TIMEOUT);
             }
             case APPROVE -> {
-                Optional<String> forbidden = releaseProblem(org.get(), a.from(), a.subject());
+                Optional<String> forbidden = releaseProblem(org.get(), a);
                 if (forbidden.isPresent()) {
                     Approval done = a.decided(Approval.EXPIRED, TIMEOUT, now, why + "; gate '" + a.gate()
                             + "' would approve, but " + forbidden.get() + " (" + ErrorCode.APPROVAL_FORBIDDEN_RELEASE

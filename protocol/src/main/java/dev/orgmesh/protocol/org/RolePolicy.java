@@ -38,11 +38,22 @@ public record RolePolicy(Map<ActionKind, Permission> actions, AskPolicy ask) {
     /** A role without settings. */
     public static final RolePolicy DEFAULT = new RolePolicy(DEFAULTS, AskPolicy.DEFAULT);
 
+    /** What a human may do: everything (humans have no brain to be talked into anything by a message). */
+    public static final RolePolicy DEFAULT_HUMAN = new RolePolicy(Map.of(ActionKind.SECRET, Permission.ALLOWED),
+            AskPolicy.DEFAULT);
+
     public RolePolicy {
         EnumMap<ActionKind, Permission> all = new EnumMap<>(DEFAULTS);
         all.putAll(actions);
         actions = Map.copyOf(all);
         ask = ask != null ? ask : AskPolicy.DEFAULT;
+    }
+
+    /** This policy with {@code kind} allowed. */
+    public RolePolicy allowing(ActionKind kind) {
+        EnumMap<ActionKind, Permission> a = new EnumMap<>(actions);
+        a.put(kind, Permission.ALLOWED);
+        return new RolePolicy(a, ask);
     }
 
     /** Whether a brain of this role may take {@code kind}, must have it approved, or may not. */
