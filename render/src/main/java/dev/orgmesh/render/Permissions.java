@@ -267,7 +267,8 @@ public final class Permissions {
      * settle another agent's escalation. On start it lists its own keys with an ordered consumer filtered to them:
      * jnats names the filter in the create subject ({@code CONSUMER.CREATE.<stream>.<name>.<filter>}) and the server
      * refuses a create whose configured filter differs, so the grant stops at its own keys; the consumer pushes to the
-     * agent's own inbox prefix.
+     * agent's own inbox prefix. jnats reads the listing consumer's info by name first, so consumer info on this one
+     * bucket is granted (a consumer's info holds its configuration and counts, no values).
      */
     private static void escalations(UserPermissions.Builder b, Subjects s, Agent agent) {
         String bucket = s.escalationsBucket();
@@ -277,7 +278,7 @@ public final class Permissions {
         b.publish(keys, DOMAIN_API + keys);
         for (String prefix : List.of(API, DOMAIN_API)) {
             b.publish(prefix + "DIRECT.GET." + stream + "." + keys,
-                    prefix + "CONSUMER.CREATE." + stream + ".*." + keys);
+                    prefix + "CONSUMER.CREATE." + stream + ".*." + keys, prefix + "CONSUMER.INFO." + stream + ".*");
         }
     }
 

@@ -156,6 +156,7 @@ class PermissionsTest {
         assertThat(p.allowsPublish("$JS.hub.API.STREAM.INFO." + stream)).isTrue();
         assertThat(p.allowsPublish("$JS.hub.API.CONSUMER.CREATE." + stream + ".abc.$KV." + bucket + ".cto-athena.>"))
                 .as("listing its own keys").isTrue();
+        assertThat(p.allowsPublish("$JS.hub.API.CONSUMER.INFO." + stream + ".abc")).as("jnats reads it first").isTrue();
 
         String other = "$KV." + bucket + "." + Subjects.escalationKey("ceo-genesis", "t1");
         assertThat(p.allowsPublish(other)).isFalse();

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,7 @@ import dev.orgmesh.agent.Fixture;
 import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.brain.Outcome;
 import dev.orgmesh.agent.pipeline.DeadlineTracker;
+import dev.orgmesh.agent.pipeline.RuntimeListener;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
@@ -145,10 +147,18 @@ class EscalationLadderHubTest {
             Fixture.Inbox ceo = f.inbox("ceo");
             Fixture.Inbox board = f.inbox("board");
 
-            f.runtime(topology.leaf(0), "dev2", Handler.NOTHING, null, Fixture.options());
+            List<String> sent = new CopyOnWriteArrayList<>();
+            f.runtime(topology.leaf(0), "dev2", Handler.NOTHING, new RuntimeListener() {
+                @Override
+                public void onEscalated(Envelope escalation) {
+                    sent.add(escalation.id());
+                }
+            }, Fixture.options());
 
             await().atMost(Duration.ofSeconds(15)).until(() -> !about(board, "t-2").isEmpty());
             await().atMost(STEP.multipliedBy(4)).until(() -> ladders.get(key) == null);
+            assertThat(sent).as("the new runtime sent step 2 again, then step 3").containsExactly(
+                    "t-2-dev2-esc2-ceo", "t-2-dev2-esc3-board");
             assertThat(about(ceo, "t-2")).as("resent under the same id: a duplicate the stream dropped")
                     .extracting(Envelope::id).containsExactly("t-2-dev2-esc2-ceo");
             assertThat(about(board, "t-2")).extracting(Envelope::id).containsExactly("t-2-dev2-esc3-board");

@@ -139,6 +139,7 @@ class SecurityMatrixTest {
                 pubGrounds.add(api + "STREAM.INFO." + ladders);
                 pubGrounds.add(api + "DIRECT.GET." + ladders + "." + ownLadders);
                 pubGrounds.add(api + "CONSUMER.CREATE." + ladders + ".*." + ownLadders);
+                pubGrounds.add(api + "CONSUMER.INFO." + ladders + ".*");
                 // artifacts: the company's object store, put and get (agent-runtime's ArtifactStage)
                 String obj = "OBJ_" + S.artifactBucket();
                 for (String op : List.of("STREAM.INFO.", "STREAM.MSG.GET.", "DIRECT.GET.", "CONSUMER.CREATE.",
