@@ -251,6 +251,11 @@ public final class DeadlineTracker implements AutoCloseable {
                         o.revision = rev;
                     }
                     up();
+                    if (open.get(key) != o) {
+                        // answered while it was being stored
+                        store.delete(key);
+                        return;
+                    }
                 } catch (Exception e) {
                     down("create", key, e);
                 }
@@ -383,16 +388,27 @@ public final class DeadlineTracker implements AutoCloseable {
                 try {
                     EscalationStore.Entry e = store.get(key);
                     up();
-                    if (e == null) {
+                    if (e == null && rev > 0) {
                         // settled by another runtime of this agent (it got the answer)
                         forget(key, o);
                         return;
                     }
-                    l = Ladder.decode(e.value());
-                    rev = e.revision();
-                    o.ladder = l;
-                    o.revision = rev;
-                    index(key, l);
+                    if (e == null) {
+                        // never stored (the bucket did not answer when it started): stored now, from here on durable
+                        long created = store.create(key, l.encode());
+                        if (created < 0) {
+                            arm(key, o, clock.instant());
+                            return;
+                        }
+                        rev = created;
+                        o.revision = rev;
+                    } else {
+                        l = Ladder.decode(e.value());
+                        rev = e.revision();
+                        o.ladder = l;
+                        o.revision = rev;
+                        index(key, l);
+                    }
                 } catch (Exception e) {
                     down("read", key, e);
                     if (rev > 0) {
