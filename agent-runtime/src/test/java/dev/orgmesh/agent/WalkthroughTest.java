@@ -41,7 +41,7 @@ import dev.orgmesh.testkit.NatsTest;
  * implementation to Hephaestus by DM, where he receives it together with Athena's report artifacts.
  *
  * <p>The runtimes' clock is set to the seed's day (2026-04-05): the task's deadline, 2026-04-07, has passed in real
- * time, and a runtime does not work a task past its deadline.
+ * time, and a runtime works a task past its deadline only flagged late (or escalates it, per the org's late_tasks).
  */
 @NatsTest
 @Leaves(3)

@@ -81,6 +81,8 @@ public enum ErrorCode {
     AGENT_LOOP_DETECTED(4004, "the hand-off limit was reached or the thread came back through the chain"),
     AGENT_BLOCKED(4005, "the brain reported it is blocked"),
     AGENT_HANDLED_RECORD_UNAVAILABLE(4006, "the handled record could not be read or written; the runtime goes on at least once"),
+    AGENT_ESCALATION_UNANSWERED(4010, "nobody answered an escalation within the step timeout; it climbed one level up the reports_to chain"),
+    AGENT_ESCALATION_STATE_UNAVAILABLE(4011, "the escalations bucket could not be read or written; open deadlines are kept in this process only"),
     ACTION_UNKNOWN(4050, "a brain asked for an action orgmesh does not have"),
     ACTION_MALFORMED(4051, "an action is not a JSON object of the documented shape, or a field has the wrong type"),
     ACTION_FORBIDDEN(4052, "the agent's role may not take that action (roles.<role>.actions in the org file)"),

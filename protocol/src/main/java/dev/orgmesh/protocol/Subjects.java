@@ -529,6 +529,25 @@ public final class Subjects {
     }
 
     /**
+     * KV bucket of open deadlines and escalations (agent-runtime/README.md, "Escalation and loop guards"): key
+     * {@link #escalationKey} → the state of one escalation ladder (the task, its current step, who was told, when the
+     * next step is due). The agent that sent the task (or whose brain escalated) creates the key, moves it one step up
+     * with compare-and-set before it sends that step, and deletes it once answered; an agent may touch only keys
+     * under its own id.
+     */
+    public String escalationsBucket() {
+        return assetPrefix() + "ESCALATIONS";
+    }
+
+    /**
+     * The key of agent {@code agent}'s escalation ladder about message {@code messageId}: {@code {agent}.{id}}, the id
+     * used as it is or hashed as in {@link #handledKey}.
+     */
+    public static String escalationKey(String agent, String messageId) {
+        return handledKey(token(agent), messageId);
+    }
+
+    /**
      * KV bucket of the vault bridge's used request nonces (key {@code {agent}.{nonce hash}}), shared by every bridge
      * instance and kept across restarts; entries expire (the bucket's max age), so it holds one replay window.
      */

@@ -18,8 +18,9 @@ import dev.orgmesh.protocol.org.RolePolicy;
  * <p>An agent may subscribe to its own DM, its team, {@code {co}.all}, its role's tasks, its chosen events, its
  * heartbeat and its ask subject, and publish to channels, DMs, tasks, events, asks, the directory, dead letters,
  * its own presence key and its own vault subject. For JetStream it may read (next, info, ack) only its own durable
- * consumers, publish to its own presence key and read and create keys of the handled record in its own and its role's
- * scope. Stream and consumer management is not granted.
+ * consumers, publish to its own presence key, read and create keys of the handled record in its own and its role's
+ * scope, and read, write and list its own keys of the escalations bucket. Stream and consumer management is not
+ * granted.
  *
  * <p>Replies: agents and humans receive replies only on their private inbox prefix ({@link #inboxPrefix}), so one
  * agent cannot read the replies (directory answers, sealed secrets, publish acks) meant for another. Clients must
@@ -103,6 +104,7 @@ public final class Permissions {
         artifacts(b, s);
         oversight(b, org, agent);
         handledRecord(b, s, agent);
+        escalations(b, s, agent);
         return b.build();
     }
 
@@ -283,6 +285,27 @@ public final class Permissions {
             for (String prefix : List.of(API, DOMAIN_API)) {
                 b.publish(prefix + "DIRECT.GET." + stream + "." + keys);
             }
+        }
+    }
+
+    /**
+     * The escalations bucket ({@code OM_{CO}_ESCALATIONS}, agent-runtime/README.md "Escalation and loop guards"): an
+     * agent reads, writes (compare-and-set) and deletes keys under its own id only, {@code {id}.>}, so it cannot move or
+     * settle another agent's escalation. On start it lists its own keys with an ordered consumer filtered to them:
+     * jnats names the filter in the create subject ({@code CONSUMER.CREATE.<stream>.<name>.<filter>}) and the server
+     * refuses a create whose configured filter differs, so the grant stops at its own keys; the consumer pushes to the
+     * agent's own inbox prefix. jnats reads the listing consumer's info by name first, so consumer info on this one
+     * bucket is granted (a consumer's info holds its configuration and counts, no values).
+     */
+    private static void escalations(UserPermissions.Builder b, Subjects s, Agent agent) {
+        String bucket = s.escalationsBucket();
+        String stream = "KV_" + bucket;
+        streamInfo(b, stream);
+        String keys = "$KV." + bucket + "." + Subjects.token(agent.id()) + ".>";
+        b.publish(keys, DOMAIN_API + keys);
+        for (String prefix : List.of(API, DOMAIN_API)) {
+            b.publish(prefix + "DIRECT.GET." + stream + "." + keys,
+                    prefix + "CONSUMER.CREATE." + stream + ".*." + keys, prefix + "CONSUMER.INFO." + stream + ".*");
         }
     }
 

@@ -142,6 +142,34 @@ class PermissionsTest {
         assertThat(p.allowsPublish("$JS.API.STREAM.MSG.DELETE.KV_" + bucket)).isFalse();
     }
 
+    /** Issue 23: an agent reads, steps and lists escalation ladders under its own id only. */
+    @Test
+    void agentTouchesOnlyItsOwnEscalationKeys() {
+        UserPermissions p = Permissions.forAgent(KOMODO, ATHENA);
+        String bucket = S.escalationsBucket();
+        String stream = "KV_" + bucket;
+        String own = "$KV." + bucket + "." + Subjects.escalationKey("cto-athena", "t1");
+        assertThat(p.allowsPublish(own)).isTrue();
+        assertThat(p.allowsPublish("$JS.hub.API." + own)).isTrue();
+        assertThat(p.allowsPublish("$JS.API.DIRECT.GET." + stream + "." + own)).isTrue();
+        assertThat(p.allowsPublish("$JS.hub.API.DIRECT.GET." + stream + "." + own)).isTrue();
+        assertThat(p.allowsPublish("$JS.hub.API.STREAM.INFO." + stream)).isTrue();
+        assertThat(p.allowsPublish("$JS.hub.API.CONSUMER.CREATE." + stream + ".abc.$KV." + bucket + ".cto-athena.>"))
+                .as("listing its own keys").isTrue();
+        assertThat(p.allowsPublish("$JS.hub.API.CONSUMER.INFO." + stream + ".abc")).as("jnats reads it first").isTrue();
+
+        String other = "$KV." + bucket + "." + Subjects.escalationKey("ceo-genesis", "t1");
+        assertThat(p.allowsPublish(other)).isFalse();
+        assertThat(p.allowsPublish("$JS.hub.API." + other)).isFalse();
+        assertThat(p.allowsPublish("$JS.API.DIRECT.GET." + stream + "." + other)).isFalse();
+        assertThat(p.allowsPublish("$JS.API.CONSUMER.CREATE." + stream + ".abc.$KV." + bucket + ".ceo-genesis.>"))
+                .isFalse();
+        assertThat(p.allowsPublish("$JS.API.CONSUMER.CREATE." + stream + ".abc.$KV." + bucket + ".>")).isFalse();
+        assertThat(p.allowsPublish("$JS.API.CONSUMER.CREATE." + stream)).isFalse();
+        assertThat(p.allowsPublish("$JS.API.DIRECT.GET." + stream)).isFalse();
+        assertThat(p.allowsPublish("$JS.API.STREAM.PURGE." + stream)).isFalse();
+    }
+
     /**
      * Issue 22: no agent writes a spend counter, not even its own (it could reset the counters that limit it); it asks
      * the budget desk to reserve and settle, under its own name only.

@@ -133,7 +133,7 @@ public final class AskLane {
                     // what else the answer causes is sent, not awaited: the requester is waiting on a short timeout
                     for (Outgoing.Ready r : outgoing.prepare(in, key, outcome, true, headers, span)) {
                         outgoing.publish(r.message());
-                        deadlines.track(r.envelope());
+                        deadlines.track(r.envelope(), in);
                     }
                     return switch (outcome) {
                         case Outcome.Reply r ->

@@ -21,6 +21,7 @@ import dev.orgmesh.protocol.envelope.Deadlines;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.envelope.Recipient;
+import dev.orgmesh.protocol.org.EscalationPolicy;
 
 /**
  * The checks a decoded message passes before it reaches the brain, in order; the first that has a verdict decides
@@ -35,8 +36,9 @@ import dev.orgmesh.protocol.envelope.Recipient;
  * <li>{@link IdleHeartbeat}: a tick with nothing to do does not wake the brain;</li>
  * <li>{@link Gates}: an approval gate holds it, or its approval header is forged;</li>
  * <li>{@link Hops}, {@link Cycles}: loops (an escalation is exempt: it climbs a tree);</li>
- * <li>{@link Deadline}: past its deadline, reported instead of handled;</li>
- * <li>{@link PingPong}: too many DMs from one sender within a minute.</li>
+ * <li>{@link PingPong}: too many DMs from one sender within a minute;</li>
+ * <li>{@link Deadline}: past its deadline on arrival: as the org's {@code escalation.late_tasks} says, worked and
+ * flagged late (a {@link Step.Work} that says so; last, since it is a verdict) or reported instead of handled.</li>
  * </ol>
  */
 public final class Guards {
@@ -117,7 +119,8 @@ public final class Guards {
     /** The runtime's guards, in the order above. */
     public static Guards standard(String self, Subjects subjects, RecentIds recent, HandledRecord handled,
             DeadlineTracker deadlines, HeartbeatCheck heartbeats, Gatekeeper gates, LoopGuards loops, int maxHops,
-            Clock clock, ZoneId zone, AgentMetrics metrics, RuntimeListener listener) {
+            EscalationPolicy.LateTasks lateTasks, Clock clock, ZoneId zone, AgentMetrics metrics,
+            RuntimeListener listener) {
         return new Guards(List.of(
                 new TrueSender(subjects),
                 new OwnMessage(self),
@@ -130,8 +133,8 @@ public final class Guards {
                 new Gates(gates),
                 new Hops(maxHops),
                 new Cycles(self, loops),
-                new Deadline(self, zone, clock),
-                new PingPong(self, loops)));
+                new PingPong(self, loops),
+                new Deadline(self, lateTasks, zone, clock)));
     }
 
     static String describe(Envelope in) {
@@ -378,14 +381,22 @@ public final class Guards {
         }
     }
 
-    /** Past its deadline (a date ends in the agent's time zone): reported, not handled. */
+    /**
+     * Past its deadline on arrival (a date ends in the agent's time zone). With {@code late_tasks: work} (the default)
+     * it is handled all the same and what the agent sends about it carries {@code late: true} ({@link #LATE}); with
+     * {@code escalate} it is not handled but reported to the agent's manager ({@code OM-4003}).
+     */
     static final class Deadline implements Guard {
+        /** The envelope field that flags what an agent sent about a message that reached it past its deadline. */
+        static final String LATE = "late";
         private final String self;
+        private final EscalationPolicy.LateTasks policy;
         private final ZoneId zone;
         private final Clock clock;
 
-        Deadline(String self, ZoneId zone, Clock clock) {
+        Deadline(String self, EscalationPolicy.LateTasks policy, ZoneId zone, Clock clock) {
             this.self = self;
+            this.policy = policy;
             this.zone = zone;
             this.clock = clock;
         }
@@ -394,11 +405,17 @@ public final class Guards {
         public Step check(Inspection x) {
             Envelope in = x.in();
             Optional<Instant> due = Deadlines.parse(in.deadline(), zone);
-            return due.isPresent() && due.get().isBefore(clock.instant())
-                    ? new Step.Report(in, x.raw(), ErrorCode.AGENT_DEADLINE_PASSED,
-                            "deadline " + in.deadline() + " passed before " + self + " could handle " + describe(in)
-                                    + " (from " + x.source() + ")")
-                    : null;
+            if (due.isEmpty() || !due.get().isBefore(clock.instant())) {
+                return null;
+            }
+            if (policy == EscalationPolicy.LateTasks.WORK) {
+                LOG.infof("%s from %s arrived past its deadline %s: handled (late_tasks: work), what %s sends about it"
+                        + " is flagged late", describe(in), x.source(), in.deadline(), self);
+                return new Step.Work(in, true);
+            }
+            return new Step.Report(in, x.raw(), ErrorCode.AGENT_DEADLINE_PASSED,
+                    "deadline " + in.deadline() + " passed before " + self + " could handle " + describe(in)
+                            + " (from " + x.source() + "); the org's late_tasks is escalate, so it was not handled");
         }
     }
 

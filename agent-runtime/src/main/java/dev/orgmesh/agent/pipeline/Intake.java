@@ -15,6 +15,8 @@ import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.databind.node.BooleanNode;
+
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsJetStreamMetaData;
@@ -215,14 +217,18 @@ public final class Intake {
                     // the real release of that message may still come: not remembered as handled
                     ? Uni.createFrom().<Settlement>item(new Settlement.Ack(r.in(), r.code().name()))
                     : handledThen(d, r.in(), d.keyOf(r.in()), new Settlement.Ack(r.in(), r.code().name())));
-            case Step.Work w -> work(d, w.in());
+            case Step.Work w -> work(d, w.in(), w.late());
             case Step.Hold h -> diversions.hold(d, msg, h);
             case Step.Defer x -> Uni.createFrom().<Settlement>item(new Settlement.Nak(REDELIVERY_GRACE, x.why()));
         };
     }
 
-    /** The brain, then what it sent stored, then the message recorded as handled and acked. */
-    private Uni<Settlement> work(Delivery d, Envelope in) {
+    /**
+     * The brain, then what it sent stored, then the message recorded as handled and acked. {@code late}: it arrived
+     * past its deadline; the brain sees {@code late: true} on it and everything it sends is flagged so.
+     */
+    private Uni<Settlement> work(Delivery d, Envelope arrived, boolean late) {
+        Envelope in = late ? arrived.toBuilder().extra(Guards.Deadline.LATE, BooleanNode.TRUE).build() : arrived;
         HandlerContext ctx = new HandlerContext(soul.agent(), soul.org(), d.source(), d.delivery(), clock, List.of());
         String key = d.keyOf(in);
         long start = System.nanoTime();
@@ -235,8 +241,8 @@ public final class Intake {
                     listener.onHandled(in, d.source(), outcome);
                 })
                 .chain(outcome -> {
-                    List<Outgoing.Ready> ready = outgoing.prepare(in, key, outcome, false, d.headers(), span);
-                    ready.forEach(r -> deadlines.track(r.envelope()));
+                    List<Outgoing.Ready> ready = outgoing.prepare(in, key, outcome, false, late, d.headers(), span);
+                    ready.forEach(r -> deadlines.track(r.envelope(), in));
                     return outgoing.store(ready.stream().map(Outgoing.Ready::message).toList());
                 })
                 .chain(ignored -> handledThen(d, in, key, new Settlement.Ack(in, "handled")))

@@ -10,6 +10,8 @@ import java.util.function.UnaryOperator;
 
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.databind.node.BooleanNode;
+
 import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
 import io.opentelemetry.api.trace.Span;
@@ -129,10 +131,20 @@ public final class Outgoing {
      */
     List<Ready> prepare(Envelope in, String key, Outcome outcome, boolean request, Headers incoming,
             Span handling) {
+        return prepare(in, key, outcome, request, false, incoming, handling);
+    }
+
+    /**
+     * As {@link #prepare(Envelope, String, Outcome, boolean, Headers, Span)}; {@code late}: {@code in} arrived past its
+     * deadline and was worked all the same ({@code late_tasks: work}), so everything it causes carries
+     * {@code late: true}.
+     */
+    List<Ready> prepare(Envelope in, String key, Outcome outcome, boolean request, boolean late, Headers incoming,
+            Span handling) {
         List<Ready> out = new ArrayList<>();
         int n = 0;
         for (Envelope e : outcome.published(request)) {
-            Envelope ready = own(continuing(e, in), key + "-" + self + "-" + (++n));
+            Envelope ready = own(continuing(flagged(e, late), in), key + "-" + self + "-" + (++n));
             out.add(new Ready(ready, message(ready, incoming, handling)));
         }
         Envelope esc = switch (outcome) {
@@ -143,9 +155,14 @@ public final class Outgoing {
             default -> null;
         };
         if (esc != null) {
+            esc = flagged(esc, late);
             out.add(new Ready(esc, message(esc, incoming, handling)));
         }
         return out;
+    }
+
+    private static Envelope flagged(Envelope e, boolean late) {
+        return late ? e.toBuilder().extra(Guards.Deadline.LATE, BooleanNode.TRUE).build() : e;
     }
 
     /** Publishes and waits until every message is stored (bounded by {@code outboxWait}). */
@@ -178,11 +195,11 @@ public final class Outgoing {
 
     /**
      * Publishes an escalation the runtime made on its own, outside any handled message (a dead letter, an overdue
-     * task), and tells the listener.
+     * task), and tells the listener. The future completes when the stream has it.
      */
-    public void escalate(Envelope esc) {
+    public CompletableFuture<PublishAck> escalate(Envelope esc) {
         listener.onEscalated(esc);
-        publish(message(esc, null)).whenComplete((ack, e) -> {
+        return publish(message(esc, null)).whenComplete((ack, e) -> {
             if (e != null) {
                 LOG.warnf("escalation %s not sent: %s", esc.id(), e.getMessage());
             }

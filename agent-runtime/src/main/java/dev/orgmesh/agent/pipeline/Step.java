@@ -26,8 +26,14 @@ sealed interface Step {
     record Report(Envelope in, ObjectNode raw, ErrorCode code, String reason) implements Step {
     }
 
-    /** Run the handler. */
-    record Work(Envelope in) implements Step {
+    /**
+     * Run the handler. {@code late}: it arrived past its deadline and the org's {@code late_tasks} is {@code work}, so
+     * what the agent sends about it is flagged {@code late: true} ({@link Guards.Deadline}).
+     */
+    record Work(Envelope in, boolean late) implements Step {
+        Work(Envelope in) {
+            this(in, false);
+        }
     }
 
     /** Not yet: given back to the server with {@link Intake#REDELIVERY_GRACE}, without counting as a failure. */

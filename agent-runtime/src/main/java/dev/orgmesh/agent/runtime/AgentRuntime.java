@@ -41,6 +41,7 @@ import dev.orgmesh.agent.pipeline.AskLane;
 import dev.orgmesh.agent.pipeline.BrainCall;
 import dev.orgmesh.agent.pipeline.DeadlineTracker;
 import dev.orgmesh.agent.pipeline.Diversions;
+import dev.orgmesh.agent.pipeline.EscalationStore;
 import dev.orgmesh.agent.pipeline.Escalations;
 import dev.orgmesh.agent.pipeline.Gatekeeper;
 import dev.orgmesh.agent.pipeline.Guards;
@@ -64,6 +65,7 @@ import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.org.EscalationPolicy;
 import dev.orgmesh.protocol.org.Router;
 
 /**
@@ -157,15 +159,17 @@ public final class AgentRuntime implements AutoCloseable {
         this.escalations = new Escalations(soul.org(), self);
         this.outgoing = new Outgoing(self, new Router(soul.org()), escalations, outbox, options.clock(),
                 options.outboxWait(), timer, metrics, this.listener);
+        EscalationPolicy policy = soul.org().oversight().escalation();
         this.deadlines = new DeadlineTracker(soul.org(), self, escalations, options.clock(), soul.zone(), timer,
-                outgoing);
+                workers, outgoing, escalationStore(connection, settings, soul, options), policy.stepTimeout(),
+                options.outboxWait());
         this.heartbeats = new HeartbeatCheck(jsm, subjects, soul.agent(), options.clock(), soul.zone());
         RecentIds recent = new RecentIds(options.recentIds());
         Guards guards = Guards.standard(self, subjects, recent, handled, deadlines, heartbeats,
                 new Gatekeeper(soul.org(), soul.agent(),
                         Gatekeeper.Records.of(bucket(connection, settings, subjects.approvalsBucket()))),
                 new LoopGuards(self, options.maxChainRepeats(), options.pairRateLimit(), options.clock()),
-                options.maxHops(), options.clock(), soul.zone(), metrics, this.listener);
+                options.maxHops(), policy.lateTasks(), options.clock(), soul.zone(), metrics, this.listener);
         this.asker = new Asker(connection, soul.org(), self);
         this.acting = new Acting(soul.agent(), soul.org(), asker, escalations, outgoing, options.clock());
         this.brain = new BrainCall(self, soul.org(), handler, new Budgets(connection, subjects, self,
@@ -223,6 +227,20 @@ public final class AgentRuntime implements AutoCloseable {
                 metrics);
     }
 
+    /**
+     * This agent's keys of the company's escalations bucket, opened on first use; every call waits at most
+     * {@code publishTimeout}.
+     */
+    private static EscalationStore escalationStore(Connection c, NatsSettings settings, AgentSoul soul,
+            RuntimeOptions options) {
+        String bucket = soul.org().subjects().escalationsBucket();
+        KeyValueOptions kvo = KeyValueOptions.builder()
+                .jetStreamOptions(JetStreamOptions.builder(NatsConnector.jetStreamOptions(settings))
+                        .requestTimeout(options.publishTimeout()).build())
+                .build();
+        return new EscalationStore(soul.agent().id(), () -> c.keyValue(bucket, kvo));
+    }
+
     /** The workspace's {@code HEARTBEAT.md}: an unchecked item whose due time passed wakes the brain on a tick. */
     public AgentRuntime heartbeatChecklist(Path file) {
         heartbeats.checklist(file);
@@ -259,6 +277,8 @@ public final class AgentRuntime implements AutoCloseable {
         if (options.fastLane()) {
             handled.markRunning(options.clock().instant());
         }
+        // the open deadlines and escalations an earlier runtime of this agent left: their timers run again
+        deadlines.resume();
         for (Source s : Source.of(subjects, soul.agent())) {
             // a Multi per durable: at most fetchBatch of its messages taken from the server and not yet settled
             sources.add(new StreamLane(s.name(), js, jsm, s.stream(), s.durable(), options.fetchBatch(),
@@ -332,7 +352,7 @@ public final class AgentRuntime implements AutoCloseable {
         return m;
     }
 
-    /** Tasks this agent sent with a deadline that nobody has answered yet. */
+    /** Tasks this agent sent with a deadline, and escalations it started, that nobody has answered yet. */
     public int openDeadlines() {
         return deadlines.openCount();
     }

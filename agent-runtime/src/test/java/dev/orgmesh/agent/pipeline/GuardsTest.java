@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
+import dev.orgmesh.protocol.org.EscalationPolicy;
 
 /** The guards one by one, and their order, without NATS: each is a plain class. */
 class GuardsTest {
@@ -88,13 +89,54 @@ class GuardsTest {
                 .as("an escalation climbs a tree, it is no loop").isNull();
 
         Clock clock = Clock.fixed(Instant.parse("2026-04-08T12:00:00Z"), ZoneOffset.UTC);
-        Guards.Deadline deadline = new Guards.Deadline("cto", ZoneOffset.UTC, clock);
+        Guards.Deadline deadline = new Guards.Deadline("cto", EscalationPolicy.LateTasks.ESCALATE, ZoneOffset.UTC,
+                clock);
         assertThat(deadline.check(on(S.dm("cto", "ceo"), "dm",
                 from("ceo", "cto").toBuilder().deadline("2026-04-07").build())))
                 .isInstanceOfSatisfying(Step.Report.class,
                         r -> assertThat(r.code()).isEqualTo(ErrorCode.AGENT_DEADLINE_PASSED));
         assertThat(deadline.check(on(S.dm("cto", "ceo"), "dm",
                 from("ceo", "cto").toBuilder().deadline("2026-04-08").build()))).as("ends at the day's end").isNull();
+    }
+
+    /** Issue 23: a message that arrives past its deadline follows the org's {@code late_tasks}. */
+    @Test
+    void aLateMessageIsWorkedAndFlaggedOrEscalatedAsTheOrgSays() {
+        Clock clock = Clock.fixed(Instant.parse("2026-04-08T12:00:00Z"), ZoneOffset.UTC);
+        Envelope late = from("ceo", "cto").toBuilder().deadline("2026-04-08T11:59:00Z").build();
+        Envelope onTime = from("ceo", "cto").toBuilder().deadline("2026-04-08T12:01:00Z").build();
+
+        Guards.Deadline work = new Guards.Deadline("cto", EscalationPolicy.LateTasks.WORK, ZoneOffset.UTC, clock);
+        assertThat(work.check(on(S.dm("cto", "ceo"), "dm", late))).as("handled, flagged late")
+                .isEqualTo(new Step.Work(late, true));
+        assertThat(work.check(on(S.dm("cto", "ceo"), "dm", onTime))).isNull();
+        assertThat(work.check(on(S.dm("cto", "ceo"), "dm", from("ceo", "cto")))).as("no deadline").isNull();
+
+        Guards.Deadline escalate = new Guards.Deadline("cto", EscalationPolicy.LateTasks.ESCALATE, ZoneOffset.UTC,
+                clock);
+        assertThat(escalate.check(on(S.tasks("role-cto", "ceo"), "tasks", late)))
+                .isInstanceOfSatisfying(Step.Report.class, r -> {
+                    assertThat(r.code()).isEqualTo(ErrorCode.AGENT_DEADLINE_PASSED);
+                    assertThat(r.reason()).contains("2026-04-08T11:59:00Z").contains("late_tasks is escalate");
+                });
+        assertThat(escalate.check(on(S.dm("cto", "ceo"), "dm", onTime))).isNull();
+    }
+
+    /**
+     * The deadline guard is last in the runtime's order: its {@code work} verdict must not let a late message skip the
+     * guards before it (here, the per-sender rate limit).
+     */
+    @Test
+    void theLateVerdictComesAfterEveryOtherGuard() {
+        Clock clock = Clock.fixed(Instant.parse("2026-04-08T12:00:00Z"), ZoneOffset.UTC);
+        LoopGuards loops = new LoopGuards("cto", 3, 1, clock);
+        Guards guards = new Guards(List.of(new Guards.PingPong("cto", loops),
+                new Guards.Deadline("cto", EscalationPolicy.LateTasks.WORK, ZoneOffset.UTC, clock)));
+        Envelope late = from("ceo", "cto").toBuilder().deadline("2026-04-07").build();
+        assertThat(guards.run(on(S.dm("cto", "ceo"), "dm", late))).isEqualTo(new Step.Work(late, true));
+        assertThat(guards.run(on(S.dm("cto", "ceo"), "dm", late))).as("the second DM within a minute is over the limit")
+                .isInstanceOfSatisfying(Step.Report.class,
+                        r -> assertThat(r.code()).isEqualTo(ErrorCode.AGENT_LOOP_DETECTED));
     }
 
     @Test

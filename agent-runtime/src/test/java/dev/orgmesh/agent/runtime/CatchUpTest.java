@@ -28,8 +28,9 @@ import dev.orgmesh.testkit.NatsTest;
 
 /**
  * Messages sent while an agent was down (DM, team, company, its event, a heartbeat tick) are delivered when it comes
- * back; the guards skip its own message and report, instead of handling, a message past its deadline or over the
- * hop limit.
+ * back; the guards skip its own message and report, instead of handling, a message over the hop limit; a message past
+ * its deadline is handled under the org's default {@code late_tasks: work}, and what the agent says about it is flagged
+ * {@code late: true}.
  */
 @NatsTest
 @Leaves(1)
@@ -54,17 +55,18 @@ class CatchUpTest {
             Map<String, String> handled = new ConcurrentHashMap<>();
             f.runtime(topology.leaf(0), "cto", (in, ctx) -> {
                 handled.put(in.id(), ctx.source());
-                return "dm-1".equals(in.id())
+                return "dm-1".equals(in.id()) || "late-1".equals(in.id())
                         ? Outcome.reply(in.report("cto", "complete", "looks good").build())
                         : Outcome.nothing();
             }, null, Fixture.options());
 
-            await().atMost(Duration.ofSeconds(15)).until(() -> handled.size() >= 5);
+            await().atMost(Duration.ofSeconds(15)).until(() -> handled.size() >= 6);
             assertThat(handled).containsOnly(Map.entry("dm-1", "dm"), Map.entry("team-1", "team"),
                     Map.entry("all-1", "all"), Map.entry("ev-1", "events:deployment"),
-                    Map.entry("hb-1", "heartbeat"));
+                    Map.entry("hb-1", "heartbeat"), Map.entry("late-1", "dm"));
 
-            // ceo gets the report and, as cto's manager, the two reports of messages cto did not handle
+            // ceo gets both reports (the late one flagged) and, as cto's manager, the report of the loop cto did not
+            // handle
             JetStreamSubscription ceo = f.bind(f.subjects.inboxStream(), "dm-ceo");
             List<Envelope> toCeo = new ArrayList<>();
             await().atMost(Duration.ofSeconds(10)).until(() -> {
@@ -80,10 +82,15 @@ class CatchUpTest {
                 assertThat(e.from()).isEqualTo("cto");
                 assertThat(e.id()).as("derived from the handled message").isEqualTo("dm-1-cto-1");
             });
+            assertThat(toCeo).filteredOn(e -> "dm-1".equals(e.re())).singleElement()
+                    .satisfies(e -> assertThat(e.extra()).doesNotContainKey("late"));
+            assertThat(toCeo).filteredOn(e -> "late-1".equals(e.re())).singleElement().satisfies(e -> {
+                assertThat(e.type()).isEqualTo("report");
+                assertThat(e.extra().get("late").asBoolean()).as("late_tasks: work flags it").isTrue();
+            });
             assertThat(toCeo).filteredOn(e -> "escalation".equals(e.type())).extracting(Envelope::context)
-                    .anySatisfy(c -> assertThat(c).contains("OM-4003").contains("deadline"))
-                    .anySatisfy(c -> assertThat(c).contains("OM-4004").contains("11 hops"));
-            assertThat(handled).doesNotContainKeys("own-1", "late-1", "loop-1");
+                    .singleElement().satisfies(c -> assertThat(c).contains("OM-4004").contains("11 hops"));
+            assertThat(handled).doesNotContainKeys("own-1", "loop-1");
 
             // and the agent beacons its presence
             KeyValue presence = f.hubClient.keyValue(f.subjects.presenceBucket());

@@ -111,6 +111,10 @@ public final class SecurityMatrix {
             read own role's handled record      Y     -     -
             read other's handled record         N     N     Y
             read other role's handled record    N     N     Y
+            pub own escalation ladder           Y     -     -
+            pub other's escalation ladder       N     N     Y
+            read own escalation ladder          Y     -     -
+            read other's escalation ladder      N     N     Y
             pub a directory request             Y     Y     Y
             pub service discovery ($SRV.PING)   N     N     Y
             pub dlq as itself                   Y     N     Y
@@ -238,6 +242,15 @@ public final class SecurityMatrix {
             boolean own = a != null && a.role().equals(role);
             pub(out, m, handled + key, own ? "pub own role's handled record" : "pub other role's handled record");
             pub(out, m, read + key, own ? "read own role's handled record" : "read other role's handled record");
+        }
+        // the escalations bucket (issue 23): an agent steps and reads ladders under its own id only
+        String ladders = "$KV." + s.escalationsBucket() + ".";
+        String readLadder = "$JS.API.DIRECT.GET.KV_" + s.escalationsBucket() + "." + ladders;
+        for (String agent : agentIds) {
+            String key = Subjects.escalationKey(agent, "probe");
+            boolean own = agent.equals(m.id());
+            pub(out, m, ladders + key, own ? "pub own escalation ladder" : "pub other's escalation ladder");
+            pub(out, m, readLadder + key, own ? "read own escalation ladder" : "read other's escalation ladder");
         }
         sub(out, m, s.orgAll(), s.org("member"), "sub the directory");
         pub(out, m, s.org("member"), "pub a directory request");

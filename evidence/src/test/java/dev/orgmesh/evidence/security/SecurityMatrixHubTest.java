@@ -136,6 +136,46 @@ class SecurityMatrixHubTest {
         assertThat(violations.get(athena.id()).messages).anyMatch(m -> m.contains(otherAgent));
     }
 
+    /**
+     * Issue 23: the escalations bucket through jnats' own KeyValue, as a runtime uses it — create, compare-and-set
+     * update, get, list (an ordered consumer filtered to its own keys) and delete its own ladders — and none of that
+     * on another agent's keys, listing included.
+     */
+    @Test
+    void anAgentStepsListsAndSettlesOnlyItsOwnEscalationLaddersThroughJnats() throws Exception {
+        dev.orgmesh.protocol.Subjects s = hub.org.subjects();
+        String me = "cto-athena";
+        io.nats.client.KeyValue kv = connections.get(me).keyValue(s.escalationsBucket(),
+                io.nats.client.KeyValueOptions.builder()
+                        .jetStreamOptions(JetStreamOptions.builder().requestTimeout(Duration.ofSeconds(2)).build())
+                        .build());
+        io.nats.client.KeyValue operatorKv = observer.keyValue(s.escalationsBucket());
+        String id = "evidence-" + System.nanoTime();
+        byte[] value = "{\"step\":0}".getBytes(StandardCharsets.UTF_8);
+        String own = dev.orgmesh.protocol.Subjects.escalationKey(me, id);
+        long rev = kv.create(own, value);
+        assertThat(kv.update(own, "{\"step\":1}".getBytes(StandardCharsets.UTF_8), rev)).isGreaterThan(rev);
+        assertThat(kv.get(own)).isNotNull();
+        violations.get(me).drain();
+        assertThat(kv.keys(me + ".>")).as("listing its own ladders, as a runtime does on start").contains(own);
+        kv.delete(own);
+        assertThat(kv.get(own)).isNull();
+        assertThat(violations.get(me).drain()).as("its own ladders: nothing refused").isEmpty();
+
+        String other = dev.orgmesh.protocol.Subjects.escalationKey("ceo-genesis", id);
+        operatorKv.create(other, value);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> kv.create(other, value))
+                .isInstanceOfAny(java.io.IOException.class, JetStreamApiException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> kv.get(other))
+                .isInstanceOfAny(java.io.IOException.class, JetStreamApiException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> kv.delete(other))
+                .isInstanceOfAny(java.io.IOException.class, JetStreamApiException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> kv.keys("ceo-genesis.>"))
+                .as("listing another agent's ladders").isInstanceOfAny(java.io.IOException.class,
+                        JetStreamApiException.class);
+        assertThat(operatorKv.get(other)).as("another agent's ladder is untouched").isNotNull();
+    }
+
     /** Subscribes as the member, publishes a probe as the operator: received (true) or a violation (false). */
     static Boolean subscribe(Cell c, int n) throws Exception {
         Connection conn = connections.get(c.member().id());

@@ -133,6 +133,13 @@ class SecurityMatrixTest {
                     pubGrounds.add(api + "DIRECT.GET.KV_" + S.handledBucket() + ".$KV." + S.handledBucket() + "."
                             + scope + ".>");
                 }
+                // the escalations bucket (issue 23): open it, read its own keys, list them on start
+                String ladders = "KV_" + S.escalationsBucket();
+                String ownLadders = "$KV." + S.escalationsBucket() + "." + a.id() + ".>";
+                pubGrounds.add(api + "STREAM.INFO." + ladders);
+                pubGrounds.add(api + "DIRECT.GET." + ladders + "." + ownLadders);
+                pubGrounds.add(api + "CONSUMER.CREATE." + ladders + ".*." + ownLadders);
+                pubGrounds.add(api + "CONSUMER.INFO." + ladders + ".*");
                 // artifacts: the company's object store, put and get (agent-runtime's ArtifactStage)
                 String obj = "OBJ_" + S.artifactBucket();
                 for (String op : List.of("STREAM.INFO.", "STREAM.MSG.GET.", "DIRECT.GET.", "CONSUMER.CREATE.",
@@ -153,6 +160,8 @@ class SecurityMatrixTest {
                 pubGrounds.add("$KV." + S.handledBucket() + "." + scope + ".>");
                 pubGrounds.add("$JS.hub.API.$KV." + S.handledBucket() + "." + scope + ".>");
             }
+            pubGrounds.add("$KV." + S.escalationsBucket() + "." + a.id() + ".>");
+            pubGrounds.add("$JS.hub.API.$KV." + S.escalationsBucket() + "." + a.id() + ".>");
             pubGrounds.add("$O." + S.artifactBucket() + ".>");
             pubGrounds.add("$JS.hub.API.$O." + S.artifactBucket() + ".>");
             pubGrounds.add("$JS.FC.>");

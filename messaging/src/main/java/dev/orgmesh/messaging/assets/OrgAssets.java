@@ -151,6 +151,14 @@ public record OrgAssets(Map<String, StreamConfiguration> streams, Map<String, Li
                 .storageType(limits.storage())
                 .replicas(limits.replicas())
                 .build());
+        buckets.put(s.escalationsBucket(), KeyValueConfiguration.builder()
+                .name(s.escalationsBucket())
+                .description("open deadlines and escalation ladders, key {agent}.{task id}; stepped by compare-and-set,"
+                        + " deleted once answered")
+                .maxHistoryPerKey(1)
+                .storageType(limits.storage())
+                .replicas(limits.replicas())
+                .build());
         buckets.put(s.noncesBucket(), KeyValueConfiguration.builder()
                 .name(s.noncesBucket())
                 .description("vault request nonces already used, key {agent}.{nonce hash}; expire after "

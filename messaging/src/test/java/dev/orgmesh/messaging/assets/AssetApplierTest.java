@@ -70,8 +70,8 @@ class AssetApplierTest {
             AssetApplier applier = applier(c, org.subjects(), settings);
             AssetPlan first = applier.plan(assets);
             assertThat(first.of(AssetChange.Action.CREATE))
-                    .as("8 streams, 6 buckets, 5 inboxes, 8 channel, 4 heartbeat, 2 event, 3 task and 1 hold consumers")
-                    .hasSize(8 + 6 + 5 + 8 + 4 + 2 + 3 + 1);
+                    .as("8 streams, 7 buckets, 5 inboxes, 8 channel, 4 heartbeat, 2 event, 3 task and 1 hold consumers")
+                    .hasSize(8 + 7 + 5 + 8 + 4 + 2 + 3 + 1);
             applier.apply(assets, first, false);
 
             AssetPlan second = applier.plan(assets);

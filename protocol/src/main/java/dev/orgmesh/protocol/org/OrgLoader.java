@@ -45,9 +45,10 @@ public final class OrgLoader {
     static final Pattern SECRET_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private static final Set<String> TOP_KEYS = Set.of("company", "name", "hub", "defaults", "teams", "humans",
-            "agents", "approvals", "budgets", "roles");
+            "agents", "approvals", "budgets", "roles", "escalation");
     private static final Set<String> ROLE_KEYS = Set.of("actions", "ask");
     private static final Set<String> ASK_KEYS = Set.of("timeout", "fallback", "retries", "default_answer");
+    private static final Set<String> ESCALATION_KEYS = Set.of("step_timeout", "late_tasks");
     private static final Set<String> GATE_KEYS = Set.of("id", "match", "approvers", "timeout", "on_timeout");
     private static final Set<String> MATCH_KEYS = Set.of("type", "from", "to", "priority", "team");
     private static final Set<String> BUDGETS_KEYS = Set.of("company", "teams", "agents", "reserve_tokens");
@@ -552,7 +553,42 @@ public final class OrgLoader {
                     }
                 }
             }
-            return new Oversight(gates, company, teams, agents, reserve);
+            return new Oversight(gates, company, teams, agents, reserve, escalation(root));
+        }
+
+        /** {@code escalation: { step_timeout: 30m, late_tasks: work }}; each key has a default. */
+        private EscalationPolicy escalation(JsonNode root) {
+            JsonNode e = object(root, "escalation", "");
+            if (e == null) {
+                return EscalationPolicy.DEFAULT;
+            }
+            unknownKeys(e, "escalation.", ESCALATION_KEYS);
+            Duration step = EscalationPolicy.DEFAULT_STEP_TIMEOUT;
+            String t = text(e, "step_timeout", "escalation.", false);
+            if (t != null) {
+                try {
+                    step = Durations.parse(t);
+                    if (step.isZero() || step.isNegative()) {
+                        problem(ErrorCode.ORG_BAD_DURATION, "escalation.step_timeout", "must be longer than 0",
+                                "step_timeout: 30m");
+                        step = EscalationPolicy.DEFAULT_STEP_TIMEOUT;
+                    }
+                } catch (IllegalArgumentException ex) {
+                    problem(ErrorCode.ORG_BAD_DURATION, "escalation.step_timeout", ex.getMessage(),
+                            "step_timeout: 30m");
+                }
+            }
+            EscalationPolicy.LateTasks late = EscalationPolicy.LateTasks.WORK;
+            String l = text(e, "late_tasks", "escalation.", false);
+            if (l != null) {
+                try {
+                    late = EscalationPolicy.LateTasks.parse(l);
+                } catch (IllegalArgumentException ex) {
+                    problem(ErrorCode.ORG_BAD_VALUE, "escalation.late_tasks", "unknown policy '" + l + "'",
+                            "one of work (handle it and flag what it sends late), escalate (tell the manager instead)");
+                }
+            }
+            return new EscalationPolicy(step, late);
         }
 
         private ApprovalGate.Match match(JsonNode m, String prefix, Set<String> memberIds, Set<String> teamIds) {

@@ -5,24 +5,32 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What the humans set in the org file to oversee it: approval gates and budgets.
+ * What the humans set in the org file to oversee it: approval gates, budgets and how escalations climb.
  *
  * @param approvals gates, in file order; the first that matches a message holds it
  * @param companyBudget the company's limits
  * @param teamBudgets limits per team id
  * @param agentBudgets limits per agent id
  * @param reserveTokens how many tokens a brain call reserves before it runs (settled to the real use afterwards)
+ * @param escalation how unanswered work climbs the reporting chain, and what becomes of late tasks
  */
 public record Oversight(List<ApprovalGate> approvals, Budget companyBudget, Map<String, Budget> teamBudgets,
-        Map<String, Budget> agentBudgets, long reserveTokens) {
+        Map<String, Budget> agentBudgets, long reserveTokens, EscalationPolicy escalation) {
     public static final long DEFAULT_RESERVE_TOKENS = 2_000;
     public static final Oversight NONE = new Oversight(List.of(), Budget.UNLIMITED, Map.of(), Map.of(),
-            DEFAULT_RESERVE_TOKENS);
+            DEFAULT_RESERVE_TOKENS, EscalationPolicy.DEFAULT);
 
     public Oversight {
         approvals = List.copyOf(approvals);
         teamBudgets = Map.copyOf(teamBudgets);
         agentBudgets = Map.copyOf(agentBudgets);
+        escalation = escalation != null ? escalation : EscalationPolicy.DEFAULT;
+    }
+
+    /** Gates and budgets with the default escalation policy. */
+    public Oversight(List<ApprovalGate> approvals, Budget companyBudget, Map<String, Budget> teamBudgets,
+            Map<String, Budget> agentBudgets, long reserveTokens) {
+        this(approvals, companyBudget, teamBudgets, agentBudgets, reserveTokens, EscalationPolicy.DEFAULT);
     }
 
     /** The first gate that holds this message at an agent of {@code recipientTeam}. */

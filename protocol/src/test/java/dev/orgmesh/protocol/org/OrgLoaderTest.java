@@ -170,6 +170,41 @@ class OrgLoaderTest {
         });
     }
 
+    /** Issue 23: the escalation policy, its defaults and its errors. */
+    @Test
+    void escalationStepTimeoutAndLatePolicy() {
+        String base = """
+                company: acme
+                teams: { ops: {} }
+                humans: [ { id: boss } ]
+                agents: [ { id: a1, role: role-ops, team: ops, reports_to: boss } ]
+                """;
+        assertThat(OrgLoader.parse(base, "t").oversight().escalation()).isEqualTo(EscalationPolicy.DEFAULT)
+                .isEqualTo(new EscalationPolicy(Duration.ofMinutes(30), EscalationPolicy.LateTasks.WORK));
+        assertThat(OrgLoader.parse(base + "escalation: { step_timeout: 1h30m, late_tasks: escalate }\n", "t")
+                .oversight().escalation())
+                .isEqualTo(new EscalationPolicy(Duration.ofMinutes(90), EscalationPolicy.LateTasks.ESCALATE));
+        assertThat(OrgLoader.parse(base + "escalation: { late_tasks: escalate }\n", "t").oversight().escalation()
+                .stepTimeout()).as("each key has its default").isEqualTo(Duration.ofMinutes(30));
+
+        List<OrgProblem> problems = OrgLoader.problems(base
+                + "escalation: { step_timeout: soon, late_tasks: ignore, step: 5m }\n");
+        assertThat(problems).extracting(OrgProblem::path).containsExactlyInAnyOrder("escalation.step_timeout",
+                "escalation.late_tasks", "escalation.step");
+        assertThat(problems).filteredOn(p -> p.path().equals("escalation.step_timeout")).singleElement()
+                .satisfies(p -> assertThat(p.code()).isEqualTo(ErrorCode.ORG_BAD_DURATION));
+        assertThat(problems).filteredOn(p -> p.path().equals("escalation.late_tasks")).singleElement()
+                .satisfies(p -> {
+                    assertThat(p.code()).isEqualTo(ErrorCode.ORG_BAD_VALUE);
+                    assertThat(p.message()).contains("'ignore'");
+                    assertThat(p.hint()).contains("work").contains("escalate");
+                });
+        assertThat(OrgLoader.problems(base + "escalation: { step_timeout: 0s }\n")).singleElement()
+                .satisfies(p -> assertThat(p.code()).isEqualTo(ErrorCode.ORG_BAD_DURATION));
+        assertThat(OrgLoader.problems(base + "escalation: 30m\n")).singleElement()
+                .satisfies(p -> assertThat(p.message()).contains("must be a mapping"));
+    }
+
     @Test
     void unreadableYamlIsOneProblemWithALine() {
         List<OrgProblem> problems = OrgLoader.problems("company: [unclosed\nagents: x");
