@@ -383,7 +383,11 @@ public final class OrgLoader {
                                     "one of " + ActionKind.names());
                             return;
                         }
-                        String v = x.getValue().isTextual() ? x.getValue().textValue() : null;
+                        JsonNode pv = x.getValue();
+                        // YAML 1.1 reads an unquoted off / no as false (on / yes as true): the words meant
+                        String v = pv.isTextual()
+                                ? pv.textValue()
+                                : pv.isBoolean() ? (pv.booleanValue() ? "allowed" : "off") : null;
                         try {
                             actions.put(kind.get(), RolePolicy.Permission.parse(String.valueOf(v)));
                         } catch (IllegalArgumentException ex) {
