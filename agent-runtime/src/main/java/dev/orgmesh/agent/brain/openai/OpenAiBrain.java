@@ -167,7 +167,9 @@ public final class OpenAiBrain implements Handler {
                 }
             }
             if (answer == null) {
-                throw new TransientException("every model failed: " + String.join("; ", attempts));
+                // at a later turn the whole conversation is held again when the message comes back
+                throw new TransientException("every model failed" + (turn > 1 ? " at turn " + turn : "") + ": "
+                        + String.join("; ", attempts));
             }
             AiMessage ai = answer.message();
             if (!ai.hasToolExecutionRequests()) {
