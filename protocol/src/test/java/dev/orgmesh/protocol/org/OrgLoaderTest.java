@@ -72,6 +72,26 @@ class OrgLoaderTest {
     }
 
     @Test
+    void anUnquotedOffInRoleActionsTurnsTheActionOff() {
+        Org org = OrgLoader.parse("""
+                company: acme
+                teams: { ops: {} }
+                humans: [ { id: boss } ]
+                roles: { role-x: { actions: { publish: off, send: "off", secret: on, ask: approval } } }
+                agents:
+                  - { id: a1, role: role-x, team: ops, reports_to: boss }
+                """, "test");
+        RolePolicy p = org.policy("role-x");
+        assertThat(p.permission(ActionKind.PUBLISH)).as("YAML 1.1 reads off as false").isEqualTo(
+                RolePolicy.Permission.OFF);
+        assertThat(p.permission(ActionKind.SEND)).isEqualTo(RolePolicy.Permission.OFF);
+        assertThat(p.permission(ActionKind.SECRET)).isEqualTo(RolePolicy.Permission.ALLOWED);
+        assertThat(p.permission(ActionKind.ASK)).isEqualTo(RolePolicy.Permission.APPROVAL);
+        assertThat(p.permission(ActionKind.ENQUEUE)).as("unnamed: the default").isEqualTo(
+                RolePolicy.Permission.ALLOWED);
+    }
+
+    @Test
     void jsonOrgFilesWork() {
         Org org = OrgLoader.parse("""
                 {"company":"acme","teams":{"ops":{}},"humans":[{"id":"boss"}],

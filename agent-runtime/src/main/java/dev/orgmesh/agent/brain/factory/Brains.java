@@ -39,6 +39,8 @@ import dev.orgmesh.protocol.org.BrainSpec;
  * <tr><td></td><td>{@code timeout}</td><td>per request, default 60s</td></tr>
  * <tr><td></td><td>{@code temperature}, {@code max_tokens}, {@code wake_on_heartbeat}</td><td>optional</td></tr>
  * <tr><td></td><td>{@code usd_per_1k_tokens}</td><td>price, so budgets count money as well as tokens</td></tr>
+ * <tr><td></td><td>{@code max_turns}</td><td>model calls per message, default 8: each answer with tool calls (the
+ * action set) costs one more; reached, the message fails</td></tr>
  * </table>
  */
 public final class Brains {
@@ -113,8 +115,15 @@ public final class Brains {
         Supplier<Optional<String>> key = () -> keyName.flatMap(n -> Optional.ofNullable(setup.secrets().get().get(n))
                 .or(() -> Optional.ofNullable(System.getenv(n))));
         Integer maxTokens = s.number("max_tokens").map(Double::intValue).orElse(null);
+        double maxTurns = s.number("max_turns").orElse((double) OpenAiBrain.DEFAULT_MAX_TURNS);
+        if (maxTurns < 1 || maxTurns != Math.rint(maxTurns) || maxTurns > 1000) {
+            throw s.bad("max_turns",
+                    "is " + s.string("max_turns").orElse("")
+                            + "; a whole number of model calls from 1 to 1000 (default "
+                            + OpenAiBrain.DEFAULT_MAX_TURNS + ")");
+        }
         return new OpenAiBrain(endpoint, models, key, s.duration("timeout", Duration.ofSeconds(60)),
                 setup.workspace(), s.number("temperature").orElse(null), maxTokens, s.flag("wake_on_heartbeat", false),
-                s.number("usd_per_1k_tokens").orElse(0.0));
+                s.number("usd_per_1k_tokens").orElse(0.0), (int) maxTurns);
     }
 }

@@ -1,10 +1,7 @@
 package dev.orgmesh.agent.brain.openai;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -14,16 +11,18 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.orgmesh.agent.artifact.ArtifactFile;
+import dev.orgmesh.agent.brain.ActionResult;
 import dev.orgmesh.agent.brain.Drafts;
 import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.brain.HandlerContext;
@@ -31,40 +30,70 @@ import dev.orgmesh.agent.brain.Outcome;
 import dev.orgmesh.agent.brain.TransientException;
 import dev.orgmesh.agent.workspace.Workspace;
 import dev.orgmesh.agent.workspace.WorkspaceFiles;
+import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.exception.HttpException;
+import dev.langchain4j.exception.TimeoutException;
+import dev.langchain4j.exception.UnresolvedModelServerException;
+import dev.langchain4j.http.client.jdk.JdkHttpClient;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.output.TokenUsage;
+
 /**
- * The {@code openai} brain (agent-runtime/README.md, "Brains"): any OpenAI-compatible chat completions endpoint, over
- * the JDK's {@link HttpClient}, with a fallback chain of models.
+ * The {@code openai} brain (agent-runtime/README.md, "Brains"): any OpenAI-compatible Chat Completions endpoint, through
+ * langchain4j's {@link OpenAiChatModel} (over the JDK's {@link HttpClient}), with a fallback chain of models and the
+ * action set as tools.
  * <ul>
  * <li><b>Prompt</b>: the system message is the workspace files (SOUL, IDENTITY, AGENTS, ORG, COMPANY, HEARTBEAT)
  * and how to answer; the user message is the envelope as JSON and the text of the artifacts it references.</li>
- * <li><b>Fallback</b>: each model is tried in order; a 5xx, a 429, a timeout, a connection error or an unreadable
- * answer moves on to the next. Another 4xx (bad key, bad request) fails the message at once — the next model would
- * get the same answer. When every model failed, the message is retried later ({@link TransientException}).</li>
+ * <li><b>Tools</b> ({@link OpenAiTools}): one per action the role does not turn off. A turn that calls tools has each
+ * call carried out by {@link HandlerContext#actions()} (its arguments plus {@code "action": <tool name>}) and its
+ * {@link ActionResult} sent back as the tool's result — a refused action is a result with its error code, which the
+ * model can react to — and the model is called again, until it answers without tools or {@code max_turns} calls were
+ * made (then the message fails, the manager is told). Every turn's token usage is reported to
+ * {@link HandlerContext#usage()}.</li>
+ * <li><b>Fallback</b>: each model is tried in order; a 5xx, a 429, a 408, a timeout, a connection error or an
+ * unreadable answer moves on to the next (langchain4j's own retries are off: the chain decides). Another 4xx (bad key,
+ * bad request) fails the message at once — the next model would get the same answer. When every model failed, the
+ * message is retried later ({@link TransientException}). A later turn starts at the model that answered the one
+ * before.</li>
  * <li><b>Answer</b>: plain text becomes a report (an {@code answer} to a question) to the sender, with the text as
  * {@code summary}; an answer that starts with {@code BLOCKED:} is a blocked outcome; a JSON object or array is read
- * as envelopes, as the {@code command} brain's output is.</li>
+ * as envelopes, as the {@code command} brain's output is; what the tools queued leaves with it.</li>
  * <li><b>Heartbeats</b> do not wake the model unless {@code wake_on_heartbeat} is set.</li>
  * </ul>
+ * Neither the key nor a request body (a secret's value may be in a tool result) is ever logged: langchain4j's request
+ * and response logging stays off.
  */
 public final class OpenAiBrain implements Handler {
     private static final Logger LOG = Logger.getLogger(OpenAiBrain.class);
     private static final int MAX_ARTIFACT_CHARS = 16 * 1024;
+    private static final String CHAT_COMPLETIONS = "/chat/completions";
+    /** How many model calls one message may take when the org file does not say ({@code max_turns}). */
+    public static final int DEFAULT_MAX_TURNS = 8;
 
-    private final URI endpoint;
+    private final String endpoint;
     private final List<String> models;
-    private final Supplier<Optional<String>> apiKey;
-    private final Duration timeout;
     private final Workspace workspace;
-    private final Double temperature;
-    private final Integer maxTokens;
     private final boolean wakeOnHeartbeat;
     private final double usdPer1kTokens;
-    private final HttpClient http;
+    private final int maxTurns;
+    private final Duration timeout;
+    private final ChatModel chat;
 
     /**
      * @param endpoint the API base ({@code https://api.openai.com/v1}) or the full chat completions URL
@@ -74,24 +103,34 @@ public final class OpenAiBrain implements Handler {
      * @param temperature sent when set
      * @param maxTokens sent when set
      * @param usdPer1kTokens the price, so the usage reported for budgets carries money as well as tokens
+     * @param maxTurns how many model calls one message may take (each answer with tool calls costs one more)
      */
     public OpenAiBrain(String endpoint, List<String> models, Supplier<Optional<String>> apiKey, Duration timeout,
             Workspace workspace, Double temperature, Integer maxTokens, boolean wakeOnHeartbeat,
-            double usdPer1kTokens) {
-        this.usdPer1kTokens = usdPer1kTokens;
+            double usdPer1kTokens, int maxTurns) {
         if (models.isEmpty()) {
             throw new IllegalArgumentException("at least one model is needed");
         }
+        if (maxTurns < 1) {
+            throw new IllegalArgumentException("max_turns must be at least 1");
+        }
         String base = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
-        this.endpoint = URI.create(base.endsWith("/chat/completions") ? base : base + "/chat/completions");
+        base = base.endsWith(CHAT_COMPLETIONS) ? base.substring(0, base.length() - CHAT_COMPLETIONS.length()) : base;
+        this.endpoint = base + CHAT_COMPLETIONS;
         this.models = List.copyOf(models);
-        this.apiKey = apiKey;
-        this.timeout = timeout;
         this.workspace = workspace;
-        this.temperature = temperature;
-        this.maxTokens = maxTokens;
         this.wakeOnHeartbeat = wakeOnHeartbeat;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
+        this.usdPer1kTokens = usdPer1kTokens;
+        this.maxTurns = maxTurns;
+        this.timeout = timeout;
+        this.chat = OpenAiChatModel.builder().baseUrl(base).modelName(this.models.getFirst())
+                // the key is read at each call (a secret may be fetched after boot); never logged
+                .customHeaders(() -> apiKey.get().map(k -> Map.of("Authorization", "Bearer " + k)).orElse(Map.of()))
+                .httpClientBuilder(JdkHttpClient.builder()
+                        .httpClientBuilder(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1))
+                        .connectTimeout(timeout).readTimeout(timeout))
+                .timeout(timeout).maxRetries(0).temperature(temperature).maxTokens(maxTokens).logRequests(false)
+                .logResponses(false).build();
     }
 
     @Override
@@ -99,33 +138,82 @@ public final class OpenAiBrain implements Handler {
         if ("heartbeat".equals(in.type()) && !wakeOnHeartbeat) {
             return Outcome.nothing();
         }
-        ArrayNode messages = Json.mapper().createArrayNode();
-        messages.addObject().put("role", "system").put("content", systemPrompt(ctx));
-        messages.addObject().put("role", "user").put("content", userPrompt(in, ctx));
-        List<String> attempts = new ArrayList<>();
-        for (String model : models) {
-            Attempt a = call(model, messages, ctx);
-            switch (a) {
-                case Attempt.Answer ok -> {
-                    if (!attempts.isEmpty()) {
-                        LOG.infof("model %s answered for %s after %s", model, in.id(), String.join("; ", attempts));
+        List<ToolSpecification> tools = OpenAiTools.offered(ctx.org().policy(ctx.self().role()));
+        List<ChatMessage> messages = new ArrayList<>();
+        messages.add(SystemMessage.from(systemPrompt(ctx)));
+        messages.add(UserMessage.from(userPrompt(in, ctx)));
+        int first = 0;
+        for (int turn = 1; turn <= maxTurns; turn++) {
+            Attempt.Answer answer = null;
+            List<String> attempts = new ArrayList<>();
+            for (int i = first; i < models.size() && answer == null; i++) {
+                String model = models.get(i);
+                switch (call(model, messages, tools, ctx)) {
+                    case Attempt.Answer ok -> {
+                        if (!attempts.isEmpty()) {
+                            LOG.infof("model %s answered for %s after %s", model, in.id(), String.join("; ", attempts));
+                        }
+                        answer = ok;
+                        first = i;
                     }
-                    return toOutcome(ok.text(), model, in, ctx.self().id());
-                }
-                case Attempt.NextModel next -> {
-                    LOG.infof("model %s failed for %s (%s), trying the next model", model, in.id(), next.why());
-                    attempts.add(model + ": " + next.why());
-                }
-                case Attempt.Refused refused -> {
-                    return Outcome.failed("model endpoint " + endpoint + " refused " + model + ": " + refused.why());
+                    case Attempt.NextModel next -> {
+                        LOG.infof("model %s failed for %s (%s), trying the next model", model, in.id(), next.why());
+                        attempts.add(model + ": " + next.why());
+                    }
+                    case Attempt.Refused refused -> {
+                        return Outcome.failed("model endpoint " + endpoint + " refused " + model + ": "
+                                + refused.why());
+                    }
                 }
             }
+            if (answer == null) {
+                // at a later turn the whole conversation is held again when the message comes back
+                throw new TransientException("every model failed" + (turn > 1 ? " at turn " + turn : "") + ": "
+                        + String.join("; ", attempts));
+            }
+            AiMessage ai = answer.message();
+            if (!ai.hasToolExecutionRequests()) {
+                return toOutcome(ai.text(), models.get(first), in, ctx.self().id());
+            }
+            if (turn == maxTurns) {
+                LOG.infof("model %s still called %d tool(s) for %s at turn %d (max_turns)", models.get(first),
+                        ai.toolExecutionRequests().size(), in.id(), turn);
+                return Outcome.failed("the model " + models.get(first) + " was still calling tools after " + maxTurns
+                        + " turns (max_turns " + maxTurns + " of the openai brain); its last "
+                        + ai.toolExecutionRequests().size() + " tool call(s) were not carried out");
+            }
+            messages.add(ai);
+            for (ToolExecutionRequest call : ai.toolExecutionRequests()) {
+                ActionResult result = act(call, ctx);
+                messages.add(ToolExecutionResultMessage.builder().id(call.id()).toolName(call.name())
+                        .text(result.toJson().toString()).isError(!result.ok()).build());
+            }
         }
-        throw new TransientException("every model failed: " + String.join("; ", attempts));
+        throw new IllegalStateException("unreachable: the last turn returns");
+    }
+
+    /** Carries out one tool call through the action set; arguments that are not a JSON object are refused here. */
+    private static ActionResult act(ToolExecutionRequest call, HandlerContext ctx) {
+        String name = call.name() == null ? "?" : call.name();
+        JsonNode args;
+        try {
+            String raw = call.arguments() == null || call.arguments().isBlank() ? "{}" : call.arguments();
+            args = Json.mapper().readTree(raw);
+        } catch (JsonProcessingException e) {
+            return ActionResult.refused(name, new OrgmeshException(ErrorCode.ACTION_MALFORMED,
+                    "the arguments of tool " + name + " are not JSON: " + e.getOriginalMessage()));
+        }
+        if (!args.isObject()) {
+            return ActionResult.refused(name, new OrgmeshException(ErrorCode.ACTION_MALFORMED,
+                    "the arguments of tool " + name + " must be a JSON object, got " + args.getNodeType()));
+        }
+        ObjectNode action = ((ObjectNode) args).deepCopy();
+        action.put("action", name);
+        return ctx.actions().run(action);
     }
 
     private sealed interface Attempt {
-        record Answer(String text) implements Attempt {
+        record Answer(AiMessage message) implements Attempt {
         }
 
         record NextModel(String why) implements Attempt {
@@ -140,49 +228,62 @@ public final class OpenAiBrain implements Handler {
         return true;
     }
 
-    private Attempt call(String model, ArrayNode messages, HandlerContext ctx) throws InterruptedException {
-        ObjectNode body = Json.mapper().createObjectNode().put("model", model);
-        body.set("messages", messages);
-        if (temperature != null) {
-            body.put("temperature", temperature);
+    private Attempt call(String model, List<ChatMessage> messages, List<ToolSpecification> tools, HandlerContext ctx)
+            throws InterruptedException {
+        ChatRequest.Builder req = ChatRequest.builder().modelName(model).messages(List.copyOf(messages));
+        if (!tools.isEmpty()) {
+            req.toolSpecifications(tools);
         }
-        if (maxTokens != null) {
-            body.put("max_tokens", maxTokens);
-        }
-        HttpRequest.Builder req = HttpRequest.newBuilder(endpoint).timeout(timeout)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(body)));
-        apiKey.get().ifPresent(k -> req.header("Authorization", "Bearer " + k));
-        HttpResponse<byte[]> resp;
+        ChatResponse resp;
         try {
-            resp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (HttpTimeoutException e) {
-            return new Attempt.NextModel("no answer within " + timeout);
-        } catch (IOException e) {
-            return new Attempt.NextModel("connection failed: " + e);
+            resp = chat.chat(req.build());
+        } catch (RuntimeException e) {
+            return failure(e);
         }
-        int status = resp.statusCode();
-        if (status >= 500 || status == 429 || status == 408) {
-            return new Attempt.NextModel("HTTP " + status);
+        TokenUsage usage = resp.tokenUsage();
+        long tokens = usage != null && usage.totalTokenCount() != null ? usage.totalTokenCount() : 0;
+        ctx.usage().add(tokens, Math.round(tokens * usdPer1kTokens * 1000)); // micro-dollars
+        AiMessage ai = resp.aiMessage();
+        if (ai == null || !ai.hasToolExecutionRequests() && ai.text() == null) {
+            return new Attempt.NextModel("answer without choices[0].message.content or tool_calls");
         }
-        if (status >= 400) {
-            return new Attempt.Refused("HTTP " + status + " " + errorMessage(resp.body()));
-        }
-        try {
-            JsonNode json = Json.mapper().readTree(resp.body());
-            long tokens = json.path("usage").path("total_tokens").asLong(0);
-            ctx.usage().add(tokens, Math.round(tokens * usdPer1kTokens * 1000)); // micro-dollars
-            JsonNode content = json.path("choices").path(0).path("message").path("content");
-            if (!content.isTextual()) {
-                return new Attempt.NextModel("answer without choices[0].message.content");
-            }
-            return new Attempt.Answer(content.textValue());
-        } catch (IOException e) {
-            return new Attempt.NextModel("answer is not JSON");
-        }
+        return new Attempt.Answer(ai);
     }
 
-    private static String errorMessage(byte[] body) {
+    /**
+     * What a failed call means for the chain. langchain4j wraps the endpoint's status in an {@link HttpException}
+     * (as the cause of its {@code RateLimitException}, {@code InternalServerException}, …), a timeout in its
+     * {@link TimeoutException}, a connection error in a {@code RuntimeException} around the {@link IOException}.
+     */
+    private Attempt failure(RuntimeException e) throws InterruptedException {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof HttpException h) {
+                int status = h.statusCode();
+                if (status >= 500 || status == 429 || status == 408) {
+                    return new Attempt.NextModel("HTTP " + status);
+                }
+                return new Attempt.Refused("HTTP " + status + " " + errorMessage(h.getMessage()));
+            }
+        }
+        if (Thread.interrupted()) {
+            // the JDK client re-sets the flag and wraps the InterruptedException: the runtime is stopping the call
+            throw new InterruptedException("interrupted while waiting for the model");
+        }
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof TimeoutException || t instanceof HttpTimeoutException) {
+                return new Attempt.NextModel("no answer within " + timeout);
+            }
+            if (t instanceof IOException || t instanceof UnresolvedModelServerException) {
+                return new Attempt.NextModel("connection failed: " + t);
+            }
+        }
+        return new Attempt.NextModel("unreadable answer (" + e.getClass().getSimpleName() + ")");
+    }
+
+    private static String errorMessage(String body) {
+        if (body == null || body.isBlank()) {
+            return "";
+        }
         try {
             JsonNode n = Json.mapper().readTree(body);
             String m = n.path("error").path("message").asText("");
@@ -194,6 +295,10 @@ public final class OpenAiBrain implements Handler {
 
     private Outcome toOutcome(String text, String model, Envelope in, String self) {
         String t = text.strip();
+        if (t.isEmpty()) {
+            // nothing to say (what the tools queued still leaves)
+            return Outcome.nothing();
+        }
         if (t.regionMatches(true, 0, "BLOCKED:", 0, 8)) {
             return Outcome.blocked(t.substring(8).strip());
         }
@@ -235,7 +340,9 @@ public final class OpenAiBrain implements Handler {
         }
         b.append("""
                 === How to answer ===
-                Answer the message you are given. Plain text becomes the summary of your report (or answer) to its
+                Answer the message you are given. Your tools act with your identity: messages they send leave when
+                you finish, an ask or a secret returns its result at once, and a refused action returns its error
+                so you can correct it. Plain text becomes the summary of your report (or answer) to its
                 sender. To send other or several messages, answer with a JSON envelope or an array of envelopes
                 (fields as in AGENTS.md; `to` defaults to the sender). If you cannot proceed, answer
                 `BLOCKED: <reason>` and your manager is told.
