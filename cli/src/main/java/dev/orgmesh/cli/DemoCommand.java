@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,10 +38,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code orgmesh demo ORG}: the seed's walkthrough. Publishes the CEO's task of the seed article to the exec team
- * and prints the thread as it unfolds: Athena's report to Genesis, then Genesis's follow-up assigning the work.
- * Exits 0 once both were seen, 1 if they did not arrive in time.
+ * and prints the thread as it unfolds: Athena's report to Genesis, Genesis's follow-up assigning the work, then the
+ * event path the agents drive themselves (the example rules): the implementer hands the deploy to devops, devops
+ * publishes a {@code deployment} event, and an agent that follows it (security) reports on it to its manager. Exits 0
+ * once all of these were seen, 1 if they did not arrive in time.
  */
-@Command(name = "demo", description = "Run the seed's walkthrough: CEO task → CTO report → CEO follow-up.")
+@Command(name = "demo", description = "Run the seed's walkthrough: CEO task → CTO report → CEO follow-up → deployment event → security report.")
 final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -50,7 +54,7 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     NatsOptions nats;
 
-    @Option(names = "--wait", defaultValue = "60s", converter = TailCommand.DurationConverter.class, description = "How long to wait for the report and the follow-up (default ${DEFAULT-VALUE}).")
+    @Option(names = "--wait", defaultValue = "90s", converter = TailCommand.DurationConverter.class, description = "How long to wait for the report and the follow-up (default ${DEFAULT-VALUE}).")
     Duration wait;
 
     @Override
@@ -62,6 +66,8 @@ final class DemoCommand implements Callable<Integer> {
         CountDownLatch done = new CountDownLatch(1);
         AtomicBoolean report = new AtomicBoolean();
         AtomicBoolean followUp = new AtomicBoolean();
+        Set<String> events = ConcurrentHashMap.newKeySet();
+        AtomicBoolean reaction = new AtomicBoolean();
         try (Connection c = NatsConnector.connect(settings)) {
             Dispatcher d = c.createDispatcher(m -> {
                 Envelope e;
@@ -85,7 +91,13 @@ final class DemoCommand implements Callable<Integer> {
                 if (task.from().equals(e.from()) && !task.id().equals(e.id()) && report.get()) {
                     followUp.set(true);
                 }
-                if (report.get() && followUp.get()) {
+                if ("event".equals(e.type()) && m.getSubject().startsWith(org.company() + ".event.")) {
+                    events.add(e.id());
+                }
+                if ("report".equals(e.type()) && e.re() != null && events.contains(e.re())) {
+                    reaction.set(true);
+                }
+                if (report.get() && followUp.get() && !events.isEmpty() && reaction.get()) {
                     done.countDown();
                 }
             });
@@ -105,9 +117,10 @@ final class DemoCommand implements Callable<Integer> {
             out.flush();
             boolean ok = done.await(wait.toMillis(), TimeUnit.MILLISECONDS);
             out.println(ok
-                    ? "walkthrough complete: report and follow-up arrived"
+                    ? "walkthrough complete: report, follow-up, deployment event and the report on it arrived"
                     : "walkthrough incomplete after " + wait.toSeconds() + " s (report: " + report.get()
-                            + ", follow-up: " + followUp.get()
+                            + ", follow-up: " + followUp.get() + ", event: " + !events.isEmpty()
+                            + ", report on the event: " + reaction.get()
                             + "); check ./orgmesh status and the logs");
             out.flush();
             return ok ? 0 : 1;

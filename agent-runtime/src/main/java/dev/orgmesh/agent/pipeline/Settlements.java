@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 
 import io.nats.client.Message;
 
+import dev.orgmesh.agent.brain.PermanentException;
 import dev.orgmesh.agent.brain.TransientException;
 import dev.orgmesh.messaging.flow.Backoff;
 import dev.orgmesh.protocol.ErrorCode;
@@ -58,6 +59,11 @@ public final class Settlements {
             reason = oe.code().label() + " " + oe.getMessage();
         } else {
             reason = ErrorCode.AGENT_HANDLER_FAILED.label() + " handler failed: " + cause;
+        }
+        if (cause instanceof PermanentException) {
+            LOG.warnf("%s from %s failed for good on delivery %d, dead-lettered: %s", d.where(), d.source(),
+                    d.delivery(), reason);
+            return new Settlement.GiveUp(reason + "; retrying cannot fix it");
         }
         if (d.last()) {
             LOG.warnf("%s from %s failed on its last delivery (%d of max_deliver %d), dead-lettered: %s", d.where(),

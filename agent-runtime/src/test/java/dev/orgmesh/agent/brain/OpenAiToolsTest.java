@@ -183,18 +183,20 @@ class OpenAiToolsTest {
         try (FakeChatServer fake = new FakeChatServer(Map.of()).script("m-dev3",
                 calls(call("c-loop", "artifact", "{\"path\":\"notes/loop.md\",\"content\":\"again\"}")));
                 Fixture f = start(topology, fake)) {
-            Fixture.Inbox cto = f.inbox("cto");
+            Fixture.Inbox board = f.inbox("board");
             f.agent(topology.leaf(0), "dev3", dir, dir, null, Fixture.options());
 
             f.publish(f.subjects.dm("dev3"), Fixture.envelope("ceo", "dev3", "task").id("t-loop").subject("loop")
                     .build());
 
-            await().atMost(Duration.ofSeconds(15)).until(() -> !cto.ofType("escalation").isEmpty());
-            Envelope esc = cto.ofType("escalation").getFirst();
+            // dead-lettered at once with the reason (not retried), and the manager of its sender (ceo) is told
+            await().atMost(Duration.ofSeconds(15)).until(() -> !board.ofType("escalation").isEmpty());
+            Envelope esc = board.ofType("escalation").getFirst();
             assertThat(esc.from()).isEqualTo("dev3");
             assertThat(esc.re()).isEqualTo("t-loop");
-            assertThat(esc.context()).contains("OM-4002").contains("still calling tools after 3 turns")
-                    .contains("max_turns");
+            assertThat(esc.context()).contains("OM-2005").contains("OM-4053")
+                    .contains("still calling tools after 3 turns").contains("max_turns");
+            assertThat(f.deadLetters()).hasSize(1);
             assertThat(fake.requests("m-dev3")).as("max_turns 3: three model calls").hasSize(3);
             assertThat(Files.readString(dir.resolve("dev3/notes/loop.md"))).isEqualTo("again");
         }

@@ -30,7 +30,7 @@ import dev.orgmesh.testkit.NatsTest;
 /**
  * Brains act, not only answer (the action set): a scripted devops agent publishes a {@code deployment} event that the
  * security agent, which follows that event type, picks up and reports on to its manager; a role the org file forbids to
- * publish is refused, its manager is told why and the refusal is an audited event; an ask nobody answers takes the
+ * publish is refused, the message dead-lettered with the reason and the refusal is an audited event; an ask nobody answers takes the
  * role's default answer; a command brain enqueues a task for a role with the {@code orgmesh} tool and is refused a
  * secret its role may not fetch. Every agent runs as the service runs it, each on a leaf of a real hub.
  */
@@ -151,18 +151,20 @@ class ActionsTest {
         Org org = OrgLoader.parse(ORG.formatted(Fixture.randomCompany()), "test");
         try (Fixture f = Fixture.start(topology.hub(), org, StorageType.Memory)) {
             List<Message> said = listen(f);
-            Fixture.Inbox cto = f.inbox("cto");
+            Fixture.Inbox board = f.inbox("board");
             Fixture.Running intern = f.agent(topology.leaf(0), "intern", dir, dir, null, Fixture.options());
             await().atMost(Duration.ofSeconds(15)).until(() -> intern.runtime().isReady());
 
             f.publish(f.subjects.dm("intern"), Fixture.envelope("board", "intern", "task").id("t-intern")
                     .subject("look around").build());
 
+            // the same rules would ask again: dead-lettered at once with the refusal, the sender (a human) told
             Envelope esc = await().atMost(Duration.ofSeconds(20)).until(
-                    () -> cto.ofType("escalation").stream().findFirst().orElse(null), Objects::nonNull);
+                    () -> board.ofType("escalation").stream().findFirst().orElse(null), Objects::nonNull);
             assertThat(esc.from()).isEqualTo("intern");
-            assertThat(esc.context()).contains("OM-4052").contains("ACTION_FORBIDDEN")
+            assertThat(esc.context()).contains("OM-2005").contains("OM-4052").contains("ACTION_FORBIDDEN")
                     .contains("role role-intern may not take the publish action");
+            assertThat(f.deadLetters()).hasSize(1);
             assertThat(said).as("nothing was published on the deployment event")
                     .noneMatch(m -> m.getSubject().endsWith(".deployment"));
             Envelope refused = await().atMost(Duration.ofSeconds(5)).until(() -> said.stream()

@@ -140,9 +140,11 @@ class LocalOrgTest {
             cl.setErr(new java.io.PrintWriter(demoOut, true));
             int demo = cl.execute("demo", EXAMPLE.toString(), "-s", s.operatorUrl(), "--creds",
                     s.operatorCreds().toString(),
-                    "--wait", "60s");
+                    "--wait", "90s");
             assertThat(demo).as(demoOut.toString()).isZero();
             assertThat(demoOut.toString()).contains("cto-athena → ceo-genesis [report")
+                    .contains("backend-hephaestus → devops-hermes [task")
+                    .contains("security-argus → cto-athena [report")
                     .contains("walkthrough complete");
 
             // audit --thread reconstructs it from the audit stream, in order, one trace across the agents
@@ -164,6 +166,9 @@ class LocalOrgTest {
                 assertThat(t).as(text).isGreaterThanOrEqualTo(0);
                 assertThat(report).as("the report follows the task: " + text).isGreaterThan(t);
                 assertThat(followUp).as("Genesis's follow-up follows the report: " + text).isGreaterThan(report);
+                int scan = text.indexOf("security-argus → cto-athena [report");
+                assertThat(scan).as("Argus's report on the deployment event is in the thread: " + text)
+                        .isGreaterThan(followUp);
                 String trace = dev.orgmesh.protocol.TraceContext.traceId(dev.orgmesh.protocol.TraceContext
                         .traceparent(null, task.group(1), task.group(1)));
                 assertThat(text.split("\n")).filteredOn(l -> l.contains(" → "))

@@ -27,6 +27,7 @@ import dev.orgmesh.agent.brain.Drafts;
 import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.brain.HandlerContext;
 import dev.orgmesh.agent.brain.Outcome;
+import dev.orgmesh.agent.brain.PermanentException;
 import dev.orgmesh.agent.brain.TransientException;
 import dev.orgmesh.agent.workspace.Workspace;
 import dev.orgmesh.agent.workspace.WorkspaceFiles;
@@ -178,9 +179,11 @@ public final class OpenAiBrain implements Handler {
             if (turn == maxTurns) {
                 LOG.infof("model %s still called %d tool(s) for %s at turn %d (max_turns)", models.get(first),
                         ai.toolExecutionRequests().size(), in.id(), turn);
-                return Outcome.failed("the model " + models.get(first) + " was still calling tools after " + maxTurns
-                        + " turns (max_turns " + maxTurns + " of the openai brain); its last "
-                        + ai.toolExecutionRequests().size() + " tool call(s) were not carried out");
+                // the model had its bounded tries: the message is dead-lettered with the reason, not retried
+                throw new PermanentException(ErrorCode.ACTION_TOO_MANY, "the model " + models.get(first)
+                        + " was still calling tools after " + maxTurns + " turns (max_turns " + maxTurns
+                        + " of the openai brain); its last " + ai.toolExecutionRequests().size()
+                        + " tool call(s) were not carried out");
             }
             messages.add(ai);
             for (ToolExecutionRequest call : ai.toolExecutionRequests()) {

@@ -21,6 +21,7 @@ import dev.orgmesh.agent.brain.Drafts;
 import dev.orgmesh.agent.brain.Handler;
 import dev.orgmesh.agent.brain.HandlerContext;
 import dev.orgmesh.agent.brain.Outcome;
+import dev.orgmesh.agent.brain.PermanentException;
 import dev.orgmesh.agent.workspace.Workspace;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
@@ -116,11 +117,14 @@ public final class ScriptedBrain implements Handler {
         return out.isEmpty() ? Outcome.nothing() : new Outcome.Reply(out.getFirst(), out.subList(1, out.size()));
     }
 
-    /** A refused action fails the message: the rules file asks for something the org does not allow. */
+    /**
+     * A refused action fails the message for good: the rules file asks for something the org does not allow, and the
+     * same rules would ask again, so it is dead-lettered at once with the refusal as its reason.
+     */
     private static Outcome refused(RuleBook.Rule rule, ActionResult r) {
         LOG.infof("rule %s: %s refused: %s", rule.name(), r.action(), r.message());
-        return Outcome.failed("rule " + rule.name() + ": the " + r.action() + " action was refused: "
-                + r.code().label() + " " + r.code().name() + ": " + r.message());
+        throw new PermanentException(r.code(), "rule " + rule.name() + ": the " + r.action()
+                + " action was refused: " + r.code().name() + ": " + r.message());
     }
 
     private static Map<String, String> names(HandlerContext ctx) {
