@@ -62,6 +62,8 @@ public enum ErrorCode {
     NATS_SERVER_TOO_OLD(2007, "the nats-server found is older than the oldest release orgmesh supports"),
     NATS_SERVER_START_FAILED(2008, "a nats-server was started but did not become ready"),
     DEAD_LETTER_REPLAY_REFUSED(2009, "a dead letter names a destination a replay may not publish to"),
+    CHANNEL_MISCONFIGURED(2010, "an orgmesh-nats channel cannot subscribe as configured"),
+    CHANNEL_OVERFLOW(2011, "a channel's consumer fell behind and its oldest messages were dropped"),
 
     // 3000–3099: the hub (render, apply, hub-bootstrap)
     RENDER_FAILED(3000, "the hub or leaf configuration could not be rendered"),
