@@ -184,7 +184,11 @@ public final class DropOldestBuffer<T> implements Flow.Publisher<T> {
         }
     }
 
-    private void cancel() {
+    /**
+     * Stops delivering: what is buffered is dropped, the delivery thread ends, and {@code onCancel} runs once. The
+     * subscriber's {@code cancel} does the same; the owner calls it at shutdown.
+     */
+    public void cancel() {
         lock.lock();
         try {
             if (cancelled) {

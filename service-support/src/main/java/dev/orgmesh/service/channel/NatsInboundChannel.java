@@ -120,6 +120,7 @@ final class NatsInboundChannel implements Flow.Publisher<Message<byte[]>>, AutoC
             closed = true;
             d = dispatcher;
         }
+        buffer.cancel();
         Thread t = attacher;
         if (t != null) {
             t.interrupt();

@@ -78,6 +78,9 @@ class NatsInboundConnectorTest {
         assertThat(connector.delivered("feed")).isEqualTo(100);
         assertThat(connector.dropped("feed")).isZero();
         assertThat(consumer.error.get()).isNull();
+
+        connector.close();
+        assertThat(connector.subscribed("feed")).isFalse();
     }
 
     @Test
