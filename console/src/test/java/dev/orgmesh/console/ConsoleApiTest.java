@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.hasItems;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.IntStream;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
@@ -81,6 +82,36 @@ class ConsoleApiTest {
                 return Metrics.value(given().get("/q/metrics").asString(), "orgmesh_console_feed_messages_total") > fed;
             });
         }
+    }
+
+    @Test
+    void theFeedChannelCarriesTheCompanysMessagesInOrderAndNothingElse() throws Exception {
+        Session s = login();
+        try (Connection c = Nats.connect(natsUrl)) {
+            // the channel subscribes once NATS is up and the org is loaded: publish until the feed shows one
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                c.publish("komodo-ai.eng", "feed-ready".getBytes());
+                return s.get().get("/api/feed?limit=500").jsonPath().getList("body").contains("feed-ready");
+            });
+            for (int i = 0; i < 20; i++) {
+                c.publish("komodo-ai.eng", ("feed-order-" + i).getBytes());
+                if (i == 10) {
+                    c.publish("komodo-aix.eng", "feed-stray".getBytes());
+                    c.publish("other.komodo-ai.eng", "feed-stray".getBytes());
+                }
+            }
+            c.flush(Duration.ofSeconds(5));
+        }
+        List<String> expected = IntStream.range(0, 20).mapToObj(i -> "feed-order-" + i).toList();
+        await().atMost(Duration.ofSeconds(10)).until(() -> s.get().get("/api/feed?limit=500").jsonPath()
+                .getList("body", String.class).containsAll(expected));
+        List<String> bodies = s.get().get("/api/feed?limit=500").jsonPath().getList("body", String.class);
+        assertThat(bodies.stream().filter(b -> b.startsWith("feed-order-")).toList())
+                .containsExactlyElementsOf(expected);
+        assertThat(bodies).doesNotContain("feed-stray");
+        String metrics = given().get("/q/metrics").asString();
+        assertThat(metrics).contains("\norgmesh_console_feed_dropped_total ");
+        assertThat(Metrics.value(metrics, "orgmesh_console_feed_dropped_total")).isZero();
     }
 
     @Test

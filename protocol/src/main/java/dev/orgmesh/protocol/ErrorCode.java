@@ -63,6 +63,8 @@ public enum ErrorCode {
     NATS_SERVER_START_FAILED(2008, "a nats-server was started but did not become ready"),
     DEAD_LETTER_REPLAY_REFUSED(2009, "a dead letter names a destination a replay may not publish to"),
     OUTBOX_JOURNAL(2010, "the outbox's journal on disk could not be written or read"),
+    CHANNEL_MISCONFIGURED(2011, "an orgmesh-nats channel cannot subscribe as configured"),
+    CHANNEL_OVERFLOW(2012, "a channel's consumer fell behind and its oldest messages were dropped"),
 
     // 3000–3099: the hub (render, apply, hub-bootstrap)
     RENDER_FAILED(3000, "the hub or leaf configuration could not be rendered"),

@@ -138,36 +138,6 @@ class ServiceStartTest {
     }
 
     static NatsConfig config(String url) {
-        return new NatsConfig() {
-            @Override
-            public String url() {
-                return url;
-            }
-
-            @Override
-            public Optional<Path> creds() {
-                return Optional.empty();
-            }
-
-            @Override
-            public Optional<String> domain() {
-                return Optional.empty();
-            }
-
-            @Override
-            public Duration connectTimeout() {
-                return Duration.ofSeconds(2);
-            }
-
-            @Override
-            public Duration reconnectWait() {
-                return Duration.ofMillis(100);
-            }
-
-            @Override
-            public Optional<String> inboxPrefix() {
-                return Optional.empty();
-            }
-        };
+        return TestNats.config(url);
     }
 }

@@ -25,8 +25,8 @@ import dev.orgmesh.protocol.org.Org;
 
 /**
  * Everything the page shows that changes: the org, the last beacon of every member, the approvals, the budget
- * entries and the newest messages. Filled by {@link NatsFollower} from the buckets and {@code {co}.>}; read by the
- * HTTP API. Listeners hear of every new message and of every other change, so the page is pushed, not polled.
+ * entries and the newest messages. Filled by {@link NatsFollower} from the buckets and by the {@code feed} channel
+ * from {@code {co}.>}; read by the HTTP API. Listeners hear of every new message and of every other change, so the page is pushed, not polled.
  * Thread-safe; no NATS in here, so it is tested without a server.
  */
 public final class LiveState {
@@ -116,7 +116,10 @@ public final class LiveState {
         fire("dlq");
     }
 
-    /** A message seen on {@code {co}.>}; ignored until an org is loaded. */
+    /**
+     * A message seen on {@code {co}.>}; ignored until an org is loaded. A dead letter ({@code {co}.dlq.…}) also tells
+     * pages that the dead-letter table changed.
+     */
     public void message(String subject, byte[] data) {
         Org o = org;
         if (o == null) {
@@ -131,6 +134,9 @@ public final class LiveState {
         }
         for (Listener l : listeners) {
             l.message(e);
+        }
+        if (subject.startsWith(o.company() + ".dlq.")) {
+            deadLettersChanged();
         }
     }
 

@@ -8,7 +8,6 @@ import java.util.function.BiConsumer;
 import org.jboss.logging.Logger;
 
 import io.nats.client.Connection;
-import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.KeyValue;
 import io.nats.client.api.KeyValueEntry;
@@ -22,10 +21,10 @@ import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.Subjects;
 
 /**
- * Feeds a {@link LiveState} from NATS: a core subscription on {@code {co}.>} (every message the operator may see,
- * as it is sent; nothing is stored or acknowledged, so the console never takes a message from an agent) and KV
- * watchers on the presence, approvals and budgets buckets. A bucket that does not exist yet is waited for with
- * {@link BucketWait}'s back-off until {@code apply} creates it.
+ * Feeds a {@link LiveState} from NATS' buckets: KV watchers on the presence, approvals and budgets buckets. A bucket
+ * that does not exist yet is waited for with {@link BucketWait}'s back-off until {@code apply} creates it. The
+ * messages of {@code {co}.>} reach the state through the Reactive Messaging channel {@code feed} instead (the
+ * console's {@code FeedChannel}).
  */
 public final class NatsFollower implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NatsFollower.class);
@@ -35,7 +34,6 @@ public final class NatsFollower implements AutoCloseable {
     private final LiveState state;
     private final List<NatsKeyValueWatchSubscription> watches = new CopyOnWriteArrayList<>();
     private final List<Thread> attachers = new CopyOnWriteArrayList<>();
-    private Dispatcher dispatcher;
     private volatile boolean closed;
 
     public NatsFollower(Connection connection, NatsSettings settings, LiveState state) {
@@ -44,16 +42,8 @@ public final class NatsFollower implements AutoCloseable {
         this.state = state;
     }
 
-    /** Starts following {@code subjects}' company. */
+    /** Starts following {@code subjects}' buckets. */
     public void start(Subjects subjects) {
-        String dlqPrefix = subjects.company() + ".dlq.";
-        dispatcher = connection.createDispatcher(m -> {
-            state.message(m.getSubject(), m.getData());
-            if (m.getSubject().startsWith(dlqPrefix)) {
-                state.deadLettersChanged();
-            }
-        });
-        dispatcher.subscribe(subjects.company() + ".>");
         follow(subjects.presenceBucket(), state::presence);
         follow(subjects.approvalsBucket(), state::approval);
         follow(subjects.budgetsBucket(), state::budget);
@@ -97,9 +87,6 @@ public final class NatsFollower implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.debugf("unsubscribing a watch: %s", e.toString());
             }
-        }
-        if (dispatcher != null && connection.getStatus() != Connection.Status.CLOSED) {
-            connection.closeDispatcher(dispatcher);
         }
     }
 }

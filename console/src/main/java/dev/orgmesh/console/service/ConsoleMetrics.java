@@ -2,12 +2,18 @@ package dev.orgmesh.console.service;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.eclipse.microprofile.reactive.messaging.spi.Connector;
+
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+
+import dev.orgmesh.service.channel.NatsInboundConnector;
 
 /**
  * The console's meters (Prometheus names in brackets): messages the live feed took from {@code {co}.>}
- * ({@code orgmesh_console_feed_messages_total}) and logins, by outcome
+ * ({@code orgmesh_console_feed_messages_total}), messages its channel dropped because the feed fell behind
+ * ({@code orgmesh_console_feed_dropped_total}, the {@code orgmesh-nats} connector's count) and logins, by outcome
  * ({@code orgmesh_console_logins_total{outcome}}: {@code ok}, or {@code refused} for a wrong or missing token).
  * Counts only: no subject, member or token ever becomes a tag.
  */
@@ -17,9 +23,14 @@ public class ConsoleMetrics {
     private final Counter loginOk;
     private final Counter loginRefused;
 
-    public ConsoleMetrics(MeterRegistry registry) {
+    public ConsoleMetrics(MeterRegistry registry,
+            @Connector(NatsInboundConnector.NAME) NatsInboundConnector channels) {
         this.feed = Counter.builder("orgmesh.console.feed.messages")
                 .description("messages the live feed took from the company's subjects").register(registry);
+        FunctionCounter.builder("orgmesh.console.feed.dropped", channels, c -> c.dropped(FeedChannel.NAME))
+                .description("messages of the company's subjects the live feed dropped, the oldest first, because it"
+                        + " fell behind")
+                .register(registry);
         this.loginOk = login(registry, "ok");
         this.loginRefused = login(registry, "refused");
     }

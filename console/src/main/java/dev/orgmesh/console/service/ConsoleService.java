@@ -24,11 +24,12 @@ import dev.orgmesh.protocol.org.Human;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.service.NatsClient;
 import dev.orgmesh.service.ServiceStart;
+import dev.orgmesh.service.channel.ChannelSubjects;
 
 /**
- * Entry point: once NATS is up, loads the org (a file, or the org stored on the hub, followed live) and starts the
- * {@link NatsFollower} that keeps the {@link LiveState} current. The HTTP API reads the state and sends decisions and
- * replays through here.
+ * Entry point: once NATS is up, loads the org (a file, or the org stored on the hub, followed live), starts the
+ * {@link NatsFollower} that keeps the {@link LiveState}'s buckets current and gives the {@link FeedChannel} its subject,
+ * {@code {co}.>}. The HTTP API reads the state and sends decisions and replays through here.
  */
 @ApplicationScoped
 public class ConsoleService {
@@ -37,12 +38,14 @@ public class ConsoleService {
     private final NatsClient nats;
     private final ConsoleConfig config;
     private final LiveState state;
+    private final ChannelSubjects channels;
     private final ServiceStart start;
     private volatile NatsFollower follower;
 
-    public ConsoleService(NatsClient nats, ConsoleConfig config, ConsoleMetrics metrics) {
+    public ConsoleService(NatsClient nats, ConsoleConfig config, ConsoleMetrics metrics, ChannelSubjects channels) {
         this.nats = nats;
         this.config = config;
+        this.channels = channels;
         this.state = new LiveState(InstantSource.system(), config.feedSize());
         state.addListener(new LiveState.Listener() {
             @Override
@@ -107,6 +110,7 @@ public class ConsoleService {
         NatsFollower f = new NatsFollower(c, nats.settings(), state);
         f.start(s);
         follower = f;
+        channels.set(FeedChannel.NAME, s.company() + ".>");
         LOG.infof("console follows %s", s.company());
     }
 }

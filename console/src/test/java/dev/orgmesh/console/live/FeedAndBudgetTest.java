@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.Test;
 
@@ -67,6 +68,29 @@ class FeedAndBudgetTest {
         assertThat(s.feed(FeedFilter.ALL, 10)).extracting(FeedEntry::body).containsExactly("m2", "m3", "m4");
         assertThat(s.feed(new FeedFilter("exec", null, null), 10)).extracting(FeedEntry::body)
                 .containsExactly("m2", "m4");
+    }
+
+    @Test
+    void aDeadLetterOnTheFeedTellsPagesTheTableChanged() {
+        LiveState s = new LiveState(() -> NOW, 3);
+        List<String> changes = new CopyOnWriteArrayList<>();
+        s.addListener(new LiveState.Listener() {
+            @Override
+            public void message(FeedEntry entry) {
+                changes.add("message " + entry.subject());
+            }
+
+            @Override
+            public void changed(String what) {
+                changes.add(what);
+            }
+        });
+        s.setOrg(ORG);
+        changes.clear();
+        s.message("komodo-ai.eng", "hi".getBytes(StandardCharsets.UTF_8));
+        s.message("komodo-ai.dlq.om_komodo-ai_dm.cto-athena", "{}".getBytes(StandardCharsets.UTF_8));
+        assertThat(changes).containsExactly("message komodo-ai.eng",
+                "message komodo-ai.dlq.om_komodo-ai_dm.cto-athena", "dlq");
     }
 
     @Test
