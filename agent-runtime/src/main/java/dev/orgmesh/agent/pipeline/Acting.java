@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
@@ -98,6 +99,7 @@ public final class Acting {
         private final Envelope in;
         private final List<Envelope> queued = new ArrayList<>();
         private int taken;
+        private final AtomicInteger refusals = new AtomicInteger();
 
         Acts(Envelope in) {
             this.in = in;
@@ -276,7 +278,10 @@ public final class Acting {
             LOG.infof("%s %s refused for %s: %s", e.code().label(), name, self.id(), e.getMessage());
             Envelope ev = Envelope.builder().from(self.id()).type("event").subject("action.refused: " + name)
                     .context(e.code().label() + " " + e.code().name() + ": " + e.getMessage()).re(in.id())
-                    .thread(in.threadOrId()).ts(clock.instant()).build().withIdIfAbsent();
+                    .thread(in.threadOrId()).ts(clock.instant())
+                    // derived from the message and the count, so handling it again refuses it once in the audit
+                    .id(in.id() != null ? in.id() + "-" + self.id() + "-refused-" + refusals.incrementAndGet() : null)
+                    .build().withIdIfAbsent();
             outgoing.publish(new OutboundMessage(subjects.event(self.id(), "action.refused"), null,
                     outgoing.scrubbed(EnvelopeCodec.encode(ev)), ev.id()));
             return ActionResult.refused(name, e);
