@@ -113,7 +113,17 @@ public final class Outbox implements AutoCloseable {
      * refused the message, {@code NATS_UNAVAILABLE} when the outbox closed first.
      */
     public CompletableFuture<PublishAck> publish(OutboundMessage m) {
+        return publish(m, true);
+    }
+
+    /**
+     * As {@link #publish(OutboundMessage)}; {@code journaled} {@code false} skips the journal (and its fsync) for a
+     * message whose cause keeps it safe: one produced while handling a message that is acknowledged only after this one
+     * is stored, and so is redelivered and produced again (same msg-id) if the process dies first.
+     */
+    public CompletableFuture<PublishAck> publish(OutboundMessage m, boolean journaled) {
         Pending p = new Pending(m, new CompletableFuture<>());
+        OutboxJournal journal = journaled ? this.journal : null;
         if (closed) {
             p.future.completeExceptionally(closedError());
             return p.future;
@@ -301,7 +311,7 @@ public final class Outbox implements AutoCloseable {
     /** The stream has {@code p}: the journal forgets it, its caller learns it. */
     private void stored(Pending p, PublishAck ack) {
         published.incrementAndGet();
-        if (journal != null) {
+        if (journal != null && p.seq >= 0) {
             journal.acknowledge(p.seq);
         }
         p.future.complete(ack);
@@ -313,7 +323,7 @@ public final class Outbox implements AutoCloseable {
     }
 
     private void refuse(Pending p, JetStreamApiException e) {
-        if (journal != null) {
+        if (journal != null && p.seq >= 0) {
             journal.acknowledge(p.seq); // a refusal does not change on a retry: nothing to send again after a restart
         }
         LOG.warnf("%s stream refused %s on %s: %s", ErrorCode.PUBLISH_NOT_ACKNOWLEDGED.label(), p.message.msgId(),
@@ -381,7 +391,7 @@ public final class Outbox implements AutoCloseable {
         final CompletableFuture<PublishAck> future;
         CompletableFuture<PublishAck> first;
         /** Its sequence in the journal, when there is one. */
-        long seq;
+        long seq = -1;
 
         Pending(OutboundMessage message, CompletableFuture<PublishAck> future) {
             this.message = message;
