@@ -38,12 +38,22 @@ final class TailLine {
 
     /** The line for a message, or {@code null} when the filter drops it. Undecodable bodies are shown as such. */
     static String format(String company, String subject, byte[] body, Filter filter, Instant now) {
+        return format(company, subject, body, filter, now, 0);
+    }
+
+    /**
+     * As {@link #format(String, String, byte[], Filter, Instant)}, for a message read from the audit stream at
+     * {@code seq} (shown as {@code #seq} after the time, so a later {@code tail --from-seq} can resume there); no
+     * sequence is shown when {@code seq} is 0 (a live message, which no stream has numbered yet).
+     */
+    static String format(String company, String subject, byte[] body, Filter filter, Instant now, long seq) {
+        String at = seq > 0 ? "#" + seq + " " : "";
         Envelope e;
         try {
             e = EnvelopeCodec.decode(body);
         } catch (OrgmeshException ex) {
             return filter.team() == null && filter.agent() == null && filter.thread() == null
-                    ? String.format("%s %-28s !! %s (%d bytes)", TIME.format(now), subject, ex.getMessage(),
+                    ? String.format("%s %s%-28s !! %s (%d bytes)", TIME.format(now), at, subject, ex.getMessage(),
                             body == null ? 0 : body.length)
                     : null;
         }
@@ -61,7 +71,8 @@ final class TailLine {
         String from = real == null || real.equals(e.from())
                 ? String.valueOf(e.from())
                 : real + " (claims " + e.from() + ")";
-        return String.format("%s %-28s %s → %s [%s%s] %s%s", TIME.format(e.ts() != null ? e.ts() : now), subject,
+        return String.format("%s %s%-28s %s → %s [%s%s] %s%s", TIME.format(e.ts() != null ? e.ts() : now), at,
+                subject,
                 from, AuditCommand.recipient(Subjects.of(company), subject, e), e.type(),
                 e.status() != null ? "/" + e.status() : "", what,
                 e.re() != null ? "  (re " + e.re() + ")" : "");

@@ -33,7 +33,8 @@ class OrgmeshCommandTest {
     /** Issue 24's papercut: every verb's --help prints its usage and exits 0, required parameters or not. */
     @Test
     void everyVerbsHelpPrintsItsUsageAndExitsZero() {
-        for (String[] verb : new String[][]{{"send"}, {"validate"}, {"apply"}, {"audit"}, {"dlq"}, {"approve"},
+        for (String[] verb : new String[][]{{"send"}, {"tail"}, {"validate"}, {"apply"}, {"audit"}, {"dlq"},
+                {"approve"},
                 {"budget"}, {"deploy", "fly"}, {"secrets", "put"}, {"up"}}) {
             String[] args = Arrays.copyOf(verb, verb.length + 1);
             args[verb.length] = "--help";
