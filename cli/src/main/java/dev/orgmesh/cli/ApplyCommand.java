@@ -8,12 +8,12 @@ import java.util.concurrent.Callable;
 
 import io.nats.client.Connection;
 
+import dev.orgmesh.assets.AssetChange;
+import dev.orgmesh.assets.AssetLimits;
+import dev.orgmesh.assets.AssetPlan;
+import dev.orgmesh.assets.OrgApplier;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
-import dev.orgmesh.messaging.assets.AssetChange;
-import dev.orgmesh.messaging.assets.AssetLimits;
-import dev.orgmesh.messaging.assets.AssetPlan;
-import dev.orgmesh.messaging.assets.OrgApplier;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.org.Org;

@@ -17,9 +17,9 @@ import io.nats.client.api.MessageInfo;
 import io.nats.client.api.StorageType;
 import io.nats.client.impl.Headers;
 
-import dev.orgmesh.messaging.assets.AssetApplier;
-import dev.orgmesh.messaging.assets.AssetLimits;
-import dev.orgmesh.messaging.assets.OrgAssets;
+import dev.orgmesh.assets.AssetApplier;
+import dev.orgmesh.assets.AssetLimits;
+import dev.orgmesh.assets.OrgAssets;
 import dev.orgmesh.messaging.flow.DeadLetters;
 import dev.orgmesh.protocol.Approval;
 import dev.orgmesh.protocol.ErrorCode;

@@ -18,9 +18,9 @@ import io.nats.client.NKey;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 
-import dev.orgmesh.messaging.assets.AssetApplier;
-import dev.orgmesh.messaging.assets.AssetLimits;
-import dev.orgmesh.messaging.assets.OrgAssets;
+import dev.orgmesh.assets.AssetApplier;
+import dev.orgmesh.assets.AssetLimits;
+import dev.orgmesh.assets.OrgAssets;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
 import dev.orgmesh.render.HubLayout;

@@ -24,10 +24,10 @@ import io.nats.client.PullSubscribeOptions;
 import io.nats.client.Subscription;
 import io.nats.client.api.StorageType;
 
+import dev.orgmesh.assets.AssetApplier;
+import dev.orgmesh.assets.AssetLimits;
+import dev.orgmesh.assets.OrgAssets;
 import dev.orgmesh.messaging.NatsSettings;
-import dev.orgmesh.messaging.assets.AssetApplier;
-import dev.orgmesh.messaging.assets.AssetLimits;
-import dev.orgmesh.messaging.assets.OrgAssets;
 import dev.orgmesh.protocol.Presence;
 import dev.orgmesh.protocol.Presence.Liveness;
 import dev.orgmesh.protocol.Subjects;

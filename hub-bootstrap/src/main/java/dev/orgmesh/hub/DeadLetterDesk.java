@@ -16,11 +16,11 @@ import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
 
+import dev.orgmesh.assets.AssetLimits;
+import dev.orgmesh.assets.OrgAssets;
 import dev.orgmesh.hub.metrics.HubMetrics;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
-import dev.orgmesh.messaging.assets.AssetLimits;
-import dev.orgmesh.messaging.assets.OrgAssets;
 import dev.orgmesh.messaging.flow.DeadLetter;
 import dev.orgmesh.messaging.flow.DeadLetterMover;
 import dev.orgmesh.messaging.flow.DeadLetters;

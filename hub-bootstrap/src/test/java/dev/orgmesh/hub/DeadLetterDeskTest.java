@@ -19,10 +19,10 @@ import io.nats.client.PublishOptions;
 import io.nats.client.PullSubscribeOptions;
 import io.nats.client.api.StorageType;
 
+import dev.orgmesh.assets.AssetApplier;
+import dev.orgmesh.assets.AssetLimits;
+import dev.orgmesh.assets.OrgAssets;
 import dev.orgmesh.messaging.NatsSettings;
-import dev.orgmesh.messaging.assets.AssetApplier;
-import dev.orgmesh.messaging.assets.AssetLimits;
-import dev.orgmesh.messaging.assets.OrgAssets;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;

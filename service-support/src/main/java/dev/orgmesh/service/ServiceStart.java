@@ -12,8 +12,8 @@ import io.nats.client.Connection;
 import io.nats.client.KeyValue;
 import io.nats.client.impl.NatsKeyValueWatchSubscription;
 
+import dev.orgmesh.assets.OrgDocument;
 import dev.orgmesh.messaging.BucketWait;
-import dev.orgmesh.messaging.assets.OrgDocument;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;

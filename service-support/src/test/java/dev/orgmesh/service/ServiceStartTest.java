@@ -17,7 +17,7 @@ import io.nats.client.Nats;
 import io.nats.client.api.KeyValueConfiguration;
 import io.nats.client.api.StorageType;
 
-import dev.orgmesh.messaging.assets.OrgDocument;
+import dev.orgmesh.assets.OrgDocument;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;

@@ -21,10 +21,10 @@ import javax.crypto.spec.SecretKeySpec;
 
 import io.nats.client.Connection;
 
+import dev.orgmesh.assets.AssetLimits;
+import dev.orgmesh.assets.OrgApplier;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
-import dev.orgmesh.messaging.assets.AssetLimits;
-import dev.orgmesh.messaging.assets.OrgApplier;
 import dev.orgmesh.messaging.ops.OrgStatus;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;

@@ -34,11 +34,11 @@ import com.tngtech.archunit.lang.SimpleConditionEvent;
  */
 class ArchitectureTest {
     /** The modules with main code, in the reactor's order; bench and the test-only modules are left out. */
-    static final List<String> MODULES = List.of("protocol", "testkit", "messaging", "service-support", "render",
-            "hub-bootstrap", "vault-client", "agent-runtime", "heartbeat", "vault-bridge", "console", "cli");
+    static final List<String> MODULES = List.of("protocol", "testkit", "messaging", "assets", "service-support",
+            "render", "hub-bootstrap", "vault-client", "agent-runtime", "heartbeat", "vault-bridge", "console", "cli");
 
     /** Plain Java libraries: no Quarkus, no CDI; the CLI and the services both build on them. */
-    static final List<String> LIBRARIES = List.of("protocol", "messaging", "render", "vault-client");
+    static final List<String> LIBRARIES = List.of("protocol", "messaging", "assets", "render", "vault-client");
 
     /** The Quarkus services and their shared Quarkus glue: the CLI runs their packaged apps, never their classes. */
     static final List<String> SERVICES = List.of("service-support", "hub-bootstrap", "agent-runtime", "heartbeat",

@@ -18,10 +18,10 @@ import io.nats.client.Nats;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
-import dev.orgmesh.messaging.assets.AssetApplier;
-import dev.orgmesh.messaging.assets.AssetLimits;
-import dev.orgmesh.messaging.assets.OrgAssets;
-import dev.orgmesh.messaging.assets.OrgDocument;
+import dev.orgmesh.assets.AssetApplier;
+import dev.orgmesh.assets.AssetLimits;
+import dev.orgmesh.assets.OrgAssets;
+import dev.orgmesh.assets.OrgDocument;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;

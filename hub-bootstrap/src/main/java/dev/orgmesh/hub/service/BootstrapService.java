@@ -21,15 +21,15 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
+import dev.orgmesh.assets.AssetLimits;
+import dev.orgmesh.assets.OrgApplier;
+import dev.orgmesh.assets.OrgDocument;
 import dev.orgmesh.hub.DeadLetterDesk;
 import dev.orgmesh.hub.directory.Directory;
 import dev.orgmesh.hub.directory.DirectoryService;
 import dev.orgmesh.hub.metrics.HubMetrics;
 import dev.orgmesh.hub.oversight.ApprovalDesk;
 import dev.orgmesh.hub.oversight.BudgetDesk;
-import dev.orgmesh.messaging.assets.AssetLimits;
-import dev.orgmesh.messaging.assets.OrgApplier;
-import dev.orgmesh.messaging.assets.OrgDocument;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;

@@ -17,11 +17,11 @@ import io.nats.client.KeyValue;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 
+import dev.orgmesh.assets.AssetApplier;
+import dev.orgmesh.assets.AssetLimits;
+import dev.orgmesh.assets.OrgAssets;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.Replies;
-import dev.orgmesh.messaging.assets.AssetApplier;
-import dev.orgmesh.messaging.assets.AssetLimits;
-import dev.orgmesh.messaging.assets.OrgAssets;
 import dev.orgmesh.protocol.BudgetWire;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.HeaderNames;

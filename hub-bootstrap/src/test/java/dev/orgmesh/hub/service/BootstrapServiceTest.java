@@ -19,7 +19,7 @@ import io.nats.client.Nats;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
-import dev.orgmesh.messaging.assets.OrgDocument;
+import dev.orgmesh.assets.OrgDocument;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.Subjects;
 import dev.orgmesh.testkit.Metrics;

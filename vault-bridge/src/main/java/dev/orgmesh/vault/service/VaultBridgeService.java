@@ -18,8 +18,8 @@ import io.nats.client.KeyValueOptions;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
+import dev.orgmesh.assets.OrgAssets;
 import dev.orgmesh.messaging.NatsConnector;
-import dev.orgmesh.messaging.assets.OrgAssets;
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;

@@ -1,4 +1,4 @@
-package dev.orgmesh.messaging.assets;
+package dev.orgmesh.assets;
 
 /**
  * One line of a plan: what would change on the server and why.

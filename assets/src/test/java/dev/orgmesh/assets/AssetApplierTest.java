@@ -1,4 +1,4 @@
-package dev.orgmesh.messaging.assets;
+package dev.orgmesh.assets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

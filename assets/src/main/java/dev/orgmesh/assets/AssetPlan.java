@@ -1,4 +1,4 @@
-package dev.orgmesh.messaging.assets;
+package dev.orgmesh.assets;
 
 import java.util.List;
 import java.util.stream.Collectors;

@@ -1,4 +1,4 @@
-package dev.orgmesh.messaging.assets;
+package dev.orgmesh.assets;
 
 import java.time.Duration;
 import java.util.ArrayList;
