@@ -243,7 +243,9 @@ public final class Intake {
                 .chain(outcome -> {
                     List<Outgoing.Ready> ready = outgoing.prepare(in, key, outcome, false, late, d.headers(), span);
                     ready.forEach(r -> deadlines.track(r.envelope(), in));
-                    return outgoing.store(ready.stream().map(Outgoing.Ready::message).toList());
+                    Span storeSpan = tracing.store(span, ready.size());
+                    return outgoing.store(ready.stream().map(Outgoing.Ready::message).toList())
+                            .onTermination().invoke((v, failure, cancelled) -> Tracing.end(storeSpan, failure));
                 })
                 .chain(ignored -> handledThen(d, in, key, new Settlement.Ack(in, "handled")))
                 .onTermination().invoke((s, failure, cancelled) -> Tracing.end(span, failure));

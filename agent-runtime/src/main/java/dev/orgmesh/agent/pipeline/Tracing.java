@@ -20,7 +20,8 @@ import dev.orgmesh.protocol.envelope.Envelope;
 
 /**
  * OpenTelemetry for the stages: a span per handled message ({@code orgmesh.agent.handle}, or {@code orgmesh.agent.ask}
- * for a request), a child span for its brain call ({@code orgmesh.agent.brain}), and the W3C {@code traceparent} on
+ * for a request), a child span for its brain call ({@code orgmesh.agent.brain}) and one for storing what it sent
+ * ({@code orgmesh.agent.store}), and the W3C {@code traceparent} on
  * every message the agent sends. A message continues the trace its {@code traceparent} header names; one without (a
  * shell {@code nats pub}) joins its thread's trace ({@link TraceContext}), so a thread is one trace whoever starts it.
  * With the SDK off (the default, no collector) spans are not recorded and outgoing headers are what
@@ -36,6 +37,7 @@ public final class Tracing {
     private static final AttributeKey<String> MESSAGE = AttributeKey.stringKey("messaging.message.id");
     private static final AttributeKey<String> TYPE = AttributeKey.stringKey("orgmesh.type");
     private static final AttributeKey<String> FROM = AttributeKey.stringKey("orgmesh.from");
+    private static final AttributeKey<Long> MESSAGES = AttributeKey.longKey("messaging.batch.message_count");
     /** Reads the one header a W3C propagator asks for from a traceparent value. */
     private static final TextMapGetter<String> ONE_HEADER = new TextMapGetter<>() {
         @Override
@@ -75,7 +77,21 @@ public final class Tracing {
 
     /** Starts the span of the brain call within {@code handling}. */
     Span brain(Span handling) {
-        return tracer.spanBuilder("orgmesh.agent.brain").setParent(Context.root().with(handling)).startSpan();
+        return stage(handling, "orgmesh.agent.brain");
+    }
+
+    /**
+     * Starts the span of storing what the brain sent within {@code handling} ({@code orgmesh.agent.store}: the outbox
+     * until the streams acknowledged every message), with how many messages.
+     */
+    Span store(Span handling, int messages) {
+        Span s = stage(handling, "orgmesh.agent.store");
+        s.setAttribute(MESSAGES, (long) messages);
+        return s;
+    }
+
+    private Span stage(Span handling, String name) {
+        return tracer.spanBuilder(name).setParent(Context.root().with(handling)).startSpan();
     }
 
     /** Ends {@code span}, marked as an error when {@code failure} is not null. */

@@ -75,6 +75,11 @@ class TracingTest {
                 SpanData brainCall = awaitSpan(spans, "orgmesh.agent.brain", null);
                 assertThat(brainCall.getTraceId()).isEqualTo(TRACE);
                 assertThat(brainCall.getParentSpanId()).isEqualTo(handled.getSpanId());
+                SpanData store = awaitSpan(spans, "orgmesh.agent.store", null);
+                assertThat(store.getTraceId()).isEqualTo(TRACE);
+                assertThat(store.getParentSpanId()).as("storing what the brain sent is a stage of the handling")
+                        .isEqualTo(handled.getSpanId());
+                assertThat(store.getAttributes().asMap().toString()).contains("messaging.batch.message_count=1");
 
                 Message reply = ceoInbox.fetch(1, Duration.ofSeconds(5)).getFirst();
                 assertThat(EnvelopeCodec.decode(reply.getData()).re()).isEqualTo("q-traced");
