@@ -1,6 +1,7 @@
 package dev.orgmesh.assets;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -156,7 +157,7 @@ public final class AssetApplier {
             try {
                 switch (c.action()) {
                     case CREATE, UPDATE -> {
-                        create(desired, c);
+                        createPlaced(desired, c);
                         done.add(c);
                     }
                     case KEEP_EXTRA -> {
@@ -179,6 +180,47 @@ public final class AssetApplier {
             }
         }
         return new AssetPlan(done);
+    }
+
+    /**
+     * {@link #create}, asked again while a clustered hub cannot place the replicas yet ({@code no suitable peers for
+     * placement}, {@code peer offline}, JetStream temporarily unavailable: a node just started or restarted and is not
+     * current), for at most {@link #PLACEMENT_PATIENCE}; any other refusal fails at once.
+     */
+    private void createPlaced(OrgAssets desired, AssetChange c) throws IOException, JetStreamApiException {
+        long deadline = System.nanoTime() + PLACEMENT_PATIENCE.toNanos();
+        Duration pause = Duration.ofMillis(100);
+        while (true) {
+            try {
+                create(desired, c);
+                return;
+            } catch (JetStreamApiException e) {
+                if (!placementPending(e) || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                LOG.infof("%s %s: the hub cannot place its replicas yet (%s); asking again in %d ms", c.kind(),
+                        c.name(), e.getMessage(), pause.toMillis());
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(2)) > 0
+                        ? Duration.ofSeconds(2)
+                        : pause.multipliedBy(2);
+            }
+        }
+    }
+
+    /** How long a create waits for a clustered hub to place its replicas. */
+    static final Duration PLACEMENT_PATIENCE = Duration.ofSeconds(30);
+
+    /** JetStream API errors that a cluster whose peers are catching up answers, and that go away by themselves. */
+    static boolean placementPending(JetStreamApiException e) {
+        // 10005: no suitable peers for placement (a peer offline or not current); 10008: JetStream temporarily
+        // unavailable (no meta leader yet)
+        return e.getApiErrorCode() == 10005 || e.getApiErrorCode() == 10008;
     }
 
     private void create(OrgAssets desired, AssetChange c) throws IOException, JetStreamApiException {
