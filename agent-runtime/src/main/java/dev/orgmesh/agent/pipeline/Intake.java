@@ -164,6 +164,12 @@ public final class Intake {
                     return;
                 }
                 LOG.debugf("%s/%d settled as its core copy was: %s", d.stream(), d.seq(), settlement);
+                if (settlement instanceof Settlement.GiveUp g) {
+                    // its core copy failed for good: this copy, which has the stream position, is the dead letter
+                    diversions.giveUp(d, msg, g.reason()).subscribe().with(finish,
+                            e -> finish.accept(new Settlement.Nak(GIVEN_BACK_DELAY, e.toString())));
+                    return;
+                }
                 finish.accept(settlement);
             }, workers);
             return;
