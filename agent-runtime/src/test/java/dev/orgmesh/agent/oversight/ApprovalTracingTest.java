@@ -37,6 +37,7 @@ import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.Replies;
 import dev.orgmesh.protocol.Approval;
 import dev.orgmesh.protocol.HeaderNames;
+import dev.orgmesh.protocol.TraceContext;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.org.Org;
@@ -111,6 +112,49 @@ class ApprovalTracingTest {
                 assertThat(released.getTraceId()).isEqualTo(TRACE);
                 assertThat(released.getAttributes().get(AttributeKey.stringKey("messaging.message.id")))
                         .isEqualTo("d-traced");
+            } finally {
+                dev1.close();
+            }
+        }
+    }
+
+    @Test
+    void withTheDesksSdkOffTheReleasedDmStillContinuesTheHeldDmsTrace(HubTopology topology) throws Exception {
+        InMemorySpanExporter spans = InMemorySpanExporter.create();
+        OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder()
+                .addSpanProcessor(SimpleSpanProcessor.create(spans)).build()).build();
+        Org org = OrgLoader.parse(ApprovalGateTest.ORG.formatted(Fixture.randomCompany()), "test");
+        // the desk as the service runs it by default (no collector); only the recipient records spans
+        try (Fixture f = Fixture.start(topology.hub(), org, StorageType.Memory);
+                ApprovalDesk desk = ApprovalDesk.start(f.hubClient, NatsSettings.of(topology.hub().clientUrl()),
+                        () -> org, Clock.systemUTC(), Duration.ofMillis(100));
+                Connection c = Fixture.leafClient(topology.leaf(0), "agent-dev1")) {
+            ApprovalGateTest.Handled handled = new ApprovalGateTest.Handled();
+            AgentRuntime dev1 = new AgentRuntime(c, Fixture.settings(topology.leaf(0), "agent-dev1"),
+                    AgentSoul.of(org, "dev1", Optional.empty()), Handler.NOTHING, Fixture.options(),
+                    new SimpleMeterRegistry(), handled, otel).start();
+            try {
+                await().atMost(Duration.ofSeconds(10)).until(dev1::isReady);
+                Envelope deploy = ApprovalGateTest.task("d-plain", "deploy", "dev1");
+                String original = "00-" + TRACE + "-" + PARENT + "-01";
+                f.js.publish(f.attributed(f.subjects.dm("dev1"), "ceo"),
+                        new Headers().put(HeaderNames.TRACEPARENT, original),
+                        EnvelopeCodec.encode(deploy), PublishOptions.builder().messageId(deploy.id()).build());
+                KeyValue approvals = f.hubClient.keyValue(org.subjects().approvalsBucket());
+                String id = Approval.idFor("d-plain", "deploys");
+                await().atMost(Duration.ofSeconds(10)).until(() -> approvals.get(id) != null);
+                assertThat(Approval.decode(approvals.get(id).getValue()).traceparent())
+                        .as("the held DM's own traceparent is kept").isEqualTo(original);
+
+                Message reply = f.hubClient.request(f.subjects.humanApprove("board"),
+                        new Approval.Decision(id, "board", null).encode(), Duration.ofSeconds(5));
+                assertThat(Replies.isError(reply)).as(new String(reply.getData())).isFalse();
+                await().atMost(Duration.ofSeconds(10)).until(() -> handled.count("d-plain") == 1);
+                // derived: the kept trace, a span id from the released message's id
+                String derived = TraceContext.traceparent(original, "d-plain", id + ".released");
+                SpanData released = awaitSpan(spans, "orgmesh.agent.handle",
+                        s -> derived.contains("-" + s.getParentSpanId() + "-"));
+                assertThat(released.getTraceId()).isEqualTo(TRACE);
             } finally {
                 dev1.close();
             }
