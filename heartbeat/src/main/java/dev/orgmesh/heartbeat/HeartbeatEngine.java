@@ -22,6 +22,7 @@ import io.nats.client.api.KeyValueEntry;
 import io.nats.client.api.KeyValueOperation;
 import io.nats.client.api.KeyValueWatcher;
 import io.nats.client.impl.NatsKeyValueWatchSubscription;
+import io.opentelemetry.api.OpenTelemetry;
 
 import dev.orgmesh.heartbeat.liveness.LivenessNotifier;
 import dev.orgmesh.heartbeat.liveness.LivenessTracker;
@@ -63,6 +64,7 @@ public final class HeartbeatEngine implements AutoCloseable {
     private LivenessNotifier notifier;
     private NatsKeyValueWatchSubscription presenceWatch;
     private volatile HeartbeatMetrics metrics = HeartbeatMetrics.NONE;
+    private volatile OpenTelemetry otel = OpenTelemetry.noop();
 
     /**
      * @param from the sender id on ticks and liveness messages (e.g. {@code heartbeat})
@@ -80,6 +82,15 @@ public final class HeartbeatEngine implements AutoCloseable {
     /** Counts ticks, lateness and missed slots in {@code m}; call before {@link #start()}. */
     public HeartbeatEngine metrics(HeartbeatMetrics m) {
         this.metrics = m;
+        return this;
+    }
+
+    /**
+     * Records a span per published tick in {@code o} ({@code orgmesh.heartbeat.tick}, {@link JetStreamTickSink});
+     * call before {@link #start()}. Without it (or with the SDK off) ticks still carry a derived {@code traceparent}.
+     */
+    public HeartbeatEngine tracing(OpenTelemetry o) {
+        this.otel = o;
         return this;
     }
 
@@ -168,7 +179,7 @@ public final class HeartbeatEngine implements AutoCloseable {
             if (scheduler == null || !sameCompany) {
                 JetStreamTickSink sink = new JetStreamTickSink(connection.jetStream(jso),
                         connection.jetStreamManagement(jso),
-                        next.subjects(), from);
+                        next.subjects(), from, otel);
                 scheduler = new HeartbeatScheduler(sink);
                 notifier = new LivenessNotifier(connection.jetStream(jso), from);
                 watchPresence(next);

@@ -32,10 +32,12 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param decidedBy who decided ({@code timeout} when the gate's timeout did)
  * @param decidedAt when
  * @param reason why (required for a denial)
+ * @param traceparent the W3C trace context of the held message (the hold's {@code traceparent}, or the desk's span of
+ *        recording the hold), so the decision and the released message continue its trace; null when it had none
  */
 public record Approval(String id, String gate, String status, String subject, String messageId, String from,
         String to, String type, String summary, JsonNode envelope, List<String> approvers, Instant heldAt,
-        Instant timeoutAt, String onTimeout, String decidedBy, Instant decidedAt, String reason) {
+        Instant timeoutAt, String onTimeout, String decidedBy, Instant decidedAt, String reason, String traceparent) {
 
     public static final String PENDING = "pending";
     public static final String APPROVED = "approved";
@@ -45,6 +47,14 @@ public record Approval(String id, String gate, String status, String subject, St
 
     public Approval {
         approvers = approvers == null ? List.of() : List.copyOf(approvers);
+    }
+
+    /** An approval without a trace context (records written before it was kept read the same way). */
+    public Approval(String id, String gate, String status, String subject, String messageId, String from, String to,
+            String type, String summary, JsonNode envelope, List<String> approvers, Instant heldAt, Instant timeoutAt,
+            String onTimeout, String decidedBy, Instant decidedAt, String reason) {
+        this(id, gate, status, subject, messageId, from, to, type, summary, envelope, approvers, heldAt, timeoutAt,
+                onTimeout, decidedBy, decidedAt, reason, null);
     }
 
     /**
@@ -83,7 +93,7 @@ public record Approval(String id, String gate, String status, String subject, St
 
     public Approval decided(String newStatus, String by, Instant at, String why) {
         return new Approval(id, gate, newStatus, subject, messageId, from, to, type, summary, envelope, approvers,
-                heldAt, timeoutAt, onTimeout, by, at, why);
+                heldAt, timeoutAt, onTimeout, by, at, why, traceparent);
     }
 
     public byte[] encode() {

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jboss.logging.Logger;
@@ -13,10 +14,18 @@ import org.jboss.logging.Logger;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.NKey;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
 
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.TraceContext;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.org.Agent;
@@ -28,9 +37,15 @@ import dev.orgmesh.vault.client.VaultClient;
  * by the agent's NKey, kept in memory only, handed to the brain's process environment ({@link #current()}), fetched
  * again when {@code {co}.events.secret.rotated} names one of them, and scrubbed from everything the agent sends and
  * logs ({@link #scrub}). Nothing is written to disk.
+ *
+ * <p>Each fetch sends a W3C {@code traceparent} starting a trace of its own: with OpenTelemetry on, the one of its span
+ * {@code orgmesh.agent.secrets} (CLIENT, with the agent and the secret names), which the bridge's
+ * {@code orgmesh.vault.get} continues; with it off, a fresh one derived by {@link TraceContext}.
  */
 public final class AgentSecrets {
     private static final Logger LOG = Logger.getLogger(AgentSecrets.class);
+    private static final AttributeKey<String> AGENT = AttributeKey.stringKey("orgmesh.agent");
+    private static final AttributeKey<List<String>> NAMES = AttributeKey.stringArrayKey("orgmesh.secret.names");
 
     private final Agent agent;
     private final Subjects subjects;
@@ -41,12 +56,19 @@ public final class AgentSecrets {
     private volatile Map<String, String> values = Map.of();
     private volatile Dispatcher rotations;
     private volatile Connection rotationConnection;
+    private final Tracer tracer;
 
     public AgentSecrets(Agent agent, Subjects subjects, NKey signingKey) {
+        this(agent, subjects, signingKey, OpenTelemetry.noop());
+    }
+
+    /** As {@link #AgentSecrets(Agent, Subjects, NKey)}, recording a span per fetch in {@code otel}. */
+    public AgentSecrets(Agent agent, Subjects subjects, NKey signingKey, OpenTelemetry otel) {
         this.agent = agent;
         this.subjects = subjects;
         this.signingKey = signingKey;
         this.client = new VaultClient(subjects);
+        this.tracer = otel.getTracer("dev.orgmesh.agent");
     }
 
     /** The names the soul lists. */
@@ -75,9 +97,19 @@ public final class AgentSecrets {
         long giveUp = System.nanoTime() + patience.toNanos();
         Duration pause = Duration.ofMillis(200);
         while (true) {
+            Span span = tracer.spanBuilder("orgmesh.agent.secrets").setNoParent().setSpanKind(SpanKind.CLIENT)
+                    .setAttribute(AGENT, agent.id()).setAttribute(NAMES, names()).startSpan();
             try {
-                Map<String, byte[]> got = client.fetch(connection, agent.id(), signingKey, names(),
-                        Duration.ofSeconds(5));
+                Map<String, byte[]> got;
+                try {
+                    got = client.fetch(connection, agent.id(), signingKey, names(), Duration.ofSeconds(5),
+                            traceparent(span));
+                } catch (OrgmeshException e) {
+                    span.setStatus(StatusCode.ERROR, e.code().label());
+                    throw e;
+                } finally {
+                    span.end();
+                }
                 Map<String, String> next = new LinkedHashMap<>();
                 got.forEach((name, value) -> {
                     next.put(name, new String(value, StandardCharsets.UTF_8));
@@ -103,6 +135,15 @@ public final class AgentSecrets {
                         : pause.multipliedBy(2);
             }
         }
+    }
+
+    /** The traceparent of a fetch: its span's when recorded, else a fresh one (a trace per fetch). */
+    private String traceparent(Span span) {
+        SpanContext sc = span.getSpanContext();
+        if (sc.isValid()) {
+            return "00-" + sc.getTraceId() + "-" + sc.getSpanId() + "-" + sc.getTraceFlags().asHex();
+        }
+        return TraceContext.traceparent(null, null, agent.id() + "/" + UUID.randomUUID());
     }
 
     /** Fetches again whenever {@code secret.rotated} names one of this agent's secrets (the name only, never a value). */

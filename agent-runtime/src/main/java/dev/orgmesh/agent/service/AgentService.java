@@ -173,7 +173,7 @@ public class AgentService {
             char[] seed = Files.readString(file).strip().toCharArray();
             NKey key = NKey.fromSeed(seed);
             Arrays.fill(seed, ' ');
-            return new AgentSecrets(soul.agent(), soul.org().subjects(), key);
+            return new AgentSecrets(soul.agent(), soul.org().subjects(), key, otel);
         } catch (IOException | RuntimeException e) {
             throw new OrgmeshException(ErrorCode.VAULT_BAD_SIGNATURE,
                     "cannot read the agent's NKey seed " + file + ": " + e.getMessage(), e);

@@ -7,6 +7,7 @@ import jakarta.enterprise.event.Observes;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
+import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
@@ -28,10 +29,12 @@ public class HeartbeatService {
     private final HeartbeatConfig config;
     private final HeartbeatMetrics metrics;
     private final ServiceStart start;
+    private final OpenTelemetry otel;
     private volatile HeartbeatEngine engine;
 
-    public HeartbeatService(NatsClient nats, HeartbeatConfig config, MeterRegistry registry) {
+    public HeartbeatService(NatsClient nats, HeartbeatConfig config, MeterRegistry registry, OpenTelemetry otel) {
         this.nats = nats;
+        this.otel = otel;
         this.config = config;
         this.metrics = new HeartbeatMetrics(registry);
         this.start = new ServiceStart("heartbeat", nats, ErrorCode.HEARTBEAT_BAD_SCHEDULE);
@@ -57,7 +60,7 @@ public class HeartbeatService {
 
     private void begin(Connection c) throws InterruptedException {
         HeartbeatEngine e = new HeartbeatEngine(c, nats.settings(), InstantSource.system(), config.checkInterval(),
-                Subjects.HEARTBEAT_SENDER).metrics(metrics);
+                Subjects.HEARTBEAT_SENDER).metrics(metrics).tracing(otel);
         e.start();
         engine = e;
         start.followOrg(c, config, e::setOrg);

@@ -36,6 +36,17 @@ import io.nats.client.impl.NatsMessage;
 import io.nats.service.Service;
 import io.nats.service.ServiceEndpoint;
 import io.nats.service.ServiceMessage;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapGetter;
 
 import dev.orgmesh.hub.metrics.HubMetrics;
 import dev.orgmesh.messaging.NatsConnector;
@@ -50,6 +61,7 @@ import dev.orgmesh.protocol.HeaderNames;
 import dev.orgmesh.protocol.Json;
 import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.Subjects;
+import dev.orgmesh.protocol.TraceContext;
 import dev.orgmesh.protocol.envelope.Envelope;
 import dev.orgmesh.protocol.envelope.EnvelopeCodec;
 import dev.orgmesh.protocol.envelope.Priority;
@@ -71,12 +83,36 @@ import dev.orgmesh.render.UserPermissions;
  *
  * <p>Only this desk writes the approvals bucket, and every write is a compare-and-set on the record, so two desks (or
  * two humans) racing cannot both decide. A hold is acknowledged only after its record exists, so a crash loses none.
+ *
+ * <p>Traces: recording a hold is a span {@code orgmesh.approval.hold} continuing the held message's
+ * {@code traceparent} (which the hold carries), and the record keeps the trace context; a decision (a human's or a
+ * timeout's) is a span {@code orgmesh.approval.decision} in that trace, and a released message carries a
+ * {@code traceparent} continuing it, so the recipient's handling joins the original trace. With OpenTelemetry off (the
+ * default) no span is recorded and the released message's header is derived ({@link TraceContext}) from the kept one.
  */
 public final class ApprovalDesk implements AutoCloseable {
     /** The service name in {@code $SRV} discovery. */
     public static final String NAME = "orgmesh-approvals";
     private static final Logger LOG = Logger.getLogger(ApprovalDesk.class);
     private static final String TIMEOUT = "timeout";
+    private static final AttributeKey<String> APPROVAL = AttributeKey.stringKey("orgmesh.approval.id");
+    private static final AttributeKey<String> GATE = AttributeKey.stringKey("orgmesh.approval.gate");
+    private static final AttributeKey<String> STATUS = AttributeKey.stringKey("orgmesh.approval.status");
+    private static final AttributeKey<String> DECIDED_BY = AttributeKey.stringKey("orgmesh.approval.decided_by");
+    private static final AttributeKey<String> MESSAGE = AttributeKey.stringKey("messaging.message.id");
+    private static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("orgmesh.outcome");
+    /** Reads the one header a W3C propagator asks for from a traceparent value. */
+    private static final TextMapGetter<String> ONE_HEADER = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(String carrier) {
+            return List.of(HeaderNames.TRACEPARENT);
+        }
+
+        @Override
+        public String get(String carrier, String key) {
+            return HeaderNames.TRACEPARENT.equals(key) ? carrier : null;
+        }
+    };
 
     private final Connection connection;
     private final JetStream js;
@@ -93,11 +129,13 @@ public final class ApprovalDesk implements AutoCloseable {
     /** Open approvals and when their gate's timeout applies; escalated ones are open but have no timeout left. */
     private final Map<String, Instant> due = new ConcurrentHashMap<>();
     private final HubMetrics metrics;
+    private final Tracer tracer;
 
     private ApprovalDesk(Connection connection, NatsSettings settings, Supplier<Org> org, Clock clock,
-            HubMetrics metrics,
+            HubMetrics metrics, OpenTelemetry otel,
             Duration sweep) throws IOException {
         this.connection = connection;
+        this.tracer = otel.getTracer("dev.orgmesh.hub");
         this.org = org;
         this.metrics = metrics;
         this.subjects = org.get().subjects();
@@ -132,7 +170,16 @@ public final class ApprovalDesk implements AutoCloseable {
     /** As {@link #start(Connection, NatsSettings, Supplier, Clock, Duration)}, counting decisions in {@code metrics}. */
     public static ApprovalDesk start(Connection connection, NatsSettings settings, Supplier<Org> org, Clock clock,
             Duration sweep, HubMetrics metrics) throws IOException {
-        ApprovalDesk desk = new ApprovalDesk(connection, settings, org, clock, metrics, sweep);
+        return start(connection, settings, org, clock, sweep, metrics, OpenTelemetry.noop());
+    }
+
+    /**
+     * As {@link #start(Connection, NatsSettings, Supplier, Clock, Duration, HubMetrics)}, recording a span per hold and
+     * decision in {@code otel}.
+     */
+    public static ApprovalDesk start(Connection connection, NatsSettings settings, Supplier<Org> org, Clock clock,
+            Duration sweep, HubMetrics metrics, OpenTelemetry otel) throws IOException {
+        ApprovalDesk desk = new ApprovalDesk(connection, settings, org, clock, metrics, otel, sweep);
         desk.service.startService();
         desk.holds.start();
         LOG.infof("approval desk serving %s and %s, %d open approvals", desk.subjects.humanApprove(Subjects.ANY),
@@ -181,8 +228,28 @@ public final class ApprovalDesk implements AutoCloseable {
         });
     }
 
-    /** Records one hold request; does nothing when its record exists (a redelivered or repeated hold). */
+    /**
+     * Records one hold request; does nothing when its record exists (a redelivered or repeated hold). A span
+     * {@code orgmesh.approval.hold} continuing the held message's {@code traceparent}, with the outcome: {@code held},
+     * {@code exists}, or the code of a refusal.
+     */
     void hold(Message msg) throws IOException, JetStreamApiException {
+        Span span = tracer.spanBuilder("orgmesh.approval.hold").setSpanKind(SpanKind.CONSUMER)
+                .setParent(parentOf(header(msg, HeaderNames.TRACEPARENT)))
+                .setAttribute(APPROVAL, String.valueOf(header(msg, HeaderNames.MSG_ID)))
+                .setAttribute(GATE, String.valueOf(header(msg, HeaderNames.HOLD_GATE))).startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            recordHold(msg);
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            span.recordException(e);
+            span.setStatus(StatusCode.ERROR, e.toString());
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private void recordHold(Message msg) throws IOException, JetStreamApiException {
         String id = header(msg, HeaderNames.MSG_ID);
         String gateId = header(msg, HeaderNames.HOLD_GATE);
         String subject = header(msg, HeaderNames.HOLD_SUBJECT);
@@ -194,14 +261,18 @@ public final class ApprovalDesk implements AutoCloseable {
         } catch (OrgmeshException e) {
             LOG.warnf("%s hold %s is not an envelope, dropped from the desk (it stays in the audit stream): %s",
                     e.code().label(), id, e.getMessage());
+            Span.current().setAttribute(OUTCOME, e.code().label());
             return;
         }
         if (id == null || gateId == null || subject == null || !id.equals(Approval.idFor(env.id(), gateId))) {
             LOG.warnf("%s hold on %s with id %s, gate %s, subject %s does not match its message %s; ignored",
                     ErrorCode.APPROVAL_BAD_REQUEST.label(), msg.getSubject(), id, gateId, subject, env.id());
+            Span.current().setAttribute(OUTCOME, ErrorCode.APPROVAL_BAD_REQUEST.label());
             return;
         }
+        Span.current().setAttribute(MESSAGE, String.valueOf(env.id()));
         if (approvals.get(id) != null) {
+            Span.current().setAttribute(OUTCOME, "exists");
             return;
         }
         Org o = org.get();
@@ -234,7 +305,8 @@ public final class ApprovalDesk implements AutoCloseable {
         }
         ApprovalGate g = gate.get();
         Approval a = new Approval(id, g.id(), Approval.PENDING, subject, env.id(), env.from(), recipient, env.type(),
-                summary(env), tree, g.approvers(), now, now.plus(g.timeout()), g.onTimeout().wire(), null, null, null);
+                summary(env), tree, g.approvers(), now, now.plus(g.timeout()), g.onTimeout().wire(), null, null, null,
+                heldTrace(msg));
         open(a, "Gate '" + g.id() + "' holds " + describe(a));
     }
 
@@ -245,10 +317,12 @@ public final class ApprovalDesk implements AutoCloseable {
             approvals.create(id, a.encode());
         } catch (JetStreamApiException e) {
             if (approvals.get(id) != null) {
+                Span.current().setAttribute(OUTCOME, "exists");
                 return; // another desk recorded it first
             }
             throw e;
         }
+        Span.current().setAttribute(OUTCOME, "held");
         due.put(id, a.timeoutAt());
         for (String approver : a.approvers()) {
             dm(approver, "approval.request", Priority.HIGH, "Approval needed: " + a.summary(),
@@ -282,7 +356,7 @@ public final class ApprovalDesk implements AutoCloseable {
         List<String> approvers = o.humans().stream().map(Human::id).toList();
         Approval a = new Approval(id, kind.holdGate(), Approval.PENDING, subject, env.id(), env.from(), recipient,
                 env.type(), summary(env), tree, approvers, now, now.plus(ACTION_HOLD_TIMEOUT),
-                ApprovalGate.OnTimeout.DENY.wire(), null, null, null);
+                ApprovalGate.OnTimeout.DENY.wire(), null, null, null, heldTrace(msg));
         open(a, env.from() + "'s role needs approval for its " + kind.wire() + " action: " + describe(a));
     }
 
@@ -434,8 +508,27 @@ public final class ApprovalDesk implements AutoCloseable {
         }
     }
 
-    /** What follows a decision: release or tell the sender, and report it. */
+    /**
+     * What follows a decision: release or tell the sender, and report it. A span {@code orgmesh.approval.decision} in
+     * the held message's trace, which the released message continues.
+     */
     private void settle(Approval a, String by) throws IOException, JetStreamApiException {
+        Span span = tracer.spanBuilder("orgmesh.approval.decision").setParent(parentOf(a.traceparent()))
+                .setAttribute(APPROVAL, a.id()).setAttribute(GATE, String.valueOf(a.gate()))
+                .setAttribute(MESSAGE, String.valueOf(a.messageId())).setAttribute(STATUS, a.status())
+                .setAttribute(DECIDED_BY, String.valueOf(by)).startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            announce(a, by);
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            span.recordException(e);
+            span.setStatus(StatusCode.ERROR, e.toString());
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private void announce(Approval a, String by) throws IOException, JetStreamApiException {
         switch (a.status()) {
             case Approval.APPROVED -> {
                 release(a);
@@ -593,6 +686,7 @@ public final class ApprovalDesk implements AutoCloseable {
 
     /** Moves a hold the desk refuses to the dead-letter stream with its reason; it is never released. */
     private void refuse(Message msg, ErrorCode code, String reason) {
+        Span.current().setAttribute(OUTCOME, code.label()).setStatus(StatusCode.ERROR, code.label());
         long seq = msg.isJetStream() ? msg.metaData().streamSequence() : 0;
         deadLetters.publish(subjects.holdsStream(), seq, msg.getSubject(), msg.getHeaders(), msg.getData(), code,
                 reason);
@@ -610,6 +704,15 @@ public final class ApprovalDesk implements AutoCloseable {
         Headers h = new Headers();
         h.put(HeaderNames.APPROVAL, a.id());
         h.put(HeaderNames.MSG_ID, a.id() + ".released");
+        Span decision = Span.current();
+        if (decision.isRecording()) {
+            // a child of the decision, itself in the held message's trace
+            W3CTraceContextPropagator.getInstance().inject(Context.root().with(decision), h,
+                    (c, k, v) -> c.put(k, v));
+        } else {
+            h.put(HeaderNames.TRACEPARENT, TraceContext.traceparent(a.traceparent(), threadOf(a), a.id()
+                    + ".released"));
+        }
         js.publish(NatsMessage.builder().subject(a.subject()).headers(h).data(Json.write(a.envelope())).build());
     }
 
@@ -788,6 +891,34 @@ public final class ApprovalDesk implements AutoCloseable {
             throw new OrgmeshException(ErrorCode.APPROVAL_BAD_REQUEST, "'" + field + "' must be a string");
         }
         return v.textValue();
+    }
+
+    /** The context a traceparent names, or the root (a new trace) when it is missing or invalid. */
+    private static Context parentOf(String traceparent) {
+        if (TraceContext.traceId(traceparent) == null) {
+            return Context.root();
+        }
+        return W3CTraceContextPropagator.getInstance().extract(Context.root(), traceparent, ONE_HEADER);
+    }
+
+    /**
+     * The trace context an approval keeps: the span recording its hold when OpenTelemetry is on (the decision is then
+     * its child), else the held message's own {@code traceparent}; null when it had none.
+     */
+    private static String heldTrace(Message msg) {
+        SpanContext sc = Span.current().getSpanContext();
+        if (sc.isValid() && Span.current().isRecording()) {
+            return "00-" + sc.getTraceId() + "-" + sc.getSpanId() + "-" + sc.getTraceFlags().asHex();
+        }
+        String carried = header(msg, HeaderNames.TRACEPARENT);
+        return TraceContext.traceId(carried) == null ? null : carried;
+    }
+
+    /** The thread of a held message (its id when it starts one), from which a trace is derived when none was kept. */
+    private static String threadOf(Approval a) {
+        return a.envelope() != null && a.envelope().hasNonNull("thread")
+                ? a.envelope().get("thread").asText()
+                : a.messageId();
     }
 
     private static String header(Message m, String name) {

@@ -17,6 +17,7 @@ import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
+import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -61,8 +62,11 @@ public class BootstrapService {
     private final ExecutorService moves = Executors
             .newVirtualThreadPerTaskExecutor();
 
-    public BootstrapService(NatsClient nats, BootstrapConfig config, MeterRegistry registry) {
+    private final OpenTelemetry otel;
+
+    public BootstrapService(NatsClient nats, BootstrapConfig config, MeterRegistry registry, OpenTelemetry otel) {
         this.nats = nats;
+        this.otel = otel;
         this.config = config;
         this.metrics = new HubMetrics(registry);
         this.start = new ServiceStart("hub-bootstrap", nats, ErrorCode.APPLY_FAILED);
@@ -123,7 +127,7 @@ public class BootstrapService {
         startDeadLetters(c, org);
         try {
             approvals = ApprovalDesk.start(c, nats.settings(), current::get, Clock.systemUTC(), Duration.ofSeconds(1),
-                    metrics);
+                    metrics, otel);
             budgets = BudgetDesk.start(c, nats.settings(), current::get, metrics);
         } catch (IOException e) {
             LOG.errorf("%s approval or budget desk not started: %s", ErrorCode.NATS_UNAVAILABLE.label(),

@@ -12,6 +12,15 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 import io.nats.client.impl.Headers;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
 
 import dev.orgmesh.protocol.ErrorCode;
 import dev.orgmesh.protocol.HeaderNames;
@@ -47,9 +56,31 @@ import dev.orgmesh.vault.wire.WireCodec;
  * <li>the values are sealed with HPKE to the request's key and bound to it.</li>
  * </ol>
  * Every outcome is reported to the {@link AuditSink}; nothing here logs or returns a value in the clear.
+ *
+ * <p>Every request answered is an OpenTelemetry span {@code orgmesh.vault.get} (SERVER), continuing the request's
+ * {@code traceparent} header when it has one, with the agent, the secret names (never a value) and the outcome
+ * ({@code ok} or the error's {@code OM-} label). With OpenTelemetry off (the default) the span is a no-op.
  */
 public final class SecretService {
     private static final Logger LOG = Logger.getLogger(SecretService.class);
+    private static final AttributeKey<String> AGENT = AttributeKey.stringKey("orgmesh.agent");
+    private static final AttributeKey<List<String>> NAMES = AttributeKey.stringArrayKey("orgmesh.secret.names");
+    private static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("orgmesh.outcome");
+    private static final AttributeKey<String> DESTINATION = AttributeKey.stringKey("messaging.destination.name");
+    /** What the outcome attribute says of a request answered with its secrets. */
+    public static final String OK = "ok";
+    /** Reads a request's headers for the W3C propagator. */
+    private static final TextMapGetter<Headers> HEADERS = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(Headers carrier) {
+            return carrier.keySet();
+        }
+
+        @Override
+        public String get(Headers carrier, String key) {
+            return carrier == null ? null : carrier.getFirst(key);
+        }
+    };
 
     private final Subjects subjects;
     private final Supplier<SecretPolicy> policy;
@@ -58,6 +89,7 @@ public final class SecretService {
     private final ReplayGuard replay;
     private final AuditSink audit;
     private volatile VaultMetrics metrics = VaultMetrics.NONE;
+    private volatile Tracer tracer = OpenTelemetry.noop().getTracer("dev.orgmesh.vault");
 
     public SecretService(Subjects subjects, Supplier<SecretPolicy> policy, AgentKeys keys, SecretBackend backend,
             ReplayGuard replay, AuditSink audit) {
@@ -75,6 +107,12 @@ public final class SecretService {
         return this;
     }
 
+    /** Records a span per request answered in {@code otel} ({@code orgmesh.vault.get}). */
+    public SecretService tracing(OpenTelemetry otel) {
+        this.tracer = otel.getTracer("dev.orgmesh.vault");
+        return this;
+    }
+
     /** The subject pattern the responder subscribes to: {@code {co}.vault.*.get}. */
     public String subscription() {
         return subjects.company() + ".vault.*.get";
@@ -89,10 +127,36 @@ public final class SecretService {
      * @param body its body, possibly {@code null}
      */
     public byte[] handle(String subject, String replyTo, Headers headers, byte[] body) {
+        Context parent = headers == null
+                ? Context.root()
+                : W3CTraceContextPropagator.getInstance().extract(Context.root(), headers, HEADERS);
+        Span span = tracer.spanBuilder("orgmesh.vault.get").setParent(parent).setSpanKind(SpanKind.SERVER)
+                .setAttribute(DESTINATION, String.valueOf(subject)).startSpan();
+        try {
+            byte[] reply = answer(subject, replyTo, headers, body, span);
+            span.setAttribute(OUTCOME, OK);
+            return reply;
+        } catch (OrgmeshException e) {
+            span.setAttribute(OUTCOME, e.code().label());
+            span.setStatus(StatusCode.ERROR, e.code().label());
+            throw e;
+        } catch (RuntimeException e) {
+            // the responder answers a bug as the backend being unavailable; its message may not be safe to record
+            span.setAttribute(OUTCOME, ErrorCode.VAULT_BACKEND_UNAVAILABLE.label());
+            span.setStatus(StatusCode.ERROR, e.getClass().getName());
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private byte[] answer(String subject, String replyTo, Headers headers, byte[] body, Span span) {
         String agent = agentOf(subject);
+        span.setAttribute(AGENT, agent);
         SecretRequest request = null;
         try {
             request = verify(agent, replyTo, headers, body);
+            span.setAttribute(NAMES, request.names());
             replay.check(agent, request.nonce(), request.ts());
             SecretPolicy p = policy.get();
             if (p == null) {

@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamOptions;
 import io.nats.client.KeyValueOptions;
+import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
@@ -57,9 +58,11 @@ public class VaultBridgeService {
     private volatile SecretBackend backend;
     private final ServiceStart start;
     private final VaultMetrics metrics;
+    private final OpenTelemetry otel;
 
-    public VaultBridgeService(NatsClient nats, VaultBridgeConfig config, MeterRegistry registry) {
+    public VaultBridgeService(NatsClient nats, VaultBridgeConfig config, MeterRegistry registry, OpenTelemetry otel) {
         this.nats = nats;
+        this.otel = otel;
         this.config = config;
         this.metrics = new VaultMetrics(registry);
         this.start = new ServiceStart("vault-bridge", nats, ErrorCode.VAULT_BACKEND_UNAVAILABLE);
@@ -127,7 +130,7 @@ public class VaultBridgeService {
                 KeyValueOptions.builder().jetStreamOptions(jso).build());
         SecretService service = new SecretService(s, policy::get, keys, b,
                 new ReplayGuard(config.clockSkew(), config.maxNonces(), InstantSource.system(), ledger), events)
-                .metrics(metrics);
+                .metrics(metrics).tracing(otel);
         watcher = new RotationWatcher(b, policy::get, events).start(config.rotationPoll());
         responder = new VaultResponder(c, service, config.maxInFlight()).start(Duration.ofSeconds(5));
         LOG.infof("vault-bridge for %s serving from %s", company, b.describe());

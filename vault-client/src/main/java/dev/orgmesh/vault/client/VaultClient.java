@@ -61,7 +61,17 @@ public final class VaultClient {
      */
     public Map<String, byte[]> fetch(Connection connection, String agentId, NKey signingKey,
             Collection<String> names, Duration timeout) {
-        SealedSecrets opened = fetchSealed(connection, agentId, signingKey, List.copyOf(names), timeout);
+        return fetch(connection, agentId, signingKey, names, timeout, null);
+    }
+
+    /**
+     * As {@link #fetch(Connection, String, NKey, Collection, Duration)}, with the W3C {@code traceparent} header
+     * {@code traceparent} on the request (null: none), so the bridge's span of answering it joins the caller's trace.
+     */
+    public Map<String, byte[]> fetch(Connection connection, String agentId, NKey signingKey,
+            Collection<String> names, Duration timeout, String traceparent) {
+        SealedSecrets opened = fetchSealed(connection, agentId, signingKey, List.copyOf(names), timeout,
+                traceparent);
         Map<String, byte[]> out = new LinkedHashMap<>();
         opened.secrets().forEach(i -> out.put(i.name(), i.value().clone()));
         opened.wipe();
@@ -71,6 +81,12 @@ public final class VaultClient {
     /** Like {@link #fetch} but keeps the path and version of each value. */
     public SealedSecrets fetchSealed(Connection connection, String agentId, NKey signingKey, List<String> names,
             Duration timeout) {
+        return fetchSealed(connection, agentId, signingKey, names, timeout, null);
+    }
+
+    /** Like {@link #fetch(Connection, String, NKey, Collection, Duration, String)} but keeps path and version. */
+    public SealedSecrets fetchSealed(Connection connection, String agentId, NKey signingKey, List<String> names,
+            Duration timeout, String traceparent) {
         AsymmetricCipherKeyPair keyPair = Hpke.newKeyPair();
         byte[] nonceBytes = new byte[16];
         RANDOM.nextBytes(nonceBytes);
@@ -82,6 +98,9 @@ public final class VaultClient {
         Headers h = new Headers();
         h.put(HeaderNames.SIGNATURE, Signatures.sign(signingKey, body));
         h.put(HeaderNames.SIGNER, Signatures.publicKey(signingKey));
+        if (traceparent != null) {
+            h.put(HeaderNames.TRACEPARENT, traceparent); // not signed: it names a trace, it grants nothing
+        }
 
         Subscription sub = connection.subscribe(inbox);
         try {
