@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import dev.orgmesh.protocol.ErrorCode;
+import dev.orgmesh.protocol.OrgmeshException;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgInvalidException;
@@ -66,7 +68,8 @@ final class RenderCommand implements Callable<Integer> {
     @ArgGroup(exclusive = false, heading = "TLS%n")
     Tls tls;
 
-    @Option(names = "--cluster", paramLabel = "N", description = "Render an N-node hub cluster (N >= 3 for JetStream replicas 3) on consecutive ports.")
+    @Option(names = {"--hub-nodes",
+            "--cluster"}, paramLabel = "N", description = "Hub nodes: 1 (default) for one server, or N >= 3 for a JetStream cluster (streams at replicas 3) on consecutive ports; every leaf lists every node.")
     Integer cluster;
 
     static final class Tls {
@@ -119,6 +122,9 @@ final class RenderCommand implements Callable<Integer> {
                     .withTls(new TlsOptions(tls.cert, tls.key, tls.ca, tls.verify, tls.ca, tls.leafCert, tls.leafKey));
         }
         if (cluster != null) {
+            checkHubNodes(cluster);
+        }
+        if (cluster != null && cluster > 1) {
             List<ClusterOptions.Node> nodes = new ArrayList<>();
             for (int i = 0; i < cluster; i++) {
                 nodes.add(new ClusterOptions.Node("hub-" + (i + 1), host, clientPort + i, 6222 + i, leafnodePort + i,
@@ -135,5 +141,14 @@ final class RenderCommand implements Callable<Integer> {
                 "private keys and passwords are in files readable only by their owner (0600); nothing secret was printed");
         o.flush();
         return 0;
+    }
+
+    /** 1 (one server) or at least 3: JetStream keeps streams at replicas 3, which two nodes cannot hold. */
+    static void checkHubNodes(int n) {
+        if (n < 1 || n == 2) {
+            throw new OrgmeshException(ErrorCode.CLI_USAGE, "--hub-nodes " + n
+                    + ": use 1 (one hub server) or 3 or more; JetStream replicas 3 needs 3 nodes, and a 2-node"
+                    + " cluster loses its JetStream quorum when either node stops");
+        }
     }
 }

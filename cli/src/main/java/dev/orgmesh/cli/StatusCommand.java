@@ -1,12 +1,17 @@
 package dev.orgmesh.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import io.nats.client.Connection;
 
+import dev.orgmesh.cli.local.LocalProcesses;
+import dev.orgmesh.cli.local.LocalState;
 import dev.orgmesh.messaging.NatsConnector;
 import dev.orgmesh.messaging.NatsSettings;
 import dev.orgmesh.messaging.ops.OrgStatus;
@@ -55,7 +60,27 @@ final class StatusCommand implements Callable<Integer> {
         long up = rows.stream().filter(r -> r.presence() == Liveness.UP)
                 .count();
         out.printf("%d of %d agents present%n", up, org.agents().size());
+        hubNodes(org, out);
         out.flush();
         return 0;
+    }
+
+    /** For an org started here by {@code orgmesh up} with a clustered hub: each node and whether it runs. */
+    private void hubNodes(Org org, PrintWriter out) {
+        if (nats.server != null) {
+            return;
+        }
+        Path stateDir = LocalState.root().resolve(org.company());
+        LocalState.read(LocalState.root(), org.company()).filter(s -> s.hubNodes().size() > 1).ifPresent(s -> {
+            Map<String, LocalProcesses.Entry> recorded = new LinkedHashMap<>();
+            new LocalProcesses(stateDir).read().forEach(e -> recorded.put(e.name(), e));
+            out.printf("hub: %d nodes%n", s.hubNodes().size());
+            s.hubNodes().forEach((name, url) -> {
+                LocalProcesses.Entry e = recorded.get(name);
+                boolean running = e != null && LocalProcesses.live(e).isPresent();
+                out.printf("  %-8s %-26s %s%n", name, url,
+                        running ? "running (pid " + e.pid() + ")" : "not running");
+            });
+        });
     }
 }

@@ -24,6 +24,9 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--base-port", defaultValue = "14222", description = "First of the 127.0.0.1 ports used (hub client port; others follow), default ${DEFAULT-VALUE}.")
     int basePort;
 
+    @Option(names = "--hub-nodes", defaultValue = "1", paramLabel = "N", description = "Hub servers: 1 (default), or N >= 3 for a JetStream cluster with streams at replicas 3 that goes on when a node stops.")
+    int hubNodes;
+
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
@@ -32,11 +35,15 @@ final class UpCommand implements Callable<Integer> {
                     out.println("orgmesh: " + line);
                     out.flush();
                 });
-        LocalOrg.Started s = local.up(file, basePort);
+        LocalOrg.Started s = local.up(file, basePort, hubNodes);
         String f = file.toString();
         out.printf("%n%s is up: %d processes, state and logs in %s%n%n", s.org().company(), s.processes(),
                 s.stateDir());
         out.printf("  operator NATS URL:  %s%n", s.operatorUrl());
+        if (hubNodes > 1) {
+            out.printf("  hub:                %d-node JetStream cluster, streams at replicas %d%n", hubNodes,
+                    LocalOrg.CLUSTER_REPLICAS);
+        }
         out.printf("  operator creds:     %s   (NKey seed; sees every subject of %s)%n", s.operatorCreds(),
                 s.org().company());
         out.printf("  with the nats CLI:  nats --server %s --nkey %s sub '%s.>'%n%n", s.operatorUrl(),

@@ -73,7 +73,7 @@ public final class HubRenderer {
     /** Renders a hub serving several companies, each in its own account. */
     public RenderResult render(List<Org> orgs, RenderOptions options, Path outDir) {
         Path out = outDir.toAbsolutePath().normalize();
-        Map<String, String> hubUrls = check(orgs, options);
+        Map<String, List<String>> hubUrls = check(orgs, options);
         SecureFiles.requirePosix();
 
         SecureFiles.ensureDir(out);
@@ -85,7 +85,8 @@ public final class HubRenderer {
         for (Org org : orgs) {
             String account = accountName(org.company());
             List<NatsUser> users = new ArrayList<>();
-            String hubUrl = hubUrls.get(org.company());
+            List<String> leafRemotes = hubUrls.get(org.company());
+            String hubUrl = leafRemotes.getFirst();
             for (Agent agent : org.agents()) {
                 UserPermissions perms = Permissions.forAgent(org, agent);
                 NKey key = keys.user(account, agent.id());
@@ -96,7 +97,7 @@ public final class HubRenderer {
                 String leafUser = leafUserName(org.company(), agent.id());
                 users.add(new NatsUser(account, NatsUser.Kind.AGENT, agent.id(), null, leafUser, leaf.bcrypt(),
                         NatsUser.Auth.LEAF_PASSWORD, perms));
-                agentFiles.put(agent.id(), writeAgent(out, org, agent, key, publicKey, leafUser, leaf, hubUrl,
+                agentFiles.put(agent.id(), writeAgent(out, org, agent, key, publicKey, leafUser, leaf, leafRemotes,
                         options));
             }
             for (Human human : org.humans()) {
@@ -166,7 +167,8 @@ public final class HubRenderer {
     }
 
     private RenderResult.AgentFiles writeAgent(Path out, Org org, Agent agent, NKey key, String publicKey,
-            String leafUser, KeyStore.LeafSecret leaf, String hubUrl, RenderOptions options) {
+            String leafUser, KeyStore.LeafSecret leaf, List<String> hubUrls, RenderOptions options) {
+        String hubUrl = hubUrls.getFirst();
         Path dir = SecureFiles.privateDir(HubLayout.agentDir(out, agent.id()));
         int leafPort = options.leafPortOf(agent.id());
         Path seed = HubLayout.agentSeed(out, agent.id());
@@ -174,7 +176,7 @@ public final class HubRenderer {
         Path leafConf = HubLayout.leafConf(out, agent.id());
         SecureFiles.writePrivate(leafConf,
                 LeafConfRenderer.render(org.company(), agent.id(), leafPort,
-                        withUserInfo(hubUrl, leafUser, leaf.password()), options.tls())
+                        hubUrls.stream().map(u -> withUserInfo(u, leafUser, leaf.password())).toList(), options.tls())
                         .getBytes(StandardCharsets.UTF_8));
         Map<String, Object> identity = new LinkedHashMap<>();
         identity.put("company", org.company());
@@ -204,41 +206,53 @@ public final class HubRenderer {
     }
 
     /**
-     * The hub URL a company's leaves dial: {@value #HUB_URL_ENV} if set, else the org's {@code hub.url}, else the
-     * rendered hub's own leafnode listener. A bare {@code host:port} gets {@code nats-leaf://}. Port 4222 is refused.
+     * The hub URL a company's leaves dial first: {@value #HUB_URL_ENV} if set, else the org's {@code hub.url}, else
+     * the rendered hub's own leafnode listener (of its first node, for a cluster). See {@link #hubUrls}.
      */
     public static String hubUrl(Org org, RenderOptions options) {
+        return hubUrls(org, options).getFirst();
+    }
+
+    /**
+     * Every hub URL a company's leaves dial, in order: {@value #HUB_URL_ENV} if set (one URL or several, separated by
+     * commas, e.g. each node of a cluster), else the org's {@code hub.url}, else the rendered hub's own leafnode
+     * listener, which for a cluster is every node's, so a leaf fails over to another node when its node goes. A bare
+     * {@code host:port} gets {@code nats-leaf://}. Port 4222 is refused.
+     */
+    public static List<String> hubUrls(Org org, RenderOptions options) {
         String fromEnv = options.env().get(HUB_URL_ENV);
         String source;
-        String raw;
+        List<String> raw;
         if (fromEnv != null && !fromEnv.isBlank()) {
             source = HUB_URL_ENV;
-            raw = fromEnv.trim();
+            raw = List.of(fromEnv.split(",")).stream().map(String::trim).filter(u -> !u.isEmpty()).toList();
         } else if (org.hub() != null && org.hub().url() != null) {
             source = "hub.url of " + org.company();
-            raw = org.hub().url();
+            raw = List.of(org.hub().url());
         } else {
             source = "the rendered hub's leafnode listener";
-            String host;
-            int port;
             if (options.cluster().isPresent()) {
-                ClusterOptions.Node first = options.cluster().get().nodes().getFirst();
-                host = first.host();
-                port = first.leafnodePort();
+                raw = options.cluster().get().nodes().stream()
+                        .map(n -> "nats-leaf://" + HubConfRenderer.hostPort(isWildcard(n.host())
+                                ? "127.0.0.1"
+                                : n.host(), n.leafnodePort()))
+                        .toList();
             } else {
-                host = options.leafnodeHost();
-                port = options.leafnodePort();
+                String host = options.leafnodeHost();
+                raw = List.of("nats-leaf://" + HubConfRenderer.hostPort(isWildcard(host) ? "127.0.0.1" : host,
+                        options.leafnodePort()));
             }
-            raw = "nats-leaf://" + HubConfRenderer.hostPort(isWildcard(host) ? "127.0.0.1" : host, port);
         }
-        if (!raw.contains("://")) {
-            raw = "nats-leaf://" + raw;
+        List<String> urls = new ArrayList<>();
+        for (String url : raw) {
+            String u = url.contains("://") ? url : "nats-leaf://" + url;
+            try {
+                urls.add(HubUrl.check(u));
+            } catch (IllegalArgumentException e) {
+                throw new OrgmeshException(ErrorCode.ORG_BAD_HUB_URL, source + ": " + e.getMessage());
+            }
         }
-        try {
-            return HubUrl.check(raw);
-        } catch (IllegalArgumentException e) {
-            throw new OrgmeshException(ErrorCode.ORG_BAD_HUB_URL, source + ": " + e.getMessage());
-        }
+        return List.copyOf(urls);
     }
 
     private static boolean isWildcard(String host) {
@@ -246,7 +260,7 @@ public final class HubRenderer {
     }
 
     /** Validates everything that can be validated without touching the disk; returns the hub URL per company. */
-    private static Map<String, String> check(List<Org> orgs, RenderOptions options) {
+    private static Map<String, List<String>> check(List<Org> orgs, RenderOptions options) {
         if (orgs.isEmpty()) {
             throw new OrgmeshException(ErrorCode.RENDER_FAILED, "nothing to render: no org given");
         }
@@ -254,7 +268,7 @@ public final class HubRenderer {
         Set<String> companies = new HashSet<>();
         Map<String, String> memberCompany = new HashMap<>();
         Set<String> agentIds = new HashSet<>();
-        Map<String, String> hubUrls = new LinkedHashMap<>();
+        Map<String, List<String>> hubUrls = new LinkedHashMap<>();
         for (Org org : orgs) {
             if (!companies.add(org.company())) {
                 problems.add("company '" + org.company() + "' is given twice");
@@ -273,7 +287,7 @@ public final class HubRenderer {
                 }
             }
             org.agents().forEach(a -> agentIds.add(a.id()));
-            hubUrls.put(org.company(), hubUrl(org, options));
+            hubUrls.put(org.company(), hubUrls(org, options));
         }
         for (String id : options.leafPorts().keySet()) {
             if (!agentIds.contains(id)) {

@@ -1,5 +1,6 @@
 package dev.orgmesh.render;
 
+import java.util.List;
 import java.util.Optional;
 
 import dev.orgmesh.protocol.Subjects;
@@ -7,13 +8,14 @@ import dev.orgmesh.protocol.Subjects;
 /**
  * Renders an agent machine's local {@code nats-server} in leaf mode: clients on 127.0.0.1 connect without
  * credentials, no JetStream of its own (clients use the hub's with domain {@code hub}), and one remote that dials the
- * hub's leafnode port as the agent's leaf user.
+ * hub's leafnode port as the agent's leaf user (with several URLs, one per node of a clustered hub, the leaf dials
+ * another when its node goes).
  */
 final class LeafConfRenderer {
     private LeafConfRenderer() {
     }
 
-    static String render(String company, String agentId, int localPort, String remoteUrlWithCredentials,
+    static String render(String company, String agentId, int localPort, List<String> remoteUrlsWithCredentials,
             Optional<TlsOptions> tls) {
         NatsConf c = new NatsConf();
         c.comment("orgmesh leaf for agent " + agentId + " of " + company + ", rendered by hub-bootstrap.");
@@ -33,7 +35,11 @@ final class LeafConfRenderer {
         c.open("leafnodes");
         c.openArray("remotes");
         c.openItem();
-        c.kv("url", remoteUrlWithCredentials);
+        if (remoteUrlsWithCredentials.size() == 1) {
+            c.kv("url", remoteUrlsWithCredentials.getFirst());
+        } else {
+            c.list("urls", remoteUrlsWithCredentials);
+        }
         tls.ifPresent(t -> {
             c.open("tls");
             if (t.leafCaFile() != null) {

@@ -20,6 +20,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
 
 import dev.orgmesh.assets.AssetLimits;
 import dev.orgmesh.assets.OrgApplier;
@@ -33,6 +35,7 @@ import dev.orgmesh.protocol.nats.NatsServerInstall;
 import dev.orgmesh.protocol.org.Agent;
 import dev.orgmesh.protocol.org.Org;
 import dev.orgmesh.protocol.org.OrgLoader;
+import dev.orgmesh.render.ClusterOptions;
 import dev.orgmesh.render.HubLayout;
 import dev.orgmesh.render.HubRenderer;
 import dev.orgmesh.render.HubService;
@@ -40,12 +43,16 @@ import dev.orgmesh.render.Permissions;
 import dev.orgmesh.render.RenderOptions;
 
 /**
- * A whole org on this machine, on 127.0.0.1 ({@code deploy/README.md}, "Local"): the hub, one leaf per agent, the
+ * A whole org on this machine, on 127.0.0.1 ({@code deploy/README.md}, "Local"): the hub (one server, or a JetStream
+ * cluster of three or more nodes), one leaf per agent, the
  * hub-bootstrap (directory), heartbeat, vault-bridge, the console and every agent, each a background process with its
  * log under {@code <state>/logs}. {@link #up} refuses to start twice and leaves nothing running when a step fails;
  * {@link #down} stops what {@code up} started and nothing else.
  */
 public final class LocalOrg {
+    /** Stream and bucket replicas on a clustered hub. */
+    public static final int CLUSTER_REPLICAS = 3;
+
     /** How long {@code up} waits for every agent to be present. */
     public static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
@@ -76,7 +83,22 @@ public final class LocalOrg {
             String consoleUrl) {
     }
 
+    /** Starts the org with a one-server hub. */
     public Started up(Path orgFile, int basePort) throws IOException, InterruptedException {
+        return up(orgFile, basePort, 1);
+    }
+
+    /**
+     * Starts the org with a hub of {@code hubNodes} servers: 1, or 3 and more for a JetStream cluster (routes between
+     * the nodes with their own route password, the same accounts and users on every node, streams and buckets at
+     * replicas 3, every leaf given every node's leafnode URL).
+     */
+    public Started up(Path orgFile, int basePort, int hubNodes) throws IOException, InterruptedException {
+        if (hubNodes == 2) {
+            throw new OrgmeshException(ErrorCode.CLI_USAGE, "--hub-nodes 2: use 1 (one hub server) or 3 or more;"
+                    + " JetStream replicas 3 needs 3 nodes, and a 2-node cluster loses its JetStream quorum when either"
+                    + " node stops");
+        }
         Org org = OrgLoader.load(orgFile);
         Path state = stateDir(org.company());
         LocalProcesses processes = new LocalProcesses(state);
@@ -87,7 +109,7 @@ public final class LocalOrg {
         }
         checkJars();
         Path natsServer = NatsServerInstall.find(home, env, progress);
-        LocalPorts ports = LocalPorts.of(org, basePort);
+        LocalPorts ports = LocalPorts.of(org, basePort, hubNodes);
         ports.checkFree();
         try {
             return start(orgFile.toAbsolutePath(), org, state, processes, ports, natsServer);
@@ -104,7 +126,14 @@ public final class LocalOrg {
         Path render = state.resolve("render");
         Path logs = state.resolve("logs");
         Files.createDirectories(logs);
-        String hubLeafUrl = "nats-leaf://127.0.0.1:" + ports.hubLeafnode();
+        int nodes = ports.hubNodes();
+        List<String> leafUrls = new ArrayList<>();
+        Map<String, String> hubNodes = new LinkedHashMap<>();
+        for (int k = 0; k < nodes; k++) {
+            leafUrls.add("nats-leaf://127.0.0.1:" + ports.hubLeafnode(k));
+            hubNodes.put(nodes == 1 ? "hub" : hubNodeName(k), "nats://127.0.0.1:" + ports.hubClient(k));
+        }
+        String hubLeafUrl = leafUrls.getFirst();
         RenderOptions options = RenderOptions.defaults()
                 .withServerName(org.company() + "-hub")
                 .withClient("127.0.0.1", ports.hubClient())
@@ -112,20 +141,41 @@ public final class LocalOrg {
                 .withMonitor("127.0.0.1", ports.hubMonitor())
                 .withStoreDir(state.resolve("jetstream"))
                 .withLeafPorts(leafPorts(org, ports))
-                .withEnv(Map.of(HubRenderer.HUB_URL_ENV, hubLeafUrl));
+                // every leaf lists every node, so it dials another when its node goes
+                .withEnv(Map.of(HubRenderer.HUB_URL_ENV, String.join(",", leafUrls)));
+        if (nodes > 1) {
+            List<ClusterOptions.Node> cluster = new ArrayList<>();
+            for (int k = 0; k < nodes; k++) {
+                cluster.add(new ClusterOptions.Node(hubNodeName(k), "127.0.0.1", ports.hubClient(k),
+                        ports.hubRoute(k), ports.hubLeafnode(k), ports.hubMonitor(k)));
+            }
+            options = options.withCluster(new ClusterOptions(org.company() + "-hub", cluster));
+        }
         progress.accept("rendering hub and leaf configs into " + render);
         new HubRenderer().render(org, options, render);
 
-        progress.accept(
-                "starting the hub on 127.0.0.1:" + ports.hubClient() + " (leafnodes on " + ports.hubLeafnode() + ")");
-        spawn(processes, "hub", logs, List.of(natsServer.toString(), "-c", HubLayout.hubConf(render).toString()),
-                Map.of());
-        String hubUrl = "nats://127.0.0.1:" + ports.hubClient();
+        if (nodes == 1) {
+            progress.accept("starting the hub on 127.0.0.1:" + ports.hubClient() + " (leafnodes on "
+                    + ports.hubLeafnode() + ")");
+            spawn(processes, "hub", logs, List.of(natsServer.toString(), "-c", HubLayout.hubConf(render).toString()),
+                    Map.of());
+        } else {
+            for (int k = 0; k < nodes; k++) {
+                progress.accept("starting hub node " + hubNodeName(k) + " on 127.0.0.1:" + ports.hubClient(k)
+                        + " (leafnodes on " + ports.hubLeafnode(k) + ", routes on " + ports.hubRoute(k) + ")");
+                spawn(processes, hubNodeName(k), logs, List.of(natsServer.toString(), "-c",
+                        HubLayout.hubConf(render, hubNodeName(k)).toString()), Map.of());
+            }
+        }
+        String hubUrl = String.join(",", hubNodes.values());
         Path operatorCreds = HubLayout.serviceSeed(render, org.company(), HubService.OPERATOR);
         NatsSettings operator = NatsSettings.of(hubUrl).withCreds(operatorCreds).withName("orgmesh-up");
+        int replicas = nodes == 1 ? 1 : CLUSTER_REPLICAS;
         try (Connection c = awaitConnect(operator, Duration.ofSeconds(20))) {
-            progress.accept("applying the org's JetStream assets");
-            new OrgApplier(c, operator).apply(org, Files.readString(orgFile), AssetLimits.defaults(), false);
+            awaitJetStream(c, nodes, Duration.ofSeconds(30));
+            progress.accept("applying the org's JetStream assets" + (replicas > 1 ? " at replicas " + replicas : ""));
+            new OrgApplier(c, operator).apply(org, Files.readString(orgFile),
+                    AssetLimits.defaults().withReplicas(replicas), false);
         }
 
         for (Agent a : org.agents()) {
@@ -137,7 +187,9 @@ public final class LocalOrg {
         String java = javaBinary();
         spawn(processes, "hub-bootstrap", logs, service(java, "hub-bootstrap", ports.bootstrapHttp(), hubUrl,
                 HubLayout.serviceSeed(render, org.company(), HubService.HUB_BOOTSTRAP), null,
-                List.of("-Dorgmesh.bootstrap.org-file=" + orgFile)), Map.of());
+                // it applies the org again at start: at the same replicas, or it would shrink the streams to R1
+                List.of("-Dorgmesh.bootstrap.org-file=" + orgFile, "-Dorgmesh.bootstrap.replicas=" + replicas)),
+                Map.of());
         spawn(processes, "heartbeat", logs, service(java, "heartbeat", ports.heartbeatHttp(), hubUrl,
                 HubLayout.serviceSeed(render, org.company(), HubService.HEARTBEAT), null,
                 List.of("-Dorgmesh.heartbeat.org-file=" + orgFile)), Map.of());
@@ -179,10 +231,39 @@ public final class LocalOrg {
         }
         progress.accept("started hub-bootstrap, heartbeat, vault-bridge, the console and " + org.agents().size()
                 + " agents; waiting for every agent to be present");
-        new LocalState(hubUrl, operatorCreds).write(state);
+        new LocalState(hubUrl, operatorCreds, hubNodes).write(state);
         awaitPresent(org, operator, processes, logs);
         return new Started(org, state, hubUrl, operatorCreds, logs, processes.read().size(),
                 "http://127.0.0.1:" + ports.consoleHttp() + "/?token=" + consoleToken);
+    }
+
+    /** The server name (and process name) of hub node {@code k} (from 0) of a clustered hub: hub-1, hub-2, … */
+    public static String hubNodeName(int k) {
+        return "hub-" + (k + 1);
+    }
+
+    /**
+     * Waits until JetStream answers the operator's account: at once on one server; on a cluster once the nodes have
+     * routed to each other and elected a meta leader, before which asset requests are refused.
+     */
+    private void awaitJetStream(Connection c, int nodes, Duration within) throws InterruptedException, IOException {
+        Instant deadline = Instant.now().plus(within);
+        JetStreamManagement jsm = c.jetStreamManagement();
+        while (true) {
+            try {
+                jsm.getAccountStatistics();
+                if (nodes > 1) {
+                    progress.accept("the hub's " + nodes + " nodes formed a JetStream cluster");
+                }
+                return;
+            } catch (JetStreamApiException | IOException e) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw new OrgmeshException(ErrorCode.NATS_UNAVAILABLE, "the hub's JetStream did not answer within "
+                            + within.toSeconds() + " s (" + e.getMessage() + "); see the hub logs");
+                }
+                Thread.sleep(Duration.ofMillis(250));
+            }
+        }
     }
 
     /**

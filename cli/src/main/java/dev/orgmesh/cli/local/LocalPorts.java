@@ -15,24 +15,63 @@ import dev.orgmesh.protocol.org.Org;
 /**
  * The 127.0.0.1 ports a local org uses, all derived from one base so two orgs (or a test) can run side by side:
  * hub client {@code base}, hub leafnode {@code base+1}, hub monitoring {@code base+2}, service HTTP ports
- * {@code base+10..13} (the console's page at {@code base+13}), and per agent (in file order) a leaf port {@code base+100+i} and an HTTP port
- * {@code base+200+i}.
+ * {@code base+10..13} (the console's page at {@code base+13}), and per agent (in file order) a leaf port
+ * {@code base+100+i} and an HTTP port {@code base+200+i}. A clustered hub's first node keeps the hub's ports; node
+ * {@code k} (from 1) has client {@code base+20+k}, leafnode {@code base+30+k} and monitoring {@code base+40+k}, and
+ * every node {@code k} (from 0) its route port {@code base+50+k}.
+ *
+ * @param hubNodes how many hub nodes: 1, or 3 to {@value #MAX_HUB_NODES} for a cluster
  */
-public record LocalPorts(int base, List<String> agents) {
+public record LocalPorts(int base, List<String> agents, int hubNodes) {
+    /** The most hub nodes the port layout has room for. */
+    public static final int MAX_HUB_NODES = 9;
+
+    public LocalPorts {
+        if (hubNodes < 1 || hubNodes > MAX_HUB_NODES) {
+            throw new OrgmeshException(ErrorCode.CLI_USAGE,
+                    "--hub-nodes " + hubNodes + ": orgmesh up runs 1 to " + MAX_HUB_NODES + " hub nodes");
+        }
+        agents = List.copyOf(agents);
+    }
+
     public static LocalPorts of(Org org, int base) {
-        return new LocalPorts(base, org.agents().stream().map(Agent::id).toList());
+        return of(org, base, 1);
+    }
+
+    public static LocalPorts of(Org org, int base, int hubNodes) {
+        return new LocalPorts(base, org.agents().stream().map(Agent::id).toList(), hubNodes);
     }
 
     public int hubClient() {
-        return base;
+        return hubClient(0);
     }
 
     public int hubLeafnode() {
-        return base + 1;
+        return hubLeafnode(0);
     }
 
     public int hubMonitor() {
-        return base + 2;
+        return hubMonitor(0);
+    }
+
+    /** The client port of hub node {@code k} (from 0). */
+    public int hubClient(int k) {
+        return k == 0 ? base : base + 20 + k;
+    }
+
+    /** The leafnode port of hub node {@code k} (from 0). */
+    public int hubLeafnode(int k) {
+        return k == 0 ? base + 1 : base + 30 + k;
+    }
+
+    /** The monitoring port of hub node {@code k} (from 0). */
+    public int hubMonitor(int k) {
+        return k == 0 ? base + 2 : base + 40 + k;
+    }
+
+    /** The route port of hub node {@code k} (from 0), used by a cluster only. */
+    public int hubRoute(int k) {
+        return base + 50 + k;
     }
 
     public int bootstrapHttp() {
@@ -71,9 +110,19 @@ public record LocalPorts(int base, List<String> agents) {
     /** Every port with what it is for. */
     public Map<Integer, String> all() {
         Map<Integer, String> m = new LinkedHashMap<>();
-        m.put(hubClient(), "hub client port");
-        m.put(hubLeafnode(), "hub leafnode port");
-        m.put(hubMonitor(), "hub monitoring port");
+        if (hubNodes == 1) {
+            m.put(hubClient(), "hub client port");
+            m.put(hubLeafnode(), "hub leafnode port");
+            m.put(hubMonitor(), "hub monitoring port");
+        } else {
+            for (int k = 0; k < hubNodes; k++) {
+                String node = "hub node " + LocalOrg.hubNodeName(k) + " ";
+                m.put(hubClient(k), node + "client port");
+                m.put(hubLeafnode(k), node + "leafnode port");
+                m.put(hubMonitor(k), node + "monitoring port");
+                m.put(hubRoute(k), node + "route port");
+            }
+        }
         m.put(bootstrapHttp(), "hub-bootstrap HTTP");
         m.put(heartbeatHttp(), "heartbeat HTTP");
         m.put(vaultHttp(), "vault-bridge HTTP");

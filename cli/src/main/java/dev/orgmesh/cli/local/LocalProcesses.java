@@ -24,7 +24,8 @@ public final class LocalProcesses {
     /**
      * One started process.
      *
-     * @param name what it is (hub, leaf:cto-athena, heartbeat, agent:cto-athena, …)
+     * @param name what it is (hub, or hub-1, hub-2, … for a clustered hub's nodes, leaf:cto-athena, heartbeat,
+     *        agent:cto-athena, …)
      * @param pid its process id
      * @param command the executable, to recognise the pid later
      * @param started when it was started
@@ -80,7 +81,7 @@ public final class LocalProcesses {
 
     /**
      * Stops every recorded process that is still the one recorded: SIGTERM, then SIGKILL after {@code grace}.
-     * Agents and services first, leaves next, the hub last. Returns the names stopped.
+     * Agents and services first, leaves next, the hub (every node of a clustered one) last. Returns the names stopped.
      */
     public List<String> stopAll(Duration grace) throws IOException {
         List<Entry> all = new ArrayList<>(read());
@@ -112,8 +113,13 @@ public final class LocalProcesses {
         return stopped;
     }
 
+    /** Whether the entry is the hub or one node of a clustered hub ({@code hub-1}, {@code hub-2}, …). */
+    public static boolean isHub(Entry e) {
+        return e.name().matches("hub(-\\d+)?");
+    }
+
     private static int rank(Entry e) {
-        if (e.name().equals("hub")) {
+        if (isHub(e)) {
             return 2;
         }
         return e.name().startsWith("leaf:") ? 1 : 0;
