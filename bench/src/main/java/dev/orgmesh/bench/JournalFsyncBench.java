@@ -32,7 +32,8 @@ public final class JournalFsyncBench {
         byte[] body = ("{\"id\":\"x\",\"from\":\"dev1\",\"to\":\"ceo\",\"type\":\"report\",\"summary\":\""
                 + "a".repeat(400) + "\"}").getBytes(StandardCharsets.UTF_8);
         Headers h = new Headers().add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
-        System.out.printf(Locale.ROOT, "journal in %s, %d messages of %d bytes%n", base, messages, body.length);
+        BenchOutput.print(
+                String.format(Locale.ROOT, "journal in %s, %d messages of %d bytes%n", base, messages, body.length));
 
         for (int round = 0; round < 2; round++) { // the first round warms up the JIT and the file system
             long[] each = new long[messages];
@@ -55,13 +56,16 @@ public final class JournalFsyncBench {
             double grouped = grouped(base.resolve("group-" + round), messages, threads, h, body);
             Arrays.sort(each);
             if (round == 1) {
-                System.out.printf(Locale.ROOT, "append + fsync, one at a time: median %.0f µs, p99 %.0f µs,"
-                        + " %.0f msg/s%n", each[messages / 2] / 1e3, each[messages * 99 / 100] / 1e3,
-                        messages / (Arrays.stream(each).sum() / 1e9));
-                System.out.printf(Locale.ROOT, "append without fsync: %.1f µs per message%n",
-                        nosync / 1e3 / messages);
-                System.out.printf(Locale.ROOT, "append + fsync from %d threads (group commit): %.0f msg/s,"
-                        + " %.0f µs per message%n", threads, grouped, 1e6 / grouped);
+                BenchOutput.print(String.format(Locale.ROOT,
+                        "append + fsync, one at a time: median %.0f µs, p99 %.0f µs,"
+                                + " %.0f msg/s%n",
+                        each[messages / 2] / 1e3, each[messages * 99 / 100] / 1e3,
+                        messages / (Arrays.stream(each).sum() / 1e9)));
+                BenchOutput.print(String.format(Locale.ROOT, "append without fsync: %.1f µs per message%n",
+                        nosync / 1e3 / messages));
+                BenchOutput
+                        .print(String.format(Locale.ROOT, "append + fsync from %d threads (group commit): %.0f msg/s,"
+                                + " %.0f µs per message%n", threads, grouped, 1e6 / grouped));
             }
         }
     }
